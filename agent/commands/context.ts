@@ -1,0 +1,50 @@
+import { promises as fs } from "node:fs";
+import { Accounts } from "../engine/accounts.js";
+import { Root } from "../engine/root.js";
+import { SpawnRunner } from "../engine/runner.js";
+import type { EngineContext } from "../engine/types.js";
+import { BadInputError } from "../errors.js";
+import { gatherFacts } from "../facts/index.js";
+import type { Facts, Role } from "../facts/types.js";
+import type { Logger } from "../log.js";
+
+/** Options every command shares (the CLI's global flags). */
+export interface GlobalOptions {
+  root: string;
+  role?: Role;
+  json: boolean;
+  imds: boolean;
+  imdsEndpoint?: string;
+}
+
+export async function openRoot(dir: string): Promise<Root> {
+  const st = await fs.stat(dir).catch(() => null);
+  if (!st?.isDirectory()) throw new BadInputError(`--root ${dir}: not a directory`);
+  return new Root(dir);
+}
+
+export function detectFacts(root: Root, g: GlobalOptions, log: Logger): Promise<Facts> {
+  return gatherFacts({
+    root,
+    ...(g.role ? { roleOverride: g.role } : {}),
+    imds: { enabled: g.imds, ...(g.imdsEndpoint ? { endpoint: g.imdsEndpoint } : {}) },
+    log,
+  });
+}
+
+export function engineContext(root: Root, facts: Facts, log: Logger, diffs: boolean): EngineContext {
+  return {
+    root,
+    runner: new SpawnRunner(log, !root.live),
+    accounts: new Accounts(root),
+    log,
+    osFamily: facts.os.family,
+    diffs,
+    stats: { filesWritten: 0, bytesWritten: 0, commandsRun: 0 },
+  };
+}
+
+/** stdout for results; keep it separate from the log stream's writes. */
+export function out(text: string): void {
+  process.stdout.write(text);
+}

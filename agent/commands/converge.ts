@@ -1,0 +1,53 @@
+import { desiredState } from "../components/index.js";
+import { apply } from "../engine/apply.js";
+import { acquireLock, LOCK_PATH } from "../engine/lock.js";
+import { plan } from "../engine/plan.js";
+import { planJson, renderPlan, renderReport } from "../engine/render.js";
+import type { Root } from "../engine/root.js";
+import type { ApplyReport, Change } from "../engine/types.js";
+import { ExitCode } from "../errors.js";
+import type { Facts } from "../facts/types.js";
+import type { Logger } from "../log.js";
+import { EMPTY_SITE, type SiteConfig } from "../site/types.js";
+import { engineContext } from "./context.js";
+
+export interface ConvergeOptions {
+  /** Limit to these components (e.g. ["units"] for `units install`). */
+  only?: readonly string[];
+  site?: SiteConfig;
+}
+
+export async function planNode(root: Root, facts: Facts, log: Logger, o: ConvergeOptions = {}): Promise<Change[]> {
+  const resources = desiredState(facts, o.site ?? EMPTY_SITE, o.only);
+  return plan(resources, engineContext(root, facts, log, true));
+}
+
+/** Plan and apply under the apply lock, so the plan applied is the one read while holding it. */
+export async function applyNode(
+  root: Root,
+  facts: Facts,
+  log: Logger,
+  o: ConvergeOptions & { lockTimeoutMs: number },
+): Promise<ApplyReport> {
+  const resources = desiredState(facts, o.site ?? EMPTY_SITE, o.only);
+  const ctx = engineContext(root, facts, log, false);
+  const lock = await acquireLock(root.path(LOCK_PATH), o.lockTimeoutMs);
+  try {
+    const changes = await plan(resources, ctx);
+    const report = await apply(changes, resources, ctx);
+    log.info({ changes: report.changes, filesWritten: report.filesWritten, restarted: report.restarted, durationMs: report.durationMs }, "apply finished");
+    return report;
+  } finally {
+    await lock.release();
+  }
+}
+
+export function printPlan(changes: Change[], json: boolean): number {
+  process.stdout.write(json ? JSON.stringify(planJson(changes), null, 2) + "\n" : renderPlan(changes));
+  return changes.length ? ExitCode.changesPending : ExitCode.ok;
+}
+
+export function printReport(report: ApplyReport, json: boolean): number {
+  process.stdout.write(json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report));
+  return ExitCode.ok;
+}

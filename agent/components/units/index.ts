@@ -1,0 +1,54 @@
+import agentService from "../../../units/pwb-agent.service";
+import albSyncService from "../../../units/pwb-alb-sync.service";
+import albSyncTimer from "../../../units/pwb-alb-sync.timer";
+import { parseInstallSection } from "../../engine/systemd.js";
+import type { Resource } from "../../engine/types.js";
+import type { Component } from "../types.js";
+
+/** Same directory the rpm/deb put them in, so a packaged node and a bare binary agree. */
+export const UNIT_DIR = "/usr/lib/systemd/system";
+
+export const EMBEDDED_UNITS: Record<string, string> = {
+  "pwb-agent.service": agentService,
+  "pwb-alb-sync.service": albSyncService,
+  "pwb-alb-sync.timer": albSyncTimer,
+};
+
+function unitFile(name: string, notifies?: string[]): Resource {
+  return { kind: "file", path: `${UNIT_DIR}/${name}`, content: EMBEDDED_UNITS[name]!, mode: 0o644, ...(notifies ? { notifies } : {}) };
+}
+
+function enabledUnit(name: string, active?: boolean): Resource {
+  return {
+    kind: "service",
+    name,
+    enabled: true,
+    unitPath: `${UNIT_DIR}/${name}`,
+    wantedBy: parseInstallSection(EMBEDDED_UNITS[name]!).wantedBy,
+    ...(active === undefined ? {} : { active }),
+  };
+}
+
+/**
+ * The agent's own units. Every role re-converges at boot (pwb-agent.service, enabled but never
+ * started from apply: it *is* apply). Only the head node runs the ALB sync timer; on other roles
+ * it is kept disabled and stopped even when a package put its unit files there.
+ */
+export const unitsComponent: Component = {
+  name: "units",
+  roles: ["head", "login", "compute"],
+  wants(facts) {
+    const resources: Resource[] = [unitFile("pwb-agent.service"), enabledUnit("pwb-agent.service")];
+    if (facts.role === "head") {
+      resources.push(
+        unitFile("pwb-alb-sync.service"),
+        // A changed schedule only takes effect when the timer restarts.
+        unitFile("pwb-alb-sync.timer", ["pwb-alb-sync.timer"]),
+        enabledUnit("pwb-alb-sync.timer", true),
+      );
+    } else {
+      resources.push({ kind: "service", name: "pwb-alb-sync.timer", enabled: false, active: false });
+    }
+    return resources;
+  },
+};

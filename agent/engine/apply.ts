@@ -1,0 +1,86 @@
+import { RuntimeFailure } from "../errors.js";
+import { handlerFor, pathOf } from "./handlers.js";
+import type { ServiceState } from "./resources/service.js";
+import { isUnitPath } from "./systemd.js";
+import type { ApplyReport, Change, EngineContext, Resource } from "./types.js";
+
+/**
+ * Applies changes in declaration order, then, once: daemon-reload if a unit file changed,
+ * start/stop what the plan asked for, and restart (in declaration order) the running services
+ * whose inputs changed — each at most once, never one that was just started.
+ */
+export async function apply(changes: Change[], resources: Resource[], ctx: EngineContext): Promise<ApplyReport> {
+  const started = performance.now();
+  const applied: ApplyReport["applied"] = [];
+  const notified = new Set<string>();
+  let unitsChanged = false;
+
+  for (const change of changes) {
+    try {
+      await handlerFor(change.resource).apply(change, ctx);
+    } catch (e) {
+      throw new RuntimeFailure(`applying ${change.id} failed: ${(e as Error).message}`, {
+        alreadyApplied: applied.map((a) => a.id),
+      });
+    }
+    applied.push({ id: change.id, action: change.action });
+    ctx.log.info({ resource: change.id, action: change.action, summary: change.summary }, "changed");
+    const r = change.resource;
+    if ("notifies" in r && r.notifies) for (const s of r.notifies) notified.add(s);
+    const p = pathOf(r);
+    if ((p !== null && isUnitPath(p)) || r.kind === "service") unitsChanged = true;
+  }
+
+  let daemonReloaded = false;
+  if (unitsChanged) {
+    await runOrFail(ctx, ["systemctl", "daemon-reload"]);
+    daemonReloaded = true;
+  }
+
+  const justStarted = new Set<string>();
+  for (const change of changes) {
+    if (change.kind !== "service") continue;
+    const name = (change.resource as { name: string }).name;
+    const state = change.state as ServiceState;
+    if (state.start) {
+      await runOrFail(ctx, ["systemctl", "start", name]);
+      justStarted.add(name);
+    }
+    if (state.stop) {
+      await runOrFail(ctx, ["systemctl", "stop", name]);
+      justStarted.add(name);
+    }
+  }
+
+  const restarted: string[] = [];
+  for (const name of restartOrder(notified, resources)) {
+    if (justStarted.has(name)) continue;
+    // try-restart: only a running service is restarted; a stopped one stays stopped.
+    await runOrFail(ctx, ["systemctl", "try-restart", name]);
+    restarted.push(name);
+  }
+
+  return {
+    changes: changes.length,
+    applied,
+    restarted,
+    deferred: ctx.runner.deferred,
+    daemonReloaded,
+    filesWritten: ctx.stats.filesWritten,
+    bytesWritten: ctx.stats.bytesWritten,
+    commandsRun: ctx.stats.commandsRun,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** Declared service resources first, in their order (e.g. launcher before server), then the rest. */
+function restartOrder(notified: Set<string>, resources: Resource[]): string[] {
+  const declared = resources.flatMap((r) => (r.kind === "service" && notified.has(r.name) ? [r.name] : []));
+  return [...declared, ...[...notified].filter((n) => !declared.includes(n))];
+}
+
+async function runOrFail(ctx: EngineContext, argv: string[]): Promise<void> {
+  const res = await ctx.runner.run(argv, { mutates: true });
+  if (!res.deferred) ctx.stats.commandsRun += 1;
+  if (res.code !== 0) throw new RuntimeFailure(`${argv.join(" ")} failed (exit ${res.code}): ${res.stderr.trim()}`);
+}

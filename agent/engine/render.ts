@@ -1,0 +1,41 @@
+import type { ApplyReport, Change } from "./types.js";
+
+const SIGN: Record<Change["action"], string> = {
+  create: "+", install: "+", enable: "+", start: "+",
+  update: "~", run: "!",
+  delete: "-", disable: "-", stop: "-",
+};
+
+/** The plan as a person reads it: one block per resource, diffs indented beneath. */
+export function renderPlan(changes: Change[]): string {
+  if (changes.length === 0) return "No changes: the node is in its desired state.\n";
+  const lines: string[] = [];
+  for (const c of changes) {
+    lines.push(`${SIGN[c.action]} ${c.id.replace(":", " ")}  (${c.action})`);
+    for (const s of c.summary) lines.push(`    ${s}`);
+    if (c.diff) for (const d of c.diff.split("\n")) lines.push(`    ${d}`);
+  }
+  lines.push("", `${changes.length} change${changes.length === 1 ? "" : "s"} pending.`);
+  return lines.join("\n") + "\n";
+}
+
+/** The plan for machines; `resource` and `state` stay internal. */
+export function planJson(changes: Change[]) {
+  return {
+    changes: changes.map((c) => ({ id: c.id, kind: c.kind, action: c.action, summary: c.summary, ...(c.diff ? { diff: c.diff } : {}) })),
+    count: changes.length,
+  };
+}
+
+export function renderReport(r: ApplyReport): string {
+  const lines = [
+    `Applied ${r.changes} change${r.changes === 1 ? "" : "s"} in ${r.durationMs} ms: ${r.filesWritten} files written (${r.bytesWritten} bytes), ${r.commandsRun} commands run.`,
+  ];
+  for (const a of r.applied) lines.push(`  ${a.action.padEnd(7)} ${a.id}`);
+  if (r.restarted.length) lines.push(`Restarted: ${r.restarted.join(", ")}`);
+  if (r.deferred.length) {
+    lines.push("Not run on a simulated root (--root):");
+    for (const argv of r.deferred) lines.push(`  ${argv.join(" ")}`);
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,70 @@
+import path from "node:path";
+import { promises as fs } from "node:fs";
+import { isMissing, lstatMaybe, readTextMaybe } from "./fsutil.js";
+import type { Root } from "./root.js";
+
+/** Where systemd looks for units, admin directory first. */
+export const UNIT_DIRS = ["/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
+export const ADMIN_UNIT_DIR = "/etc/systemd/system";
+
+export function isUnitPath(nodePath: string): boolean {
+  return UNIT_DIRS.some((d) => nodePath.startsWith(d + "/"));
+}
+
+/** `WantedBy=`/`RequiredBy=` of a unit's [Install] section (repeated keys and lists allowed). */
+export function parseInstallSection(unitText: string): { wantedBy: string[]; requiredBy: string[] } {
+  const wantedBy: string[] = [];
+  const requiredBy: string[] = [];
+  let section = "";
+  for (const raw of unitText.split("\n")) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#") || line.startsWith(";")) continue;
+    const header = /^\[(.+)\]$/.exec(line);
+    if (header) {
+      section = header[1] ?? "";
+      continue;
+    }
+    if (section !== "Install") continue;
+    const eq = line.indexOf("=");
+    if (eq < 0) continue;
+    const key = line.slice(0, eq).trim();
+    const values = line.slice(eq + 1).trim().split(/\s+/).filter(Boolean);
+    if (key === "WantedBy") wantedBy.push(...values);
+    if (key === "RequiredBy") requiredBy.push(...values);
+  }
+  return { wantedBy, requiredBy };
+}
+
+/** The node path of the unit file systemd would load, or null. */
+export async function findUnitFile(root: Root, name: string): Promise<string | null> {
+  for (const dir of UNIT_DIRS) {
+    const p = path.posix.join(dir, name);
+    const st = await lstatMaybe(root.path(p));
+    if (st && !(st.isSymbolicLink() && (await fs.readlink(root.path(p))) === "/dev/null")) return p;
+  }
+  return null;
+}
+
+export async function readUnitInstall(root: Root, unitPath: string) {
+  const text = await readTextMaybe(root.path(unitPath));
+  return text === null ? null : parseInstallSection(text);
+}
+
+/** Every `<target>.wants/<name>` and `.requires/<name>` link in the admin directory. */
+export async function enablementLinks(root: Root, name: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir(root.path(ADMIN_UNIT_DIR));
+  } catch (e) {
+    if (isMissing(e)) return [];
+    throw e;
+  }
+  const found: string[] = [];
+  for (const entry of entries.sort()) {
+    if (!entry.endsWith(".wants") && !entry.endsWith(".requires")) continue;
+    const link = path.posix.join(ADMIN_UNIT_DIR, entry, name);
+    const st = await lstatMaybe(root.path(link));
+    if (st) found.push(link);
+  }
+  return found;
+}

@@ -1,0 +1,154 @@
+import type { OsFamily } from "../facts/types.js";
+import type { Logger } from "../log.js";
+import type { Accounts } from "./accounts.js";
+import type { CommandRunner } from "./runner.js";
+import type { Root } from "./root.js";
+
+/** Names of services (systemd units) to restart when a resource changes. */
+type Notifies = { notifies?: string[] };
+
+export interface FileResource extends Notifies {
+  kind: "file";
+  path: string;
+  content: string | Uint8Array;
+  mode: number;
+  /** User and group names (resolved through the root's /etc/passwd and /etc/group). Unmanaged when absent. */
+  owner?: string;
+  group?: string;
+  /** Shown as <redacted> in plans, diffs and logs. */
+  secret?: boolean;
+  /**
+   * Directory (same filesystem) for the temporary file. For directories read through a glob
+   * (plugstack.conf.d/*), a temporary file next to the target would be picked up mid-write.
+   */
+  tmpDir?: string;
+}
+
+export interface DirResource extends Notifies {
+  kind: "dir";
+  path: string;
+  mode: number;
+  owner?: string;
+  group?: string;
+}
+
+export interface SymlinkResource extends Notifies {
+  kind: "symlink";
+  path: string;
+  target: string;
+}
+
+/** A path that must not exist (file or symlink; never a directory tree). */
+export interface AbsentResource extends Notifies {
+  kind: "absent";
+  path: string;
+}
+
+export interface PackageResource extends Notifies {
+  kind: "package";
+  name: string;
+  /** Exact version (rpm VERSION-RELEASE or deb version); any version satisfies when absent. */
+  version?: string;
+}
+
+export interface ServiceResource {
+  kind: "service";
+  /** Full unit name, e.g. "rstudio-server.service", "pwb-alb-sync.timer". */
+  name: string;
+  enabled: boolean;
+  /** Desired run state; unmanaged when absent. Never checked under a simulated root. */
+  active?: boolean;
+  /** Where the unit file is; looked up in the unit directories under the root when absent. */
+  unitPath?: string;
+  /** The unit's [Install] WantedBy=; read from the unit file when absent. */
+  wantedBy?: string[];
+}
+
+export interface DownloadResource extends Notifies {
+  kind: "download";
+  url: string;
+  sha256: string;
+  path: string;
+  mode: number;
+}
+
+export interface CommandResource extends Notifies {
+  kind: "command";
+  /** Human name in plans and logs. */
+  label: string;
+  argv: string[];
+  /** Skip when this path exists under the root. */
+  creates?: string;
+  /** Skip when this command exits 0. */
+  unless?: string[];
+}
+
+export type Resource =
+  | FileResource
+  | DirResource
+  | SymlinkResource
+  | AbsentResource
+  | PackageResource
+  | ServiceResource
+  | DownloadResource
+  | CommandResource;
+
+export type ResourceKind = Resource["kind"];
+
+export type Action = "create" | "update" | "delete" | "install" | "run" | "enable" | "disable" | "start" | "stop";
+
+/** One difference between the desired and the current state of one resource. */
+export interface Change {
+  id: string;
+  kind: ResourceKind;
+  action: Action;
+  /** Human lines: "mode 0644 → 0600", "enable (multi-user.target)", … */
+  summary: string[];
+  /** Unified diff of the content for text files; "<redacted>" for secrets. */
+  diff?: string;
+  /** Internal: what apply needs (never printed). */
+  readonly resource: Resource;
+  /** Internal: handler-specific plan state for apply. */
+  readonly state?: unknown;
+}
+
+export interface EngineContext {
+  root: Root;
+  runner: CommandRunner;
+  log: Logger;
+  accounts: Accounts;
+  osFamily: OsFamily | null;
+  /** Compute content diffs: `plan` shows them; `apply` only logs summaries and skips the cost. */
+  diffs: boolean;
+  stats: ApplyStats;
+}
+
+/** What the engine knows about one kind of resource: its identity, how to diff it, how to apply it. */
+export interface Handler<R extends Resource = Resource> {
+  /** Stable identity; two resources with one id in a plan is a programming error. */
+  id(r: R): string;
+  /** Reads the current state under the root; null when nothing differs. */
+  plan(r: R, ctx: EngineContext): Promise<PlannedChange | null>;
+  apply(change: Change, ctx: EngineContext): Promise<void>;
+}
+
+export type PlannedChange = Pick<Change, "action" | "summary" | "diff" | "state">;
+
+export interface ApplyStats {
+  filesWritten: number;
+  bytesWritten: number;
+  commandsRun: number;
+}
+
+export interface ApplyReport {
+  changes: number;
+  applied: Array<{ id: string; action: Action }>;
+  restarted: string[];
+  /** Commands that were not run because the root is simulated. */
+  deferred: string[][];
+  daemonReloaded: boolean;
+  filesWritten: number;
+  bytesWritten: number;
+  commandsRun: number;
+  durationMs: number;
+}

@@ -1,0 +1,67 @@
+import { promises as fs } from "node:fs";
+import type { Root } from "../engine/root.js";
+import { isMissing } from "../engine/fsutil.js";
+
+/** What happened when a node file was looked for; feeds error messages. */
+export type LookResult = "read" | "missing" | `unreadable (${string})`;
+
+/**
+ * Reads node files through the root seam and remembers which ones were read, in the order they
+ * were asked for (reads run concurrently; the order of `sources` must not depend on timing).
+ * Facts never fail on an unreadable sysfs/procfs entry: any error reads as "absent", and the
+ * reason is kept for messages.
+ */
+export class NodeReader {
+  private readonly asked: Array<{ path: string; ok: boolean }> = [];
+  private readonly results = new Map<string, LookResult>();
+
+  constructor(readonly root: Root) {}
+
+  /** The file's text, or null when it is missing or unreadable. */
+  async text(nodePath: string, opts: { record?: boolean } = {}): Promise<string | null> {
+    const slot = opts.record === false ? null : this.slot(nodePath);
+    try {
+      const text = await fs.readFile(this.root.path(nodePath), "utf8");
+      if (slot) slot.ok = true;
+      this.results.set(nodePath, "read");
+      return text;
+    } catch (e) {
+      this.results.set(nodePath, isMissing(e) ? "missing" : `unreadable (${errCode(e)})`);
+      return null;
+    }
+  }
+
+  /** Entry names of a directory (sorted), or null when it does not exist or cannot be listed. */
+  async list(nodeDir: string): Promise<string[] | null> {
+    const slot = this.slot(nodeDir);
+    try {
+      const names = (await fs.readdir(this.root.path(nodeDir))).sort();
+      slot.ok = true;
+      this.results.set(nodeDir, "read");
+      return names;
+    } catch (e) {
+      this.results.set(nodeDir, isMissing(e) ? "missing" : `unreadable (${errCode(e)})`);
+      return null;
+    }
+  }
+
+  /** How the last look at this path went; undefined when it was never looked at. */
+  result(nodePath: string): LookResult | undefined {
+    return this.results.get(nodePath);
+  }
+
+  /** Node paths read successfully, in the order asked, without duplicates. */
+  get sources(): string[] {
+    return [...new Set(this.asked.filter((a) => a.ok).map((a) => a.path))];
+  }
+
+  private slot(path: string): { path: string; ok: boolean } {
+    const s = { path, ok: false };
+    this.asked.push(s);
+    return s;
+  }
+}
+
+function errCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+}

@@ -1,0 +1,153 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { openRoot, detectFacts, type GlobalOptions } from "./commands/context.js";
+import { applyNode, planNode, printPlan, printReport } from "./commands/converge.js";
+import { renderFacts } from "./commands/detect.js";
+import { runDemo } from "./commands/demo.js";
+import { BadInputError, ExitCode, exitCodeFor } from "./errors.js";
+import { ROLES, type Role } from "./facts/types.js";
+import { createLogger, scrubSecrets, type Logger } from "./log.js";
+import { SIM_OSES, type SimOs } from "./sim/node.js";
+import { VERSION } from "./version.js";
+
+interface CliGlobals extends GlobalOptions {
+  quiet: boolean;
+  verbose: boolean;
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of seconds ≥ 0");
+  return n;
+}
+
+/** Logs go to stdout (journald) unless stdout carries machine output (--json). */
+function loggerFor(g: CliGlobals): Logger {
+  const fd = g.json ? 2 : 1;
+  const stream = fd === 1 ? process.stdout : process.stderr;
+  return createLogger({
+    fd,
+    pretty: Boolean(stream.isTTY),
+    level: g.quiet ? "warn" : g.verbose ? "debug" : "info",
+  });
+}
+
+function build(setExit: (code: number) => void): Command {
+  const program = new Command("pwb-agent")
+    .description("Converge AWS ParallelCluster nodes for Posit Workbench: detect the role, plan, apply.")
+    .version(VERSION, "-V, --version")
+    .option("--root <dir>", "filesystem root of the node (a simulated node when not /)", "/")
+    .addOption(new Option("--role <role>", "override the detected role").choices(ROLES))
+    .option("--json", "machine-readable output on stdout (logs move to stderr)", false)
+    .option("-q, --quiet", "log warnings and errors only", false)
+    .option("-v, --verbose", "log debug detail (every command run, with its duration)", false)
+    .option("--no-imds", "do not ask the EC2 instance metadata service")
+    .option("--imds-endpoint <url>", "IMDS endpoint (default http://169.254.169.254 or $AWS_EC2_METADATA_SERVICE_ENDPOINT)")
+    .showHelpAfterError()
+    // Throw instead of exiting, in every subcommand added below, so usage errors map to exit 2.
+    .exitOverride();
+
+  const globals = (cmd: Command) => cmd.optsWithGlobals<CliGlobals>();
+
+  program
+    .command("detect")
+    .description("print this node's facts: role, cluster, instance, OS, CPU, memory, GPU")
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const log = loggerFor(g);
+      const facts = await detectFacts(await openRoot(g.root), g, log);
+      process.stdout.write(g.json ? JSON.stringify(facts, null, 2) + "\n" : renderFacts(facts));
+    });
+
+  program
+    .command("plan")
+    .description("print what apply would change; exit 0 when in sync, 10 when changes are pending")
+    .action(async (_o, cmd: Command) => {
+      const g = globals(cmd);
+      const log = loggerFor(g);
+      const root = await openRoot(g.root);
+      const facts = await detectFacts(root, g, log);
+      setExit(printPlan(await planNode(root, facts, log), g.json));
+    });
+
+  const lockOption = () =>
+    new Option("--lock-timeout <seconds>", "wait this long for another apply to finish").argParser(positiveSeconds).default(120);
+
+  program
+    .command("apply")
+    .description("converge this node to its role: change only what differs, restart only what changed")
+    .addOption(lockOption())
+    .action(async (o: { lockTimeout: number }, cmd: Command) => {
+      const g = globals(cmd);
+      const log = loggerFor(g);
+      const root = await openRoot(g.root);
+      const facts = await detectFacts(root, g, log);
+      setExit(printReport(await applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000 }), g.json));
+    });
+
+  program
+    .command("units")
+    .description("the agent's own systemd units")
+    .command("install")
+    .description("install the agent's units and enable the ones this role runs")
+    .addOption(lockOption())
+    .action(async (o: { lockTimeout: number }, cmd: Command) => {
+      const g = globals(cmd);
+      const log = loggerFor(g);
+      const root = await openRoot(g.root);
+      const facts = await detectFacts(root, g, log);
+      const report = await applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000, only: ["units"] });
+      setExit(printReport(report, g.json));
+    });
+
+  program
+    .command("demo")
+    .description("simulate a ParallelCluster node under a temp root: detect, plan, apply, apply again")
+    .addOption(new Option("--node-role <role>", "role of the simulated node").choices(ROLES).default("login"))
+    .addOption(new Option("--os <os>", "OS of the simulated node").choices(Object.keys(SIM_OSES)).default("rocky9"))
+    .option("--keep", "keep the simulated node's directory", false)
+    .action(async (o: { nodeRole: Role; os: SimOs; keep: boolean }, cmd: Command) => {
+      const g = globals(cmd);
+      // The demo's own output is the point: keep the log to warnings unless asked.
+      const log = loggerFor({ ...g, quiet: !g.verbose });
+      setExit(await runDemo({ role: o.nodeRole, os: o.os, keep: o.keep }, log));
+    });
+
+  program
+    .command("version")
+    .description("print the agent and embedded Node versions")
+    .action((_o, cmd: Command) => {
+      const g = globals(cmd);
+      const info = { version: VERSION, node: process.versions.node, sea: isSea() };
+      process.stdout.write(g.json ? JSON.stringify(info) + "\n" : `pwb-agent ${info.version} (node ${info.node}${info.sea ? ", single executable" : ""})\n`);
+    });
+
+  return program;
+}
+
+function isSea(): boolean {
+  try {
+    // node:sea exists from Node 20.12; a plain `node bundle.cjs` run says false.
+    return (require("node:sea") as { isSea(): boolean }).isSea();
+  } catch {
+    return false;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = ExitCode.ok;
+  const program = build((c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors are bad input.
+      return e.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+    }
+    const message = scrubSecrets(e instanceof Error ? e.message : String(e));
+    process.stderr.write(`pwb-agent: ${e instanceof BadInputError ? "error" : "failed"}: ${message}\n`);
+    const already = (e as { details?: { alreadyApplied?: string[] } }).details?.alreadyApplied;
+    if (already?.length) process.stderr.write(`already applied: ${already.join(", ")}\n`);
+    return exitCodeFor(e);
+  }
+}
