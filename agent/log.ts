@@ -39,7 +39,7 @@ export function formatPretty(line: string): string {
   } catch {
     return line;
   }
-  const { level, time, msg, pid: _pid, hostname: _host, ...rest } = rec;
+  const { level, time, msg, severity: _severity, pid: _pid, hostname: _host, ...rest } = rec;
   const clock = typeof time === "number" ? new Date(time).toISOString().slice(11, 19) : "";
   const name = (LEVEL_NAMES[level as number] ?? String(level)).padEnd(5);
   const fields = Object.entries(rest)
@@ -53,6 +53,8 @@ export interface LoggerOptions {
   /** 1 = stdout (journald under systemd), 2 = stderr (when stdout carries --json output). */
   fd?: 1 | 2;
   pretty?: boolean;
+  /** Where finished lines go; defaults to a synchronous write to `fd`. */
+  sink?: (line: string) => void;
 }
 
 /**
@@ -62,10 +64,11 @@ export interface LoggerOptions {
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const fd = opts.fd ?? 1;
   const pretty = opts.pretty ?? false;
+  const sink = opts.sink ?? ((line: string) => writeSync(fd, line));
   const destination = {
     write(chunk: string): void {
       const clean = scrubSecrets(chunk);
-      writeSync(fd, pretty ? formatPretty(clean) : clean);
+      sink(pretty ? formatPretty(clean) : clean);
     },
   };
   return pino(
