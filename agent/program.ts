@@ -1,35 +1,14 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { openRoot, detectFacts, type GlobalOptions } from "./commands/context.js";
+import { Command, CommanderError, Option } from "commander";
+import { globals, loggerFor, positiveSeconds } from "./commands/cli-support.js";
+import { detectFacts, openRoot } from "./commands/context.js";
 import { applyNode, planNode, printPlan, printReport } from "./commands/converge.js";
 import { renderFacts } from "./commands/detect.js";
 import { runDemo } from "./commands/demo.js";
 import { BadInputError, ExitCode, exitCodeFor } from "./errors.js";
 import { ROLES, type Role } from "./facts/types.js";
-import { createLogger, scrubSecrets, type Logger } from "./log.js";
+import { scrubSecrets } from "./log.js";
 import { SIM_OSES, type SimOs } from "./sim/node.js";
 import { VERSION } from "./version.js";
-
-interface CliGlobals extends GlobalOptions {
-  quiet: boolean;
-  verbose: boolean;
-}
-
-function positiveSeconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of seconds ≥ 0");
-  return n;
-}
-
-/** Logs go to stdout (journald) unless stdout carries machine output (--json). */
-function loggerFor(g: CliGlobals): Logger {
-  const fd = g.json ? 2 : 1;
-  const stream = fd === 1 ? process.stdout : process.stderr;
-  return createLogger({
-    fd,
-    pretty: Boolean(stream.isTTY),
-    level: g.quiet ? "warn" : g.verbose ? "debug" : "info",
-  });
-}
 
 function build(setExit: (code: number) => void): Command {
   const program = new Command("pwb-agent")
@@ -45,8 +24,6 @@ function build(setExit: (code: number) => void): Command {
     .showHelpAfterError()
     // Throw instead of exiting, in every subcommand added below, so usage errors map to exit 2.
     .exitOverride();
-
-  const globals = (cmd: Command) => cmd.optsWithGlobals<CliGlobals>();
 
   program
     .command("detect")
