@@ -1,6 +1,7 @@
-import { promises as fs } from "node:fs";
+import { promises as fs, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll } from "vitest";
 import { Accounts } from "../../agent/engine/accounts.js";
 import { apply } from "../../agent/engine/apply.js";
 import { plan } from "../../agent/engine/plan.js";
@@ -10,8 +11,16 @@ import type { EngineContext, Resource } from "../../agent/engine/types.js";
 import type { OsFamily } from "../../agent/facts/types.js";
 import { silentLogger } from "../../agent/log.js";
 
+const made: string[] = [];
+// Registered at import time, so it runs after the last test of every file that uses tempDir.
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function tempDir(prefix = "pwb-test-"): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** A fresh engine context over `dir` with the real runner (simulated root: mutating commands are recorded). */
