@@ -68,3 +68,13 @@ export async function enablementLinks(root: Root, name: string): Promise<string[
   }
   return found;
 }
+
+/** A unit an administrator masked (linked to /dev/null in /etc or /run): an override pwb-agent respects. */
+export async function isMasked(root: Root, name: string): Promise<boolean> {
+  for (const dir of ["/etc/systemd/system", "/run/systemd/system"]) {
+    const p = root.path(path.posix.join(dir, name));
+    const st = await lstatMaybe(p);
+    if (st?.isSymbolicLink() && (await fs.readlink(p)) === "/dev/null") return true;
+  }
+  return false;
+}

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acquireLock } from "../../agent/engine/lock.js";
+import { createLogger } from "../../agent/log.js";
 import { plan } from "../../agent/engine/plan.js";
 import { Root } from "../../agent/engine/root.js";
 import type { Resource } from "../../agent/engine/types.js";
@@ -222,5 +223,20 @@ describe("apply lock", () => {
     expect((await fs.readFile(lockPath, "utf8")).startsWith(`${process.pid} `)).toBe(true);
     await lock.release();
     await expect(fs.access(lockPath)).rejects.toThrow();
+  });
+});
+
+describe("masked services", () => {
+  it("leaves a unit an administrator masked alone, and says so", async () => {
+    const dir = await tempDir();
+    await writeUnit(dir, "demo.service");
+    await fs.mkdir(path.join(dir, "etc/systemd/system"), { recursive: true });
+    await fs.symlink("/dev/null", path.join(dir, "etc/systemd/system/demo.service"));
+    const warnings: string[] = [];
+    const ctx = context(dir);
+    ctx.log = createLogger({ sink: (l) => warnings.push(JSON.parse(l).msg) });
+    expect(await plan([{ kind: "service", name: "demo.service", enabled: true, active: true }], ctx)).toEqual([]);
+    expect(warnings).toEqual(["masked by an administrator: not enabled or started (systemctl unmask to hand it back)"]);
+    expect(await plan([{ kind: "service", name: "demo.service", enabled: false, active: false }], context(dir))).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { RuntimeFailure } from "../../errors.js";
 import { atomicSymlink, readlinkMaybe } from "../fsutil.js";
-import { ADMIN_UNIT_DIR, enablementLinks, findUnitFile, readUnitInstall } from "../systemd.js";
+import { ADMIN_UNIT_DIR, enablementLinks, findUnitFile, isMasked, readUnitInstall } from "../systemd.js";
 import type { Handler, PlannedChange, ServiceResource } from "../types.js";
 
 /** What a service change does: links now (phase 1), start/stop after daemon-reload (phase 3). */
@@ -22,6 +22,11 @@ export const serviceHandler: Handler<ServiceResource> = {
   id: (r) => `service:${r.name}`,
 
   async plan(r, ctx): Promise<PlannedChange | null> {
+    if (await isMasked(ctx.root, r.name)) {
+      // Masking is an administrator's explicit "never run this": report it, don't fight it.
+      if (r.enabled || r.active) ctx.log.warn({ service: r.name }, "masked by an administrator: not enabled or started (systemctl unmask to hand it back)");
+      return null;
+    }
     const state: ServiceState = { link: [], unlink: [], start: false, stop: false };
     const summary: string[] = [];
     const existing = await enablementLinks(ctx.root, r.name);
