@@ -54,7 +54,7 @@ export async function acquireLock(realPath: string, timeoutMs: number): Promise<
     }
     holder = await fs.readFile(realPath, "utf8").catch((e: unknown) => (isMissing(e) ? "" : Promise.reject(e)));
     if (holder && !ownerAlive(holder)) {
-      await breakStaleLock(realPath, holder);
+      await breakStaleLock(realPath, holder, me);
       continue;
     }
     if (Date.now() >= deadline) {
@@ -67,16 +67,21 @@ export async function acquireLock(realPath: string, timeoutMs: number): Promise<
   }
 }
 
-async function breakStaleLock(realPath: string, staleContent: string): Promise<void> {
+async function breakStaleLock(realPath: string, staleContent: string, me: string): Promise<void> {
+  // One breaker at a time: a second lock file guards the removal of the first.
   const breaker = `${realPath}.break`;
   try {
     const h = await fs.open(breaker, "wx", 0o644);
+    await h.writeFile(me);
     await h.close();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    // A breaker killed mid-way must not block everyone: drop its file once its owner is gone.
+    const other = await fs.readFile(breaker, "utf8").catch(() => "");
     const st = await fs.stat(breaker).catch(() => null);
-    if (st && Date.now() - st.mtimeMs > BREAKER_STALE_MS) await fs.rm(breaker, { force: true });
-    return; // someone else is breaking it; retry
+    const abandoned = other ? !ownerAlive(other) : st !== null && Date.now() - st.mtimeMs > BREAKER_STALE_MS;
+    if (abandoned && (await fs.readFile(breaker, "utf8").catch(() => "")) === other) await fs.rm(breaker, { force: true });
+    return; // retry from the top
   }
   try {
     const now = await fs.readFile(realPath, "utf8").catch(() => "");

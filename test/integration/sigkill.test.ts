@@ -11,15 +11,17 @@ import { tempDir } from "../helpers/engine.js";
 
 const KILLS = 50;
 
-function runKilled(argv: string[], killAfterMs: number | null): Promise<{ killed: boolean; stdout: string }> {
+function runKilled(argv: string[], killAfterMs: number | null): Promise<{ killed: boolean; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(process.execPath, argv, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
+    let stderr = "";
     child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
     const timer = killAfterMs === null ? null : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
     child.on("exit", (_code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ killed: signal === "SIGKILL", stdout });
+      resolve({ killed: signal === "SIGKILL", stdout, stderr });
     });
   });
 }
@@ -67,7 +69,9 @@ describe("SIGKILL during apply", () => {
     // Kills must really have landed while files were being replaced.
     expect(midApply).toBeGreaterThan(0);
 
-    const converge = JSON.parse((await runKilled([driver, dir, "0"], null)).stdout) as { changes: number };
+    const final = await runKilled([driver, dir, "0"], null);
+    expect(final.stderr).toBe("");
+    const converge = JSON.parse(final.stdout) as { changes: number };
     expect(converge.changes).toBeGreaterThanOrEqual(0);
     const again = JSON.parse((await runKilled([driver, dir, "0"], null)).stdout) as { changes: number; bytesWritten: number };
     expect(again).toMatchObject({ changes: 0, bytesWritten: 0 });

@@ -163,7 +163,7 @@ describe.each(ROLES)("$role node under real systemd", ({ role, nodeType, timerPr
       expect(enabled.code).not.toBe(0);
       // Preinstalled: the unit is known and disabled. Fresh: systemd has no such unit at all.
       expect(enabled.out).toBe(timerPreinstalled ? "disabled" : "");
-      expect((await state(c, "is-active", TIMER)).out).toBe("inactive");
+      expect((await state(c, "is-active", TIMER)).code).not.toBe(0);
       expect(timers).not.toContain(TIMER);
     }
   });
@@ -232,7 +232,7 @@ describe.each(ROLES)("$role node under real systemd", ({ role, nodeType, timerPr
     const report = await apply(c);
     expect(report.changes).toBe(0);
     expect(await state(c, "is-enabled", TIMER)).toMatchObject({ out: "masked" });
-    expect((await state(c, "is-active", TIMER)).out).toBe("inactive");
+    expect((await state(c, "is-active", TIMER)).code).not.toBe(0);
     ok(await c.exec(["systemctl", "unmask", TIMER]), "unmask");
     const handedBack = await apply(c);
     expect(handedBack.applied.map((a) => a.id)).toContain("service:pwb-alb-sync.timer");

@@ -240,3 +240,18 @@ describe("masked services", () => {
     expect(await plan([{ kind: "service", name: "demo.service", enabled: false, active: false }], context(dir))).toEqual([]);
   });
 });
+
+describe("apply lock, crash during a takeover", () => {
+  it("is not blocked by the leftover of a breaker that was killed", async () => {
+    const dir = await tempDir();
+    const lockPath = new Root(dir).path("/run/pwb-agent/apply.lock");
+    await fs.mkdir(path.dirname(lockPath), { recursive: true });
+    await fs.writeFile(lockPath, "999999998 1\n");
+    await fs.writeFile(`${lockPath}.break`, "999999997 1\n"); // a dead breaker's file, seconds old
+    const t0 = Date.now();
+    const lock = await acquireLock(lockPath, 2000);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    await lock.release();
+    expect(await fs.readdir(path.dirname(lockPath))).toEqual([]);
+  });
+});
