@@ -47,18 +47,21 @@ function tmpName(realPath: string, tmpDir?: string): string {
   return path.join(dir, `.${path.basename(realPath)}${TMP_MARK}${process.pid}-${randomBytes(4).toString("hex")}`);
 }
 
-/** Removes temporary files a killed earlier run left for this target. */
-export async function removeStaleTemps(realPath: string, tmpDir?: string): Promise<void> {
+/** Temporary files a killed earlier run left for this target (names only). */
+export async function staleTemps(realPath: string, tmpDir?: string): Promise<string[]> {
   const dir = tmpDir ?? path.dirname(realPath);
   const prefix = `.${path.basename(realPath)}${TMP_MARK}`;
-  let names: string[];
   try {
-    names = await fs.readdir(dir);
+    return (await fs.readdir(dir)).filter((n) => n.startsWith(prefix)).map((n) => path.join(dir, n));
   } catch (e) {
-    if (isMissing(e)) return;
+    if (isMissing(e)) return [];
     throw e;
   }
-  await Promise.all(names.filter((n) => n.startsWith(prefix)).map((n) => fs.rm(path.join(dir, n), { force: true })));
+}
+
+/** Removes temporary files a killed earlier run left for this target. */
+export async function removeStaleTemps(realPath: string, tmpDir?: string): Promise<void> {
+  await Promise.all((await staleTemps(realPath, tmpDir)).map((p) => fs.rm(p, { force: true })));
 }
 
 async function fsyncDir(dir: string): Promise<void> {

@@ -92,6 +92,16 @@ describe("file resource", () => {
     expect(await fs.readdir(path.join(dir, "etc/demo"))).toEqual(["app.conf"]);
   });
 
+  it("removes a killed run's temporary file even when the target itself is already right", async () => {
+    const dir = await tempDir();
+    await converge(dir, [conf("whole\n")]);
+    await fs.writeFile(path.join(dir, "etc/demo/.app.conf.pwb-tmp-999-deadbeef"), "half");
+    const { changes, report } = await converge(dir, [conf("whole\n")]);
+    expect(changes[0]!.summary).toEqual(["remove 1 temporary file(s) left by an interrupted run"]);
+    expect(report.filesWritten).toBe(0);
+    expect(await fs.readdir(path.join(dir, "etc/demo"))).toEqual(["app.conf"]);
+  });
+
   it("writes the temporary file in tmpDir when asked (directories read through a glob)", async () => {
     const dir = await tempDir();
     const r = conf("x\n", { path: "/opt/slurm/etc/plugstack.conf.d/a.conf", tmpDir: "/opt/slurm/etc/.pwb-tmp" } as Partial<Resource>);

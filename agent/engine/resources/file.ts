@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { createTwoFilesPatch } from "diff";
 import { RuntimeFailure } from "../../errors.js";
-import { atomicWrite, lstatMaybe, readMaybe } from "../fsutil.js";
+import { atomicWrite, lstatMaybe, readMaybe, removeStaleTemps, staleTemps } from "../fsutil.js";
 import type { Change, EngineContext, FileResource, Handler, PlannedChange } from "../types.js";
 
 const MAX_DIFF_BYTES = 256 * 1024;
@@ -12,6 +12,7 @@ export const REDACTED = "<redacted>";
 
 interface FileState {
   writeContent: boolean;
+  removeTemps: boolean;
   uid?: number;
   gid?: number;
 }
@@ -26,7 +27,7 @@ export const fileHandler: Handler<FileResource> = {
     const desired = toBuffer(r.content);
     const uid = r.owner === undefined ? undefined : await ctx.accounts.uid(r.owner);
     const gid = r.group === undefined ? undefined : await ctx.accounts.gid(r.group);
-    const state: FileState = { writeContent: false, uid, gid };
+    const state: FileState = { writeContent: false, removeTemps: false, uid, gid };
 
     if (!st || st.isSymbolicLink()) {
       state.writeContent = true;
@@ -44,6 +45,11 @@ export const fileHandler: Handler<FileResource> = {
     if (mode !== r.mode) summary.push(`mode ${octal(mode)} → ${octal(r.mode)}`);
     if (uid !== undefined && st.uid !== uid) summary.push(`owner ${st.uid} → ${r.owner} (${uid})`);
     if (gid !== undefined && st.gid !== gid) summary.push(`group ${st.gid} → ${r.group} (${gid})`);
+    const leftovers = await staleTemps(real, r.tmpDir === undefined ? undefined : ctx.root.path(r.tmpDir));
+    if (leftovers.length) {
+      state.removeTemps = true;
+      summary.push(`remove ${leftovers.length} temporary file(s) left by an interrupted run`);
+    }
     if (summary.length === 0) return null;
     return {
       action: "update",
@@ -66,7 +72,8 @@ export const fileHandler: Handler<FileResource> = {
       }, ctx.stats);
       return;
     }
-    // Only metadata differs: change it in place, no rewrite.
+    // Only metadata (or leftovers) differ: fix them in place, no rewrite.
+    if (state.removeTemps) await removeStaleTemps(real, r.tmpDir === undefined ? undefined : ctx.root.path(r.tmpDir));
     if (state.uid !== undefined || state.gid !== undefined) await fs.lchown(real, state.uid ?? -1, state.gid ?? -1);
     await fs.chmod(real, r.mode);
   },
