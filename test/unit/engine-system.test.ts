@@ -254,4 +254,15 @@ describe("apply lock, crash during a takeover", () => {
     await lock.release();
     expect(await fs.readdir(path.dirname(lockPath))).toEqual([]);
   });
+
+  it("is not blocked by an empty lock file or a killed process's temporary file", async () => {
+    const dir = await tempDir();
+    const lockPath = new Root(dir).path("/run/pwb-agent/apply.lock");
+    await fs.mkdir(path.dirname(lockPath), { recursive: true });
+    await fs.writeFile(lockPath, "");
+    await fs.writeFile(`${lockPath}.999999996.0badc0de.tmp`, "999999996 1\n");
+    const lock = await acquireLock(lockPath, 500);
+    await lock.release();
+    expect(await fs.readdir(path.dirname(lockPath))).toEqual([]);
+  });
 });
