@@ -11,28 +11,34 @@ export function isUnitPath(nodePath: string): boolean {
   return UNIT_DIRS.some((d) => nodePath.startsWith(d + "/"));
 }
 
-/** `WantedBy=`/`RequiredBy=` of a unit's [Install] section (repeated keys and lists allowed). */
-export function parseInstallSection(unitText: string): { wantedBy: string[]; requiredBy: string[] } {
-  const wantedBy: string[] = [];
-  const requiredBy: string[] = [];
+export interface UnitSetting {
+  section: string;
+  key: string;
+  value: string;
+}
+
+/** `Key=value` lines of a unit file with their section (comments and blank lines dropped). */
+export function unitSettings(text: string): UnitSetting[] {
+  const out: UnitSetting[] = [];
   let section = "";
-  for (const raw of unitText.split("\n")) {
+  for (const raw of text.split("\n")) {
     const line = raw.trim();
     if (!line || line.startsWith("#") || line.startsWith(";")) continue;
     const header = /^\[(.+)\]$/.exec(line);
-    if (header) {
-      section = header[1] ?? "";
-      continue;
+    if (header) section = header[1] ?? "";
+    else if (line.includes("=")) {
+      const eq = line.indexOf("=");
+      out.push({ section, key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim() });
     }
-    if (section !== "Install") continue;
-    const eq = line.indexOf("=");
-    if (eq < 0) continue;
-    const key = line.slice(0, eq).trim();
-    const values = line.slice(eq + 1).trim().split(/\s+/).filter(Boolean);
-    if (key === "WantedBy") wantedBy.push(...values);
-    if (key === "RequiredBy") requiredBy.push(...values);
   }
-  return { wantedBy, requiredBy };
+  return out;
+}
+
+/** `WantedBy=`/`RequiredBy=` of a unit's [Install] section (repeated keys and lists allowed). */
+export function parseInstallSection(unitText: string): { wantedBy: string[]; requiredBy: string[] } {
+  const install = unitSettings(unitText).filter((s) => s.section === "Install");
+  const values = (key: string) => install.filter((s) => s.key === key).flatMap((s) => s.value.split(/\s+/).filter(Boolean));
+  return { wantedBy: values("WantedBy"), requiredBy: values("RequiredBy") };
 }
 
 /** The node path of the unit file systemd would load, or null. */

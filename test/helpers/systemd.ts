@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { accessSync, constants, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { unitSettings, type UnitSetting } from "../../agent/engine/systemd.js";
 
 export const UNITS_DIR = path.resolve("units");
 /** Where the agent (and the rpm/deb) install the units; the verify root mirrors it. */
@@ -56,28 +57,8 @@ export async function shippedUnits(): Promise<Record<string, string>> {
   return out;
 }
 
-export interface Setting {
-  section: string;
-  key: string;
-  value: string;
-}
-
-/** `Key=value` lines with their section (comments and blank lines dropped; no line continuations in our units). */
-export function unitSettings(text: string): Setting[] {
-  const out: Setting[] = [];
-  let section = "";
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (!line || line.startsWith("#") || line.startsWith(";")) continue;
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header) section = header[1]!;
-    else if (line.includes("=")) {
-      const eq = line.indexOf("=");
-      out.push({ section, key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim() });
-    }
-  }
-  return out;
-}
+export { unitSettings };
+export type Setting = UnitSetting;
 
 /** The last value of Section.Key (systemd: the last assignment wins for single-valued keys). */
 export function setting(text: string, section: string, key: string): string | undefined {
