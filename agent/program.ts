@@ -4,8 +4,12 @@ import { detectFacts, openRoot } from "./commands/context.js";
 import { applyNode, planNode, printPlan, printReport } from "./commands/converge.js";
 import { renderFacts } from "./commands/detect.js";
 import { runDemo } from "./commands/demo.js";
+import { addAlbCommands } from "./commands/alb.js";
+import { addDoctorCommand } from "./commands/doctor.js";
 import { BadInputError, ExitCode, exitCodeFor } from "./errors.js";
 import { ROLES, type Role } from "./facts/types.js";
+import { siteForCommand } from "./site/command.js";
+import { DEFAULT_SITE_PATH } from "./site/load.js";
 import { scrubSecrets } from "./log.js";
 import { SIM_OSES, type SimOs } from "./sim/node.js";
 import { VERSION } from "./version.js";
@@ -21,6 +25,7 @@ function build(setExit: (code: number) => void): Command {
     .option("-v, --verbose", "log debug detail (every command run, with its duration)", false)
     .option("--no-imds", "do not ask the EC2 instance metadata service")
     .option("--imds-endpoint <url>", "IMDS endpoint (default http://169.254.169.254 or $AWS_EC2_METADATA_SERVICE_ENDPOINT)")
+    .option("--site <file>", `site config: a YAML file or s3://bucket/key (default ${DEFAULT_SITE_PATH} under --root; absent: Workbench is skipped)`)
     .showHelpAfterError()
     // Throw instead of exiting, in every subcommand added below, so usage errors map to exit 2.
     .exitOverride();
@@ -43,7 +48,8 @@ function build(setExit: (code: number) => void): Command {
       const log = loggerFor(g);
       const root = await openRoot(g.root);
       const facts = await detectFacts(root, g, log);
-      setExit(printPlan(await planNode(root, facts, log), g.json));
+      const site = await siteForCommand(g, root, facts, log);
+      setExit(printPlan(await planNode(root, facts, log, { site }), g.json));
     });
 
   const lockOption = () =>
@@ -58,7 +64,8 @@ function build(setExit: (code: number) => void): Command {
       const log = loggerFor(g);
       const root = await openRoot(g.root);
       const facts = await detectFacts(root, g, log);
-      setExit(printReport(await applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000 }), g.json));
+      const site = await siteForCommand(g, root, facts, log);
+      setExit(printReport(await applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000, site }), g.json));
     });
 
   program
@@ -88,6 +95,9 @@ function build(setExit: (code: number) => void): Command {
       const log = loggerFor({ ...g, quiet: !g.verbose });
       setExit(await runDemo({ role: o.nodeRole, os: o.os, keep: o.keep }, log));
     });
+
+  addDoctorCommand(program, setExit);
+  addAlbCommands(program, setExit);
 
   program
     .command("version")

@@ -1,6 +1,8 @@
 // What the test suite needs from the machine, and the Debian package that provides each.
 // `node test/prereqs.mjs --packages` prints the package list (used by .ci/run).
 import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
 
 export const PREREQS = [
   { cmd: "systemd-analyze", pkg: "systemd", why: "verifies every shipped unit" },
@@ -9,10 +11,22 @@ export const PREREQS = [
   { cmd: "strip", pkg: "binutils", why: "strips the Node binary before the single executable is made" },
   { cmd: "tar", pkg: "tar", why: "unpacks the embedded Node runtime" },
   { cmd: "dpkg-query", pkg: "dpkg", why: "package resource reads a dpkg database" },
+  // Debian puts the server binaries in /usr/lib/postgresql/<version>/bin, off PATH: `dirs` says where.
+  { cmd: "initdb", pkg: "postgresql", why: "creates the loopback PostgreSQL doctor's database check runs against", dirs: "/usr/lib/postgresql" },
+  { cmd: "pg_ctl", pkg: "postgresql", why: "starts and stops that PostgreSQL", dirs: "/usr/lib/postgresql" },
+  { cmd: "psql", pkg: "postgresql-client", why: "creates the test role and database" },
+  { cmd: "runuser", pkg: "util-linux", why: "runs PostgreSQL as the postgres user" },
+  { cmd: "aws", pkg: "awscli", why: "checks that the loopback AWS endpoint answers the AWS CLI as AWS would" },
 ];
 
+/** `<dirs>/<version>/bin/<cmd>` exists for some version (Debian's layout for PostgreSQL). */
+function inVersionedDirs(cmd, dirs) {
+  if (!dirs || !existsSync(dirs)) return false;
+  return readdirSync(dirs).some((v) => existsSync(path.join(dirs, v, "bin", cmd)));
+}
+
 export function missing() {
-  return PREREQS.filter(({ cmd }) => spawnSync("sh", ["-c", 'command -v "$0"', cmd]).status !== 0);
+  return PREREQS.filter(({ cmd, dirs }) => spawnSync("sh", ["-c", 'command -v "$0"', cmd]).status !== 0 && !inVersionedDirs(cmd, dirs));
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop())) {

@@ -7,6 +7,8 @@ import type { GlobalOptions } from "./context.js";
 export interface CliGlobals extends GlobalOptions {
   quiet: boolean;
   verbose: boolean;
+  /** --site: a site config file or s3:// URL (default /etc/pwb-agent/site.yaml under --root). */
+  site?: string;
 }
 
 export function positiveSeconds(value: string): number {

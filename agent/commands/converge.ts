@@ -1,4 +1,4 @@
-import { desiredState } from "../components/index.js";
+import { activeComponents, desiredState, gatherInputs } from "../components/index.js";
 import { apply } from "../engine/apply.js";
 import { acquireLock, LOCK_PATH } from "../engine/lock.js";
 import { plan } from "../engine/plan.js";
@@ -8,17 +8,26 @@ import type { ApplyReport, Change } from "../engine/types.js";
 import { ExitCode } from "../errors.js";
 import type { Facts } from "../facts/types.js";
 import type { Logger } from "../log.js";
-import { EMPTY_SITE, type SiteConfig } from "../site/types.js";
+import type { SiteConfig } from "../site/types.js";
 import { engineContext } from "./context.js";
 
 export interface ConvergeOptions {
   /** Limit to these components (e.g. ["units"] for `units install`). */
   only?: readonly string[];
-  site?: SiteConfig;
+  /** The validated site config; null or absent: components that need one are skipped (logged). */
+  site?: SiteConfig | null;
+}
+
+/** Components' gather steps, then their pure desired state. */
+async function desired(root: Root, facts: Facts, log: Logger, o: ConvergeOptions, mode: "plan" | "apply") {
+  const site = o.site ?? null;
+  const components = activeComponents(facts, site, o.only, log);
+  const inputs = await gatherInputs(components, facts, site, { root, log, mode });
+  return desiredState(facts, site, o.only, inputs, components);
 }
 
 export async function planNode(root: Root, facts: Facts, log: Logger, o: ConvergeOptions = {}): Promise<Change[]> {
-  const resources = desiredState(facts, o.site ?? EMPTY_SITE, o.only);
+  const resources = await desired(root, facts, log, o, "plan");
   return plan(resources, engineContext(root, facts, log, true));
 }
 
@@ -29,10 +38,11 @@ export async function applyNode(
   log: Logger,
   o: ConvergeOptions & { lockTimeoutMs: number },
 ): Promise<ApplyReport> {
-  const resources = desiredState(facts, o.site ?? EMPTY_SITE, o.only);
   const ctx = engineContext(root, facts, log, false);
   const lock = await acquireLock(root.path(LOCK_PATH), o.lockTimeoutMs);
   try {
+    // Gathered under the lock: two applies must not both find a key absent and generate two.
+    const resources = await desired(root, facts, log, o, "apply");
     const changes = await plan(resources, ctx);
     const report = await apply(changes, resources, ctx);
     log.info({ changes: report.changes, filesWritten: report.filesWritten, restarted: report.restarted, durationMs: report.durationMs }, "apply finished");

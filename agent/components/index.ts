@@ -1,15 +1,49 @@
 import type { Resource } from "../engine/types.js";
 import type { Facts } from "../facts/types.js";
+import type { Logger } from "../log.js";
 import type { SiteConfig } from "../site/types.js";
-import type { Component } from "./types.js";
+import type { Component, GatherContext } from "./types.js";
+import { siteFileComponent } from "./site-file/index.js";
 import { unitsComponent } from "./units/index.js";
+import { workbenchComponent } from "./workbench/index.js";
+
+/** Each component has its own input type; the registry holds them all. */
+type AnyComponent = Component<any>;
 
 /** Every component, in the order their resources are applied. */
-export const COMPONENTS: readonly Component[] = [unitsComponent];
+export const COMPONENTS: readonly AnyComponent[] = [unitsComponent, siteFileComponent, workbenchComponent];
 
-/** The desired state of this node: a pure function of (facts, site). */
-export function desiredState(facts: Facts, site: SiteConfig, only?: readonly string[]): Resource[] {
-  return COMPONENTS.filter((c) => c.roles.includes(facts.role) && (!only || only.includes(c.name))).flatMap((c) =>
-    c.wants(facts, site),
-  );
+/** The components this node runs: its role, `only`, and (for those that need one) a site config. */
+export function activeComponents(facts: Facts, site: SiteConfig | null, only?: readonly string[], log?: Logger): AnyComponent[] {
+  return COMPONENTS.filter((c) => {
+    if (!c.roles.includes(facts.role) || (only && !only.includes(c.name))) return false;
+    if (c.needsSite && site === null) {
+      log?.info({ component: c.name }, `skipping component ${c.name}: it needs a site config (--site FILE)`);
+      return false;
+    }
+    return true;
+  });
+}
+
+/** Runs each active component's gather step (reads, bounded waits, key generation in memory). */
+export async function gatherInputs(components: readonly AnyComponent[], facts: Facts, site: SiteConfig | null, ctx: GatherContext): Promise<Map<string, unknown>> {
+  const inputs = new Map<string, unknown>();
+  for (const c of components) {
+    if (c.gather && site !== null) inputs.set(c.name, await c.gather(facts, site, ctx));
+  }
+  return inputs;
+}
+
+/** The desired state of this node: a pure function of (facts, site, gathered inputs). */
+export function desiredState(
+  facts: Facts,
+  site: SiteConfig | null,
+  only?: readonly string[],
+  inputs: ReadonlyMap<string, unknown> = new Map(),
+  components: readonly AnyComponent[] = activeComponents(facts, site, only),
+): Resource[] {
+  return components.flatMap((c) => {
+    if (c.gather && !inputs.has(c.name)) throw new Error(`component ${c.name}: wants() called without its gathered inputs`);
+    return c.wants(facts, site, inputs.get(c.name));
+  });
 }

@@ -1,14 +1,32 @@
 import type { Resource } from "../engine/types.js";
+import type { Root } from "../engine/root.js";
 import type { Facts, Role } from "../facts/types.js";
+import type { Logger } from "../log.js";
 import type { SiteConfig } from "../site/types.js";
+
+/** What a component's `gather` step may use: the node's root, a logger, and whether this is plan or apply. */
+export interface GatherContext {
+  root: Root;
+  log: Logger;
+  /** `plan` never waits and never changes anything; `apply` may wait (bounded) for shared state. */
+  mode: "plan" | "apply";
+}
 
 /**
  * One concern of a node's desired state. `wants` is pure: it never reads the disk or runs a
  * command; the engine does that for the resources it returns.
+ *
+ * A component whose desired state depends on more than facts and site (a key that exists or must be
+ * generated, a secret, what another node wrote on shared storage) reads it in `gather`, which the
+ * command layer runs before `wants`, like fact gathering. `wants` stays a pure function of
+ * (facts, site, inputs), so plans stay exact and tests feed it fixed inputs.
  */
-export interface Component {
+export interface Component<I = undefined> {
   name: string;
   /** Roles this component declares resources for; other roles skip it entirely. */
   roles: readonly Role[];
-  wants(facts: Facts, site: SiteConfig): Resource[];
+  /** Skipped, with a log line, when the command runs without a site config. */
+  needsSite?: boolean;
+  gather?(facts: Facts, site: SiteConfig, ctx: GatherContext): Promise<I>;
+  wants(facts: Facts, site: SiteConfig | null, inputs: I): Resource[];
 }

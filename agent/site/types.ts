@@ -1,7 +1,96 @@
 /**
- * The site configuration (site.yaml): validated, defaulted, read-only. The first components need
- * nothing from it; the Workbench, Slurm and runtime components add their sections here.
+ * The site configuration (site.yaml) after validation, defaults and derivation: read-only, complete.
+ * `null` where a command runs without one (no --site and no /etc/pwb-agent/site.yaml): components
+ * that need a site are then skipped.
  */
-export type SiteConfig = Readonly<Record<string, unknown>>;
+export type SecretRef = { ssm: string } | { file: string };
 
-export const EMPTY_SITE: SiteConfig = Object.freeze({});
+export type LauncherUse = "sessions" | "jobs" | "both";
+
+export interface Partition {
+  name: string;
+  instanceType: string | null;
+  cpus: number;
+  memoryMiB: number;
+  gpus: { count: number; type: string | null } | null;
+  sessions: boolean;
+  jobs: boolean;
+}
+
+export interface LauncherCluster {
+  name: string;
+  use: LauncherUse;
+  partitions: string[];
+  defaultPartition: string;
+}
+
+export interface ResourceProfile {
+  id: string;
+  label: string;
+  cpus: number;
+  memoryMiB: number;
+}
+
+export interface RuntimeVersions {
+  versions: string[];
+  default: string | null;
+}
+
+export interface SiteConfig {
+  /** Where it was loaded from (a path or s3:// URL), for messages. */
+  source: string;
+  /** The file as read: kept on the node so later boots (pwb-agent.service, no --site) use the same. */
+  text: string;
+  workbench: {
+    version: string;
+    url: string;
+    port: number;
+    launcherPort: number;
+    adminGroup: string | null;
+    superuserGroup: string | null;
+    debugLogging: boolean;
+    sharedConfigWaitSeconds: number;
+    ides: {
+      jupyter: { enabled: boolean; labs: boolean; notebooks: boolean };
+      vscode: { enabled: boolean };
+      positron: { enabled: boolean };
+    };
+    audit: { rSessions: boolean; rConsole: "none" | "input" | "all" };
+    crashHandling: boolean;
+    /** Extra rserver.conf keys, already stringified. */
+    rserver: Record<string, string>;
+    launcherEnv: Record<string, string>;
+  };
+  storage: {
+    /** EFS: Workbench's shared configuration and data. */
+    workbench: string;
+    /** FSx: user home directories. */
+    home: string;
+    sharedStoragePath: string;
+    /** `<workbench>/etc/rstudio`: the RSTUDIO_CONFIG_DIR of every login node. */
+    configDir: string;
+    /** `<workbench>/shared-data`: audit, monitor, r-versions, crash dumps. */
+    dataDir: string;
+  };
+  database: {
+    host: string;
+    port: number;
+    name: string;
+    user: string;
+    password: SecretRef;
+    sslMode: "disable" | "allow" | "prefer" | "require" | "verify-ca" | "verify-full";
+  };
+  alb: { name: string };
+  slurm: {
+    binPath: string;
+    conf: string;
+    serviceUser: string;
+    partitions: Partition[];
+    clusters: LauncherCluster[];
+  };
+  /** Explicit resource profiles; null = derived from each cluster's partitions. */
+  profiles: ResourceProfile[] | null;
+  containers: { enabled: boolean; imageDirectory: string; bind: string[] };
+  runtimes: { r: RuntimeVersions; python: RuntimeVersions; quarto: RuntimeVersions };
+  mirror: { url: string } | null;
+}

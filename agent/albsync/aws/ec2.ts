@@ -1,0 +1,130 @@
+// The EC2 calls of `alb ensure`: the ALB's security group, its rules, the VPC's CIDR.
+import type * as Ec2Sdk from "@aws-sdk/client-ec2";
+import { loadEc2, type ApiCallStats, type AwsClientOptions } from "./sdk.js";
+
+export interface IngressRule {
+  port: number;
+  /** Exactly one of cidr and sourceGroupId. */
+  cidr?: string;
+  sourceGroupId?: string;
+  description: string;
+}
+
+export interface SecurityGroupInfo {
+  id: string;
+  name: string;
+  vpcId: string;
+  tags: Record<string, string>;
+  /** TCP ingress rules, one per peer. */
+  ingress: Array<{ fromPort: number | null; toPort: number | null; protocol: string; cidr?: string; sourceGroupId?: string }>;
+}
+
+function toSecurityGroup(sg: Ec2Sdk.SecurityGroup): SecurityGroupInfo {
+  const ingress: SecurityGroupInfo["ingress"] = [];
+  for (const p of sg.IpPermissions ?? []) {
+    const base = { fromPort: p.FromPort ?? null, toPort: p.ToPort ?? null, protocol: p.IpProtocol ?? "" };
+    for (const r of p.IpRanges ?? []) ingress.push({ ...base, cidr: r.CidrIp ?? "" });
+    for (const g of p.UserIdGroupPairs ?? []) ingress.push({ ...base, sourceGroupId: g.GroupId ?? "" });
+  }
+  return {
+    id: sg.GroupId ?? "",
+    name: sg.GroupName ?? "",
+    vpcId: sg.VpcId ?? "",
+    tags: Object.fromEntries((sg.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
+    ingress,
+  };
+}
+
+/** Whether a group already admits this rule (TCP, exactly this port). */
+export function hasIngress(sg: SecurityGroupInfo, rule: IngressRule): boolean {
+  return sg.ingress.some(
+    (r) =>
+      (r.protocol === "tcp" || r.protocol === "6" || r.protocol === "-1") &&
+      (r.protocol === "-1" || (r.fromPort !== null && r.toPort !== null && r.fromPort <= rule.port && rule.port <= r.toPort)) &&
+      (rule.cidr ? r.cidr === rule.cidr : r.sourceGroupId === rule.sourceGroupId),
+  );
+}
+
+export class Ec2 {
+  private constructor(
+    private readonly sdk: typeof Ec2Sdk,
+    private readonly client: Ec2Sdk.EC2Client,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  static async open(o: AwsClientOptions, stats: ApiCallStats, signal?: AbortSignal): Promise<Ec2> {
+    const { sdk, client } = await loadEc2(o, stats);
+    return new Ec2(sdk, client, signal);
+  }
+
+  /** One call, cancelled with the run's deadline. Commands are typed where they are built. */
+  private send<T = unknown>(command: object): Promise<T> {
+    return this.client.send(command as never, this.signal ? { abortSignal: this.signal } : {}) as unknown as Promise<T>;
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+
+  /** The VPC's primary CIDR block; null when there is no such VPC. */
+  async vpcCidr(vpcId: string): Promise<string | null> {
+    try {
+      const out = await this.send<Ec2Sdk.DescribeVpcsCommandOutput>(new this.sdk.DescribeVpcsCommand({ VpcIds: [vpcId] }));
+      return out.Vpcs?.[0]?.CidrBlock ?? null;
+    } catch (e) {
+      if ((e as { Code?: string; name?: string }).Code === "InvalidVpcID.NotFound" || (e as { name?: string }).name === "InvalidVpcID.NotFound") return null;
+      throw e;
+    }
+  }
+
+  /** Security groups in the VPC matching every filter (tag:KEY=VALUE and group-name), all pages. */
+  async findSecurityGroups(vpcId: string, match: { tags?: Record<string, string>; name?: string }): Promise<SecurityGroupInfo[]> {
+    const Filters: Ec2Sdk.Filter[] = [{ Name: "vpc-id", Values: [vpcId] }];
+    for (const [k, v] of Object.entries(match.tags ?? {})) Filters.push({ Name: `tag:${k}`, Values: [v] });
+    if (match.name) Filters.push({ Name: "group-name", Values: [match.name] });
+    const out: SecurityGroupInfo[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.send<Ec2Sdk.DescribeSecurityGroupsCommandOutput>(
+        new this.sdk.DescribeSecurityGroupsCommand({ Filters, MaxResults: 1000, ...(token ? { NextToken: token } : {}) }),
+      );
+      out.push(...(page.SecurityGroups ?? []).map(toSecurityGroup));
+      token = page.NextToken || undefined;
+    } while (token);
+    return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async securityGroupsById(ids: string[]): Promise<SecurityGroupInfo[]> {
+    const out = await this.send<Ec2Sdk.DescribeSecurityGroupsCommandOutput>(new this.sdk.DescribeSecurityGroupsCommand({ GroupIds: ids }));
+    return (out.SecurityGroups ?? []).map(toSecurityGroup);
+  }
+
+  /** Creates the group with its tags in the same call, so no untagged group can be left behind. */
+  async createSecurityGroup(input: { name: string; description: string; vpcId: string; tags: Record<string, string> }): Promise<string> {
+    const out = await this.send<Ec2Sdk.CreateSecurityGroupCommandOutput>(
+      new this.sdk.CreateSecurityGroupCommand({
+        GroupName: input.name,
+        Description: input.description,
+        VpcId: input.vpcId,
+        TagSpecifications: [{ ResourceType: "security-group", Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })) }],
+      }),
+    );
+    if (!out.GroupId) throw new Error("CreateSecurityGroup returned no group id");
+    return out.GroupId;
+  }
+
+  async authorizeIngress(groupId: string, rules: IngressRule[]): Promise<void> {
+    await this.send(
+      new this.sdk.AuthorizeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: rules.map((r) => ({
+          IpProtocol: "tcp",
+          FromPort: r.port,
+          ToPort: r.port,
+          ...(r.cidr ? { IpRanges: [{ CidrIp: r.cidr, Description: r.description }] } : {}),
+          ...(r.sourceGroupId ? { UserIdGroupPairs: [{ GroupId: r.sourceGroupId, Description: r.description }] } : {}),
+        })),
+      }),
+    );
+  }
+}

@@ -1,0 +1,199 @@
+// One `alb-sync` tick: lock, read both sides, decide (reconcile), change, remember, export.
+import { acquireLock, type Lock } from "../engine/lock.js";
+import type { Root } from "../engine/root.js";
+import { RuntimeFailure } from "../errors.js";
+import type { Logger } from "../log.js";
+import { Elbv2 } from "./aws/elbv2.js";
+import { describeError } from "./aws/errors.js";
+import { ApiCallStats, type AwsClientOptions } from "./aws/sdk.js";
+import { applyChanges } from "./changes.js";
+import { LoginPoolFinder } from "./discovery.js";
+import { renderMetrics, writeMetrics } from "./metrics.js";
+import { configuredPools } from "./pools.js";
+import { poolNames, readPool, readWorkbench } from "./reads.js";
+import { DEFAULT_GUARD_POLICY, reconcile, type GuardPolicy } from "./reconcile.js";
+import { emptyReport, type AlbSyncReport } from "./report.js";
+import { LOCK_PATH, METRICS_PATH, STATE_PATH, loadState, saveState, type SyncState } from "./state.js";
+
+export type { AlbSyncReport, PoolReport, SyncOutcome } from "./report.js";
+
+export interface AlbSyncOptions {
+  root: Root;
+  cluster: string;
+  region: string;
+  log: Logger;
+  /** Workbench target group, found by this name and its `pwb:cluster-name` tag (AlbSettings.targetGroupName). */
+  targetGroupName: string;
+  /** Use this target group as is (no lookup, no tag check). */
+  targetGroupArn?: string;
+  /** Login pools named by the operator; unset: the cluster configuration, else discovery by tags. */
+  pools?: string[];
+  /** Workbench's port on the login nodes (AlbSettings.targetPort). */
+  targetPort?: number;
+  policy?: GuardPolicy;
+  statePath?: string;
+  /** Prometheus textfile; null: none. */
+  metricsPath?: string | null;
+  lockPath?: string;
+  /** How long to wait for another run's lock before leaving without changing anything. */
+  lockTimeoutMs?: number;
+  /** Read and decide, change nothing (AWS, state, metrics). */
+  dryRun?: boolean;
+  aws?: Omit<AwsClientOptions, "region">;
+  /** The whole tick ends by then (the unit's TimeoutStartSec is 25 s). */
+  deadlineMs?: number;
+  /** How long pools discovered through the API are trusted before the next scan. */
+  discoveryTtlMs?: number;
+  now?: () => number;
+}
+
+export async function runAlbSync(o: AlbSyncOptions): Promise<AlbSyncReport> {
+  const now = o.now ?? Date.now;
+  const started = now();
+  let lock: Lock;
+  try {
+    lock = await acquireLock(o.root.path(o.lockPath ?? LOCK_PATH), o.lockTimeoutMs ?? 2_000);
+  } catch (e) {
+    if (!(e instanceof RuntimeFailure)) throw e;
+    // Another run is mutating; a second writer is exactly what the lock prevents.
+    o.log.info({ lock: o.lockPath ?? LOCK_PATH }, "another alb-sync run holds the lock; leaving without changes");
+    return { ...emptyReport(o), outcome: "locked", durationMs: now() - started };
+  }
+  try {
+    return await tick(o, now, started);
+  } finally {
+    await lock.release();
+  }
+}
+
+interface TickContext {
+  o: AlbSyncOptions;
+  now: () => number;
+  started: number;
+  report: AlbSyncReport;
+  state: SyncState;
+  stats: ApiCallStats;
+  dryRun: boolean;
+}
+
+async function tick(o: AlbSyncOptions, now: () => number, started: number): Promise<AlbSyncReport> {
+  const t: TickContext = {
+    o, now, started,
+    report: emptyReport(o),
+    state: await loadState(o.root, o.statePath ?? STATE_PATH, o.cluster, o.region, o.log),
+    stats: new ApiCallStats(),
+    dryRun: o.dryRun ?? false,
+  };
+  const abort = new AbortController();
+  const deadline = setTimeout(() => abort.abort(), o.deadlineMs ?? 20_000);
+  deadline.unref();
+  const clients: { elb: Elbv2 | null } = { elb: null };
+  try {
+    await decideAndApply(t, clients, abort.signal);
+  } catch (e) {
+    // Anything unexpected (the SDK failing to load, the deadline while discovering): a failed tick, not a crash.
+    t.report.failures.push(describeError(e));
+    o.log.error({ err: describeError(e) }, "alb-sync tick failed");
+  } finally {
+    clearTimeout(deadline);
+    clients.elb?.close();
+  }
+  return finish(t);
+}
+
+async function decideAndApply(t: TickContext, clients: { elb: Elbv2 | null }, signal: AbortSignal): Promise<void> {
+  const { o, report, state } = t;
+  const log = o.log;
+  const configured = await configuredPools(o.root, o.pools, log);
+  if (configured && configured.pools.length === 0) {
+    report.poolSource = configured.source;
+    report.outcome = "no-pools";
+    log.debug("the cluster has no login pools; nothing to sync");
+    return;
+  }
+  const elb = (clients.elb = await Elbv2.open({ region: o.region, ...o.aws }, t.stats, signal));
+  const finder = new LoginPoolFinder(elb, o.cluster);
+
+  const pools = await poolNames(o, state, finder, configured, report, t.now);
+  for (const p of Object.keys(state.pools)) if (!pools.includes(p)) delete state.pools[p];
+
+  const [poolReads, workbench] = await Promise.all([
+    Promise.all(pools.map((p) => readPool(elb, finder, state, p, report, log))),
+    readWorkbench(elb, o, state, report, log),
+  ]);
+
+  const policy = o.policy ?? DEFAULT_GUARD_POLICY;
+  const result = reconcile({ pools: poolReads, workbench, port: o.targetPort ?? 8787, policy, guard: state.guard });
+  Object.assign(report, {
+    desired: result.desired, actual: result.actual, held: result.held, blocked: result.blocked,
+    blockReasons: result.blockReasons, drift: result.drift,
+  });
+  for (const r of poolReads) if (!r.ok) report.failures.push(`login pool ${r.pool}: ${r.error}`);
+  if (!workbench.ok) report.failures.push(`Workbench target group: ${workbench.error}`);
+  if (result.held.length) {
+    log.warn(
+      { held: result.held.map((c) => c.id), streak: result.guard.streak, confirmTicks: policy.confirmTicks },
+      `holding back ${result.held.length} deregistrations: more than the allowed share at once; waiting for the same answer on consecutive ticks`,
+    );
+  }
+  if (result.blocked.length) {
+    log.warn({ kept: result.blocked.map((c) => c.id), because: result.blockReasons }, `keeping ${result.blocked.length} targets absent from the NLB reads: a read failed or came back empty`);
+  }
+  if (!t.dryRun) state.guard = result.guard;
+
+  const arn = report.workbenchTargetGroupArn;
+  if (!arn || !workbench.ok) return;
+  if (t.dryRun) {
+    report.registered = result.register;
+    report.deregistered = result.deregister;
+    for (const c of result.register) log.info({ action: "register", target: c.id, port: c.port, pool: c.pool, reason: c.reason }, `would register ${c.id}`);
+    for (const c of result.deregister) log.info({ action: "deregister", target: c.id, port: c.port, pool: c.pool, reason: c.reason }, `would deregister ${c.id}`);
+    return;
+  }
+  await applyChanges(elb, arn, result.register, result.deregister, state, report, log);
+}
+
+/** The outcome, then (unless a dry run) the state and the Prometheus textfile, each written atomically. */
+async function finish(t: TickContext): Promise<AlbSyncReport> {
+  const { o, report, state, stats } = t;
+  report.apiCalls = stats.attempts;
+  report.durationMs = t.now() - t.started;
+  const success = report.failures.length === 0;
+  if (!success) report.outcome = "failed";
+  else if (report.outcome !== "no-pools") {
+    report.outcome = t.dryRun ? "dry-run" : report.registered.length || report.deregistered.length ? "changed" : "in-sync";
+  }
+  if (t.dryRun) return report;
+  const ended = t.now();
+  state.lastRun = ended;
+  state.counters.ticks += 1;
+  state.counters.apiCalls += stats.attempts;
+  state.counters.apiErrors += stats.errors;
+  state.counters.throttled += stats.throttled;
+  state.counters.registered += report.registered.length;
+  state.counters.deregistered += report.deregistered.length;
+  if (success) {
+    state.lastSuccess = ended;
+    state.consecutiveFailures = 0;
+  } else {
+    state.consecutiveFailures += 1;
+    state.counters.failedTicks += 1;
+  }
+  await saveState(o.root, o.statePath ?? STATE_PATH, state);
+  const metricsPath = o.metricsPath === undefined ? METRICS_PATH : o.metricsPath;
+  if (metricsPath) {
+    const text = renderMetrics(state, {
+      success,
+      durationMs: report.durationMs,
+      apiCalls: stats.attempts,
+      desired: report.desired.length,
+      actual: report.actual.length,
+      drift: report.drift,
+      held: report.held.length,
+      blocked: report.blocked.length,
+    });
+    await writeMetrics(o.root, metricsPath, text);
+  }
+  return report;
+}
+

@@ -1,0 +1,218 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import type { EnsureStep } from "../albsync/ensure.js";
+import { albSettingProblems, resolveAlbSettings } from "../albsync/settings.js";
+import { METRICS_PATH, STATE_PATH } from "../albsync/state.js";
+import type { AlbSettings, AlbSettingsInput } from "../albsync/types.js";
+import type { Root } from "../engine/root.js";
+import { BadInputError, ExitCode } from "../errors.js";
+import type { Logger } from "../log.js";
+import { globals, loggerFor, positiveSeconds, type CliGlobals } from "./cli-support.js";
+import { detectFacts, openRoot } from "./context.js";
+
+/** The CLI flag of each AlbSettings field, so a bad setting is reported under the name the operator typed. */
+export const ALB_SETTING_FLAGS: Record<keyof AlbSettings, string> = {
+  albName: "--alb-name",
+  targetGroupName: "--target-group-name",
+  securityGroupName: "--security-group-name",
+  vpcId: "--vpc-id",
+  subnets: "--subnets",
+  certificateArn: "--certificate-arn",
+  scheme: "--scheme",
+  listenerPort: "--listener-port",
+  sslPolicy: "--ssl-policy",
+  ingressCidrs: "--ingress-cidrs",
+  targetSecurityGroupIds: "--target-security-groups",
+  targetPort: "--target-port",
+  healthCheckPath: "--health-check-path",
+  healthCheckMatcher: "--health-check-matcher",
+  healthCheckIntervalSeconds: "--health-check-interval",
+  stickiness: "--no-stickiness",
+  stickinessDurationSeconds: "--stickiness-duration",
+  deregistrationDelaySeconds: "--deregistration-delay",
+};
+
+const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+
+function integer(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError("expected a whole number");
+  return n;
+}
+
+function share(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("expected a number from 0 to 1");
+  return n;
+}
+
+function atLeastOne(v: string): number {
+  const n = integer(v);
+  if (n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
+  return n;
+}
+
+/** Flags shared by both commands: where the cluster is, and the Workbench target group. */
+function clusterOptions(cmd: Command): Command {
+  return cmd
+    .option("--cluster <name>", "cluster name (default: from /etc/chef/dna.json)")
+    .option("--region <region>", "AWS region (default: from the node's facts)")
+    .option("--target-group-name <name>", "Workbench target group (default pwb-<cluster[:19]>-<hash>)")
+    .option("--target-port <port>", "Workbench's port on the login nodes", integer);
+}
+
+interface ClusterFlags {
+  cluster?: string;
+  region?: string;
+}
+
+/** Cluster name and region: flags first, then the node's facts (dna.json, cfnconfig, IMDS). */
+async function clusterOf(g: CliGlobals, o: ClusterFlags, root: Root, log: Logger): Promise<{ cluster: string; region: string }> {
+  if (o.cluster && o.region) return { cluster: o.cluster, region: o.region };
+  const facts = await detectFacts(root, g, log);
+  if (facts.role !== "head") log.warn({ role: facts.role }, "the ALB commands belong on the head node");
+  const cluster = o.cluster ?? facts.cluster.name;
+  const region = o.region ?? facts.cluster.region ?? facts.instance.region;
+  if (!cluster) throw new BadInputError("cannot tell the cluster name: the node's facts have none; pass --cluster");
+  if (!region) throw new BadInputError("cannot tell the AWS region: the node's facts have none; pass --region");
+  return { cluster, region };
+}
+
+function settingsOrThrow(cluster: string, input: AlbSettingsInput, purpose: "sync" | "ensure", command: string): AlbSettings {
+  const settings = resolveAlbSettings(cluster, input);
+  const problems = albSettingProblems(settings, purpose);
+  if (problems.length) {
+    const lines = problems.map((p) => `  ${ALB_SETTING_FLAGS[p.field]}: ${p.problem}`);
+    throw new BadInputError(`${command}: bad settings, nothing was changed:\n${lines.join("\n")}`, { fields: problems.map((p) => ALB_SETTING_FLAGS[p.field]) });
+  }
+  return settings;
+}
+
+interface EnsureFlags extends ClusterFlags {
+  albName?: string;
+  targetGroupName?: string;
+  securityGroupName?: string;
+  vpcId?: string;
+  subnets?: string[];
+  certificateArn?: string;
+  scheme?: "internal" | "internet-facing";
+  listenerPort?: number;
+  sslPolicy?: string;
+  ingressCidrs?: string[];
+  targetSecurityGroups?: string[];
+  targetPort?: number;
+  healthCheckPath?: string;
+  healthCheckMatcher?: string;
+  healthCheckInterval?: number;
+  stickiness: boolean;
+  stickinessDuration?: number;
+  deregistrationDelay?: number;
+  dryRun: boolean;
+}
+
+function ensureInput(o: EnsureFlags): AlbSettingsInput {
+  return {
+    albName: o.albName, targetGroupName: o.targetGroupName, securityGroupName: o.securityGroupName, vpcId: o.vpcId,
+    subnets: o.subnets, certificateArn: o.certificateArn, scheme: o.scheme, listenerPort: o.listenerPort, sslPolicy: o.sslPolicy,
+    ingressCidrs: o.ingressCidrs, targetSecurityGroupIds: o.targetSecurityGroups, targetPort: o.targetPort,
+    healthCheckPath: o.healthCheckPath, healthCheckMatcher: o.healthCheckMatcher, healthCheckIntervalSeconds: o.healthCheckInterval,
+    stickiness: o.stickiness, stickinessDurationSeconds: o.stickinessDuration, deregistrationDelaySeconds: o.deregistrationDelay,
+  };
+}
+
+function renderSteps(steps: EnsureStep[], dryRun: boolean, dnsName: string | null): string {
+  const width = Math.max(...steps.map((s) => s.action.length));
+  const rows = steps.map((s) => `${s.action.padEnd(width)}  ${s.resource} ${s.name}${s.id ? ` (${s.id})` : ""}${s.detail && s.action !== "exists" ? `: ${s.detail}` : ""}`);
+  const tail = dryRun ? "dry run: nothing was changed" : dnsName ? `Workbench ALB: https://${dnsName}` : "";
+  return rows.join("\n") + "\n" + (tail ? tail + "\n" : "");
+}
+
+interface SyncFlags extends ClusterFlags {
+  pool?: string[];
+  targetGroupName?: string;
+  targetGroupArn?: string;
+  targetPort?: number;
+  maxRemoveShare: number;
+  confirmTicks: number;
+  stateFile: string;
+  metricsFile: string;
+  metrics: boolean;
+  lockTimeout: number;
+  deadline: number;
+  dryRun: boolean;
+}
+
+export function addAlbCommands(program: Command, setExit: (code: number) => void): void {
+  const alb = program.command("alb").description("the Workbench Application Load Balancer (head node)");
+
+  clusterOptions(alb.command("ensure"))
+    .description("find or create the Workbench target group, internal ALB, HTTPS listener and security group (idempotent)")
+    .option("--alb-name <name>", "load balancer name (default pwb-<cluster[:19]>-<hash>)")
+    .option("--security-group-name <name>", "the ALB's security group (default pwb-alb-<cluster>)")
+    .option("--vpc-id <id>", "VPC of the login nodes (required)")
+    .option("--subnets <ids>", "ALB subnets, comma-separated, at least two AZs (required)", list)
+    .option("--certificate-arn <arn>", "ACM certificate of the HTTPS listener (required)")
+    .addOption(new Option("--scheme <scheme>", "ALB scheme").choices(["internal", "internet-facing"]))
+    .option("--listener-port <port>", "HTTPS listener port (default 443)", integer)
+    .option("--ssl-policy <name>", "TLS policy of the listener")
+    .option("--ingress-cidrs <cidrs>", "who may reach the listener, comma-separated (default: the VPC's CIDR)", list)
+    .option("--target-security-groups <ids>", "login nodes' security groups to open on the Workbench port to the ALB", list)
+    .option("--health-check-path <path>", "Workbench health endpoint (default /health-check)")
+    .option("--health-check-matcher <codes>", "healthy HTTP codes (default 200)")
+    .option("--health-check-interval <seconds>", "seconds between health checks (default 15)", integer)
+    .option("--no-stickiness", "turn sticky sessions off (on by default: lb_cookie)")
+    .option("--stickiness-duration <seconds>", "lifetime of the stickiness cookie (default 86400)", integer)
+    .option("--deregistration-delay <seconds>", "time a removed login node gets to finish requests (default 60)", integer)
+    .option("--dry-run", "print what would be created or changed; change nothing", false)
+    .action(async (o: EnsureFlags, cmd: Command) => {
+      const g = globals(cmd);
+      const log = loggerFor(g);
+      const { cluster, region } = await clusterOf(g, o, await openRoot(g.root), log);
+      const settings = settingsOrThrow(cluster, ensureInput(o), "ensure", "alb ensure");
+      const { runAlbEnsure } = await import("../albsync/ensure.js");
+      const report = await runAlbEnsure({ cluster, region, settings, dryRun: o.dryRun, log, settingName: (f) => ALB_SETTING_FLAGS[f] });
+      process.stdout.write(g.json ? JSON.stringify(report, null, 2) + "\n" : renderSteps(report.steps, report.dryRun, report.dnsName));
+      setExit(ExitCode.ok);
+    });
+
+  clusterOptions(program.command("alb-sync"))
+    .description("one sync tick: make the Workbench target group's targets follow the login pools' NLB targets")
+    .option("--pool <name>", "login pool to follow; repeat or comma-separate (default: the cluster config's pools)", list)
+    .option("--target-group-arn <arn>", "use this Workbench target group as is (no lookup by name and tags)")
+    .option("--max-remove-share <share>", "share of targets absence may remove in one tick", share, 0.5)
+    .option("--confirm-ticks <n>", "consecutive identical answers that allow a larger removal", atLeastOne, 3)
+    .option("--state-file <path>", "cached ARNs and guard state (under --root)", STATE_PATH)
+    .option("--metrics-file <path>", "Prometheus textfile (under --root)", METRICS_PATH)
+    .option("--no-metrics", "write no Prometheus textfile")
+    .option("--lock-timeout <seconds>", "wait this long for another alb-sync run, then leave without changes", positiveSeconds, 2)
+    .option("--deadline <seconds>", "give up on AWS after this long (the unit allows 25 s)", positiveSeconds, 20)
+    .option("--dry-run", "read and decide; change nothing (AWS, state, metrics)", false)
+    .action(async (o: SyncFlags, cmd: Command) => {
+      const g = globals(cmd);
+      const log = loggerFor(g);
+      const root = await openRoot(g.root);
+      const { cluster, region } = await clusterOf(g, o, root, log);
+      const settings = settingsOrThrow(cluster, { targetGroupName: o.targetGroupName, targetPort: o.targetPort }, "sync", "alb-sync");
+      const { runAlbSync } = await import("../albsync/sync.js");
+      const report = await runAlbSync({
+        root, cluster, region, log,
+        targetGroupName: settings.targetGroupName,
+        targetPort: settings.targetPort,
+        ...(o.targetGroupArn ? { targetGroupArn: o.targetGroupArn } : {}),
+        ...(o.pool?.length ? { pools: o.pool } : {}),
+        policy: { maxRemoveShare: o.maxRemoveShare, confirmTicks: o.confirmTicks },
+        statePath: o.stateFile,
+        metricsPath: o.metrics ? o.metricsFile : null,
+        lockTimeoutMs: o.lockTimeout * 1000,
+        deadlineMs: o.deadline * 1000,
+        dryRun: o.dryRun,
+      });
+      if (g.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+      else if (process.stdout.isTTY) {
+        const summary = `${report.outcome}: ${report.registered.length} registered, ${report.deregistered.length} deregistered, ` +
+          `${report.held.length} held, ${report.blocked.length} kept; ${report.apiCalls} API calls in ${report.durationMs} ms`;
+        process.stdout.write(summary + (report.failures.length ? `\n${report.failures.map((f) => `  failed: ${f}`).join("\n")}` : "") + "\n");
+      }
+      if (report.outcome === "failed") log.error({ failures: report.failures }, "alb-sync tick failed");
+      setExit(report.outcome === "failed" ? ExitCode.failure : ExitCode.ok);
+    });
+}

@@ -1,0 +1,35 @@
+import type { Resource } from "../../engine/types.js";
+import type { Component } from "../types.js";
+import { gatherWorkbenchInputs } from "./gather.js";
+import type { WorkbenchInputs } from "./inputs.js";
+import { loginResources } from "./login.js";
+import { workbenchServicesOff } from "./services.js";
+import { sharedConfigResources } from "./shared.js";
+
+/**
+ * Posit Workbench behind a load balancer on every login node, configured once:
+ * - head: renders the shared configuration on EFS (once, for all login nodes) and keeps the
+ *   Workbench services off;
+ * - login: points both services at that directory (systemd drop-ins), tunes the node, and runs them,
+ *   restarting each only when a file it reads changed (launcher before server);
+ * - compute: keeps the services off.
+ * `wants` is pure; `gather` (gather.ts, shared-state.ts) is the only code here that reads the node.
+ */
+export const workbenchComponent: Component<WorkbenchInputs> = {
+  name: "workbench",
+  roles: ["head", "login", "compute"],
+  needsSite: true,
+  gather: gatherWorkbenchInputs,
+  wants(facts, site, inputs): Resource[] {
+    if (site === null) throw new Error("workbench: wants() without a site config");
+    if (inputs.role !== facts.role) throw new Error(`workbench: inputs gathered for ${inputs.role}, node is ${facts.role}`);
+    switch (inputs.role) {
+      case "head":
+        return [...workbenchServicesOff(), ...sharedConfigResources(site, inputs)];
+      case "login":
+        return loginResources(site, inputs);
+      case "compute":
+        return workbenchServicesOff();
+    }
+  },
+};

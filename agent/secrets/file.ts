@@ -1,0 +1,32 @@
+import { promises as fs } from "node:fs";
+import type { Root } from "../engine/root.js";
+import { BadInputError } from "../errors.js";
+import { registerSecret } from "../log.js";
+import { checkSecretValue } from "./value.js";
+
+/**
+ * A secret kept in a root-only file on the node (owner root, no group or other permissions). A
+ * readable-by-others file is refused: the secret may already have leaked, and copying it into
+ * Workbench's config would hide that. One trailing newline is dropped (editors add one).
+ */
+export async function readRootOnlySecret(root: Root, nodePath: string, field: string): Promise<string> {
+  const from = `${field} (${nodePath})`;
+  let st;
+  try {
+    st = await fs.stat(root.path(nodePath));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new BadInputError(`${from}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
+  if (!st.isFile()) throw new BadInputError(`${from}: not a regular file`);
+  const mode = st.mode & 0o777;
+  if (st.uid !== 0 || (mode & 0o077) !== 0) {
+    throw new BadInputError(
+      `${from}: expected a root-only file (owner root, mode 0600 or 0400); it is owned by uid ${st.uid} with mode 0${mode.toString(8)}`,
+    );
+  }
+  const raw = await fs.readFile(root.path(nodePath), "utf8");
+  const value = raw.replace(/\r?\n$/, "");
+  registerSecret(value);
+  return checkSecretValue(value, from);
+}

@@ -1,0 +1,103 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import type { Root } from "../engine/root.js";
+import { BadInputError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { describeIssues, renderProblems, type SiteProblem } from "./errors.js";
+import { resolveSite } from "./resolve.js";
+import { parseS3Url, readS3Object, s3Failure, type S3Reader } from "./s3.js";
+import { siteSchema } from "./schema.js";
+import type { SiteConfig } from "./types.js";
+
+/** Where `--site` points when it is not given (a node path, under --root). */
+export const DEFAULT_SITE_PATH = "/etc/pwb-agent/site.yaml";
+const MAX_SITE_BYTES = 1024 * 1024;
+
+export interface LoadSiteOptions {
+  /** `--site` as given: a path (relative to the working directory) or s3://bucket/key; undefined = the default. */
+  site?: string;
+  root: Root;
+  /** For s3:// URLs: the node's region (facts), else $AWS_REGION. */
+  region?: string | null;
+  log: Logger;
+  readS3?: S3Reader;
+}
+
+/**
+ * The validated site config, or null when none was asked for and the default file is absent (the
+ * caller skips what needs one). An explicit --site that is missing or invalid is bad input: exit 2.
+ */
+export async function loadSite(o: LoadSiteOptions): Promise<SiteConfig | null> {
+  if (o.site === undefined) {
+    const real = o.root.path(DEFAULT_SITE_PATH);
+    const text = await readLocal(real, DEFAULT_SITE_PATH, false);
+    if (text === null) {
+      o.log.warn({ site: DEFAULT_SITE_PATH }, `no site config at ${DEFAULT_SITE_PATH} and no --site given: components that need one (workbench) are skipped`);
+      return null;
+    }
+    return parseSiteText(text, DEFAULT_SITE_PATH);
+  }
+  if (o.site.startsWith("s3://")) {
+    const loc = parseS3Url(o.site);
+    if (!loc) throw new BadInputError(`--site ${o.site}: expected s3://bucket/key`);
+    const region = o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? null;
+    if (!region) throw new BadInputError(`--site ${o.site}: cannot tell the AWS region (no region in the node's facts, AWS_REGION unset)`);
+    let text: string;
+    try {
+      text = await (o.readS3 ?? readS3Object)(loc, region);
+    } catch (e) {
+      throw s3Failure(o.site, e);
+    }
+    o.log.info({ site: o.site }, "site config read from S3");
+    return parseSiteText(text, o.site);
+  }
+  const text = await readLocal(path.resolve(o.site), o.site, true);
+  return parseSiteText(text!, o.site);
+}
+
+async function readLocal(real: string, shown: string, explicit: boolean): Promise<string | null> {
+  let st;
+  try {
+    st = await fs.stat(real);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if ((code === "ENOENT" || code === "ENOTDIR") && !explicit) return null;
+    throw new BadInputError(`--site ${shown}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`, { file: shown });
+  }
+  if (!st.isFile()) throw new BadInputError(`--site ${shown}: not a regular file`, { file: shown });
+  if (st.size > MAX_SITE_BYTES) throw new BadInputError(`--site ${shown}: ${st.size} bytes; a site file is at most ${MAX_SITE_BYTES}`, { file: shown });
+  try {
+    return await fs.readFile(real, "utf8");
+  } catch (e) {
+    throw new BadInputError(`--site ${shown}: ${(e as Error).message}`, { file: shown });
+  }
+}
+
+/** YAML text → validated SiteConfig; every problem located as file:line:column: field: expected … */
+export function parseSiteText(text: string, source: string): SiteConfig {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: true });
+  const syntax: SiteProblem[] = doc.errors.map((err) => {
+    const { line, col } = lc.linePos(err.pos[0]);
+    return { line, column: col, field: "(yaml)", message: `not valid YAML: ${err.message.split("\n")[0]}` };
+  });
+  if (syntax.length) throw siteError(source, syntax);
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw siteError(source, [{ line: 1, column: 1, field: "(yaml)", message: `not valid YAML: ${(e as Error).message}` }]);
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw siteError(source, [{ line: 1, column: 1, field: "(top level)", message: "expected a mapping with workbench:, database:, alb:, slurm: …" }]);
+  }
+  const parsed = siteSchema.safeParse(data);
+  if (!parsed.success) throw siteError(source, describeIssues(parsed.error.issues, doc, lc, siteSchema));
+  return resolveSite(parsed.data, source, text);
+}
+
+function siteError(source: string, problems: SiteProblem[]): BadInputError {
+  return new BadInputError(renderProblems(source, problems), { file: source, problems });
+}

@@ -1,0 +1,149 @@
+import { spawn } from "node:child_process";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { awsEnv } from "../aws-endpoint/harness.js";
+import { startAwsEndpoint, type AwsEndpoint } from "../aws-endpoint/index.js";
+import { DEFAULT_SUBNETS, DEFAULT_VPC } from "../aws-endpoint/model.js";
+import { seedLoginCluster, type LoginCluster } from "../aws-endpoint/scenarios.js";
+import { requireBuilt } from "../helpers/cli.js";
+
+/*
+ * The built bundle (dist/pwb-agent.cjs), as the timer runs it: a separate process that finds the
+ * endpoint through AWS_ENDPOINT_URL, exactly as it would find AWS. Asynchronous spawns, so the
+ * in-process endpoint keeps answering while the child runs.
+ */
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function agent(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
+  const child = spawn(process.execPath, [requireBuilt("dist/pwb-agent.cjs"), ...args], { env: { ...clean, ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })));
+}
+
+let head: string;
+const dirs: string[] = [];
+beforeAll(async () => {
+  head = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-alb-cli-"));
+  dirs.push(head);
+  await writeSimulatedNode(head, { role: "head", clusterName: "pwb-demo", region: "eu-west-1" });
+});
+afterAll(async () => Promise.all(dirs.map((d) => fs.rm(d, { recursive: true, force: true }))));
+
+let ep: AwsEndpoint;
+let c: LoginCluster;
+afterEach(async () => {
+  await ep?.close();
+  await fs.rm(path.join(head, "var"), { recursive: true, force: true });
+});
+async function account(latencyMs = 0): Promise<void> {
+  ep = await startAwsEndpoint({ latencyMs });
+  c = seedLoginCluster(ep.model);
+}
+const SYNC = ["--root", () => head, "--no-imds", "--json", "alb-sync", "--pool", "login"];
+const syncArgs = (...extra: string[]) => [...SYNC.map((a) => (typeof a === "function" ? a() : a)), ...extra];
+
+describe("pwb-agent alb-sync (built bundle)", () => {
+  it("finds the endpoint through AWS_ENDPOINT_URL, registers the login nodes, then a tick costs 2 calls", async () => {
+    await account();
+    const first = await agent(syncArgs(), awsEnv(ep));
+    expect(first.code, first.stderr).toBe(0);
+    const report = JSON.parse(first.stdout);
+    expect(report).toMatchObject({ outcome: "changed", cluster: "pwb-demo", region: "eu-west-1", failures: [] });
+    expect(report.registered.map((r: { id: string }) => r.id)).toEqual([...c.pools[0]!.instances].sort());
+    // Logs went to stderr (--json): one JSON line per change.
+    const changes = first.stderr.split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.action === "register");
+    expect(changes.map((l) => l.target).sort()).toEqual([...c.pools[0]!.instances].sort());
+    const second = await agent(syncArgs(), awsEnv(ep));
+    expect(JSON.parse(second.stdout)).toMatchObject({ outcome: "in-sync", apiCalls: 2 });
+    expect(await fs.readFile(path.join(head, "var/lib/node_exporter/textfile_collector/pwb_alb_sync.prom"), "utf8")).toContain("pwb_alb_sync_ticks_total 2\n");
+  });
+
+  it("two runs started together: exactly one mutates; the other leaves at once with exit 0", async () => {
+    await account(300);
+    const [a, b] = await Promise.all([agent(syncArgs("--lock-timeout", "0.1"), awsEnv(ep)), agent(syncArgs("--lock-timeout", "0.1"), awsEnv(ep))]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect([JSON.parse(a.stdout).outcome, JSON.parse(b.stdout).outcome].sort()).toEqual(["changed", "locked"]);
+    expect(ep.count("RegisterTargets")).toBe(1);
+    expect(ep.count("DeregisterTargets")).toBe(0);
+  });
+
+  it("on the head node the SDK takes the instance role's credentials from IMDS (no keys in the environment)", async () => {
+    await account();
+    const env = { AWS_ENDPOINT_URL: ep.url, AWS_EC2_METADATA_SERVICE_ENDPOINT: ep.url, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" };
+    const r = await agent(syncArgs(), env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).outcome).toBe("changed");
+    expect(ep.calls.filter((x) => x.service === "imds").map((x) => x.action)).toContain(`GET /latest/meta-data/iam/security-credentials/${ep.model.imds.roleName}`);
+  });
+
+  it("a failed tick exits 1 and says why; nothing is removed", async () => {
+    await account();
+    await agent(syncArgs(), awsEnv(ep));
+    ep.faults.throttle({ action: "DescribeTargetHealth", when: (x) => x.params.TargetGroupArn === c.pools[0]!.targetGroup.arn });
+    const r = await agent(["--root", head, "--no-imds", "alb-sync", "--pool", "login"], awsEnv(ep));
+    expect(r.code).toBe(1);
+    const lines = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.msg === "alb-sync tick failed")).toMatchObject({ failures: ["login pool login: Throttling: Rate exceeded"] });
+    expect(ep.count("DeregisterTargets")).toBe(0);
+  });
+});
+
+describe("pwb-agent alb ensure (built bundle)", () => {
+  it("missing settings: exit 2, each flag named, no AWS call", async () => {
+    await account();
+    const r = await agent(["--root", head, "--no-imds", "alb", "ensure"], awsEnv(ep));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("pwb-agent: error: alb ensure: bad settings, nothing was changed:");
+    for (const flag of ["--vpc-id: required", "--subnets: at least two subnets", "--certificate-arn: required"]) expect(r.stderr).toContain(flag);
+    expect(ep.calls).toEqual([]);
+  });
+
+  it("--dry-run lists what it would create; the real run creates it; a re-run finds it all", async () => {
+    await account();
+    const flags = ["--vpc-id", DEFAULT_VPC, "--subnets", DEFAULT_SUBNETS.join(","), "--certificate-arn", "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789abc"];
+    const dry = await agent(["--root", head, "--no-imds", "alb", "ensure", "--dry-run", ...flags], awsEnv(ep));
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^would-create +security-group pwb-alb-pwb-demo: in vpc-0abc0000000000001/m);
+    expect(dry.stdout).toMatch(/^would-create +load-balancer pwb-pwb-demo-\w+: internal application load balancer/m);
+    expect(dry.stdout).toContain("dry run: nothing was changed");
+    expect(ep.model.loadBalancers.size).toBe(1); // the NLB only
+    const real = await agent(["--root", head, "--no-imds", "alb", "ensure", ...flags], awsEnv(ep));
+    expect(real.code, real.stderr).toBe(0);
+    expect(real.stdout).toMatch(/^created +listener HTTPS:443/m);
+    expect(real.stdout).toMatch(/^Workbench ALB: https:\/\/internal-pwb-pwb-demo-/m);
+    const again = await agent(["--root", head, "--no-imds", "--json", "alb", "ensure", ...flags], awsEnv(ep));
+    expect(JSON.parse(again.stdout).steps.every((s: { action: string }) => s.action === "exists")).toBe(true);
+    // The sync finds what ensure made.
+    const sync = await agent(syncArgs(), awsEnv(ep));
+    expect(JSON.parse(sync.stdout).registered).toHaveLength(2);
+  });
+});
+
+describe("lazy AWS SDK", () => {
+  it("commands that need no AWS never load the SDK modules", async () => {
+    const probe = [
+      `process.argv = [process.argv[0], "pwb-agent", "version"];`,
+      `require(${JSON.stringify(requireBuilt("dist/pwb-agent.cjs"))});`,
+      // agent/albsync/aws/sdk.ts sets this when it is evaluated, right before it imports the SDK.
+      `setTimeout(() => console.log("sdk-loaded=" + (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? "no")), 200);`,
+    ].join("\n");
+    const child = spawn(process.execPath, ["-e", probe], { env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_"))) });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => child.on("close", r));
+    expect(out).toContain("pwb-agent 0.");
+    expect(out).toContain("sdk-loaded=no");
+  });
+});

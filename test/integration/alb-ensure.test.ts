@@ -1,0 +1,197 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { runAlbEnsure, type AlbEnsureOptions } from "../../agent/albsync/ensure.js";
+import { resolveAlbSettings } from "../../agent/albsync/settings.js";
+import type { AlbSettingsInput } from "../../agent/albsync/types.js";
+import { BadInputError, RuntimeFailure } from "../../agent/errors.js";
+import { createLogger } from "../../agent/log.js";
+import { TEST_CREDENTIALS } from "../aws-endpoint/harness.js";
+import { startAwsEndpoint, type AwsEndpoint } from "../aws-endpoint/index.js";
+import { DEFAULT_SUBNETS, DEFAULT_VPC } from "../aws-endpoint/model.js";
+
+/*
+ * `alb ensure` against the loopback endpoint with the real SDK: find-or-create by tags, idempotent,
+ * completes an interrupted run, never duplicates.
+ */
+
+const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789abc";
+const CLUSTER = "pwb-demo";
+const FLAGS = { targetGroupName: "--target-group-name", securityGroupName: "--security-group-name" } as Record<string, string>;
+
+const open: AwsEndpoint[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((e) => e.close()));
+});
+async function endpoint(): Promise<AwsEndpoint> {
+  const ep = await startAwsEndpoint();
+  open.push(ep);
+  return ep;
+}
+
+function ensure(ep: AwsEndpoint, input: AlbSettingsInput = {}, extra: Partial<AlbEnsureOptions> = {}) {
+  const settings = resolveAlbSettings(CLUSTER, { vpcId: DEFAULT_VPC, subnets: DEFAULT_SUBNETS, certificateArn: CERT, ...input });
+  return runAlbEnsure({
+    cluster: CLUSTER,
+    region: "eu-west-1",
+    settings,
+    log: createLogger({ level: "silent" }),
+    aws: { endpoint: ep.url, credentials: TEST_CREDENTIALS, maxAttempts: 1 },
+    settingName: (f) => FLAGS[f] ?? f,
+    ...extra,
+  });
+}
+
+/** What exists in the account, by kind. */
+function inventory(ep: AwsEndpoint) {
+  const m = ep.model;
+  return {
+    securityGroups: [...m.securityGroups.values()].map((g) => g.name),
+    targetGroups: [...m.targetGroups.values()].map((t) => t.name),
+    loadBalancers: [...m.loadBalancers.values()].map((l) => l.name),
+    listeners: [...m.listeners.values()].map((l) => `${l.protocol}:${l.port}`),
+  };
+}
+
+const MUTATING = /^(Create|Modify|Authorize|Add|Register|Deregister|Delete)/;
+const mutations = (ep: AwsEndpoint, from = 0) => ep.calls.slice(from).filter((c) => MUTATING.test(c.action)).map((c) => c.action);
+
+describe("alb ensure", () => {
+  it("creates the security group, target group, internal ALB and HTTPS listener, all tagged with the cluster", async () => {
+    const ep = await endpoint();
+    const r = await ensure(ep);
+    expect(r.steps.map((s) => [s.resource, s.action])).toEqual([
+      ["security-group", "created"],
+      ["security-group-rules", "updated"],
+      ["target-group", "created"],
+      ["target-group-attributes", "updated"],
+      ["load-balancer", "created"],
+      ["listener", "created"],
+    ]);
+    const m = ep.model;
+    const sg = m.securityGroups.get(r.securityGroupId!)!;
+    expect(sg).toMatchObject({ name: "pwb-alb-pwb-demo", vpcId: DEFAULT_VPC });
+    expect(sg.ingress).toEqual([{ protocol: "tcp", fromPort: 443, toPort: 443, cidrs: [{ cidr: "10.0.0.0/16", description: "Posit Workbench HTTPS" }], groups: [] }]);
+    const tg = m.targetGroups.get(r.targetGroupArn!)!;
+    expect(tg).toMatchObject({ protocol: "HTTP", port: 8787, vpcId: DEFAULT_VPC, targetType: "instance" });
+    expect(tg.healthCheck).toMatchObject({ protocol: "HTTP", path: "/health-check", matcher: "200", intervalSeconds: 15 });
+    expect(Object.fromEntries(tg.attributes)).toMatchObject({
+      "stickiness.enabled": "true", "stickiness.type": "lb_cookie", "stickiness.lb_cookie.duration_seconds": "86400", "deregistration_delay.timeout_seconds": "60",
+    });
+    const lb = m.loadBalancers.get(r.loadBalancerArn!)!;
+    expect(lb).toMatchObject({ type: "application", scheme: "internal", subnets: DEFAULT_SUBNETS, securityGroups: [sg.id] });
+    const listener = m.listeners.get(r.listenerArn!)!;
+    expect(listener).toMatchObject({ protocol: "HTTPS", port: 443, certificates: [CERT], sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", defaultActions: [{ Type: "forward", TargetGroupArn: tg.arn }] });
+    expect(r.dnsName).toBe(lb.dnsName);
+    for (const [id, role] of [[sg.id, "workbench-alb-security-group"], [tg.arn, "workbench-target-group"], [lb.arn, "workbench-alb"], [listener.arn, "workbench-listener"]] as const) {
+      expect(m.tagsOf(id)).toMatchObject({ "pwb:cluster-name": CLUSTER, "pwb:role": role, "pwb:managed-by": "pwb-agent" });
+    }
+  });
+
+  it("a re-run finds everything by its tags and changes nothing", async () => {
+    const ep = await endpoint();
+    await ensure(ep);
+    const before = inventory(ep);
+    const mark = ep.calls.length;
+    const r = await ensure(ep);
+    expect(r.steps.every((s) => s.action === "exists")).toBe(true);
+    expect(mutations(ep, mark)).toEqual([]);
+    expect(inventory(ep)).toEqual(before);
+  });
+
+  it("interrupted half-way (the ALB cannot be created): says what was done; the re-run completes it without duplicates", async () => {
+    const ep = await endpoint();
+    const fault = ep.faults.serverError({ action: "CreateLoadBalancer", status: 503 });
+    const err = await ensure(ep).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeFailure);
+    expect((err as Error).message).toMatch(/^alb ensure failed at the load balancer: ServiceUnavailable.*Run it again to finish/);
+    expect((err as RuntimeFailure).details.alreadyApplied).toEqual([
+      "created security-group pwb-alb-pwb-demo",
+      "updated security-group-rules pwb-alb-pwb-demo",
+      `created target-group ${resolveAlbSettings(CLUSTER).targetGroupName}`,
+      `updated target-group-attributes ${resolveAlbSettings(CLUSTER).targetGroupName}`,
+    ]);
+    expect(inventory(ep)).toMatchObject({ securityGroups: ["pwb-alb-pwb-demo"], loadBalancers: [], listeners: [] });
+    fault.remove();
+    const mark = ep.calls.length;
+    const r = await ensure(ep);
+    expect(r.steps.map((s) => [s.resource, s.action])).toEqual([
+      ["security-group", "exists"], ["security-group-rules", "exists"], ["target-group", "exists"],
+      ["target-group-attributes", "exists"], ["load-balancer", "created"], ["listener", "created"],
+    ]);
+    expect(mutations(ep, mark)).toEqual(["CreateLoadBalancer", "CreateListener"]);
+    const inv = inventory(ep);
+    expect([inv.securityGroups.length, inv.targetGroups.length, inv.loadBalancers.length, inv.listeners]).toEqual([1, 1, 1, ["HTTPS:443"]]);
+  });
+
+  it("answers lost after AWS acted (connection reset): retries land on the same resources, never a second one", async () => {
+    const ep = await endpoint();
+    for (const action of ["CreateSecurityGroup", "CreateTargetGroup", "CreateLoadBalancer", "CreateListener"]) ep.faults.dropResponse({ action, times: 1 });
+    const r = await ensure(ep, {}, { aws: { endpoint: ep.url, credentials: TEST_CREDENTIALS, maxAttempts: 3 } });
+    // EC2 has no idempotency for security groups: the retry gets InvalidGroup.Duplicate and ensure adopts its own group.
+    expect(ep.calls.filter((c) => c.action === "CreateSecurityGroup").map((c) => c.errorCode ?? c.status)).toEqual([0, "InvalidGroup.Duplicate"]);
+    // ELBv2 creates with the same name and settings return the existing resource.
+    for (const action of ["CreateTargetGroup", "CreateLoadBalancer", "CreateListener"]) expect(ep.calls.filter((c) => c.action === action).map((c) => c.status)).toEqual([0, 200]);
+    const inv = inventory(ep);
+    expect([inv.securityGroups.length, inv.targetGroups.length, inv.loadBalancers.length, inv.listeners.length]).toEqual([1, 1, 1, 1]);
+    expect(r.steps.find((s) => s.resource === "security-group")).toMatchObject({ action: "created", id: [...ep.model.securityGroups.keys()][0] });
+  });
+
+  it("--dry-run on a fresh account prints what it would create and creates nothing", async () => {
+    const ep = await endpoint();
+    const r = await ensure(ep, {}, { dryRun: true });
+    expect(r.steps.map((s) => [s.resource, s.action])).toEqual([
+      ["security-group", "would-create"], ["security-group-rules", "would-update"], ["target-group", "would-create"],
+      ["target-group-attributes", "would-update"], ["load-balancer", "would-create"], ["listener", "would-create"],
+    ]);
+    expect(r.steps.find((s) => s.resource === "listener")!.detail).toContain(`HTTPS 443 with ${CERT}`);
+    expect(mutations(ep)).toEqual([]);
+    expect(inventory(ep)).toEqual({ securityGroups: [], targetGroups: [], loadBalancers: [], listeners: [] });
+  });
+
+  it("changed settings: dry-run says what would change; the real run updates listener, health check and attributes in place", async () => {
+    const ep = await endpoint();
+    const first = await ensure(ep);
+    const cert2 = CERT.replace("0f1e2d3c", "99999999");
+    const changed = { certificateArn: cert2, stickinessDurationSeconds: 3600, healthCheckPath: "/health-check/v2" };
+    const dry = await ensure(ep, changed, { dryRun: true });
+    expect(dry.steps.filter((s) => s.action !== "exists").map((s) => [s.resource, s.action])).toEqual([
+      ["target-group-health-check", "would-update"], ["target-group-attributes", "would-update"], ["listener", "would-update"],
+    ]);
+    const mark = ep.calls.length;
+    await ensure(ep, changed);
+    expect(mutations(ep, mark)).toEqual(["ModifyTargetGroup", "ModifyTargetGroupAttributes", "ModifyListener"]);
+    expect(ep.model.listeners.get(first.listenerArn!)!.certificates).toEqual([cert2]);
+    expect(ep.model.targetGroups.get(first.targetGroupArn!)!.attributes.get("stickiness.lb_cookie.duration_seconds")).toBe("3600");
+    expect(inventory(ep).listeners).toEqual(["HTTPS:443"]);
+  });
+
+  it("a target group of that name that pwb-agent did not create is refused, naming the setting; nothing is created", async () => {
+    const ep = await endpoint();
+    ep.model.addTargetGroup({ name: resolveAlbSettings(CLUSTER).targetGroupName, protocol: "HTTP", port: 8787, tags: { team: "someone-else" } });
+    const err = await ensure(ep).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadInputError);
+    expect((err as Error).message).toMatch(/^--target-group-name: a target group named pwb-pwb-demo-\w+ already exists and is not tagged pwb:cluster-name=pwb-demo/);
+    expect(mutations(ep).filter((a) => a !== "CreateSecurityGroup" && a !== "AuthorizeSecurityGroupIngress")).toEqual([]);
+  });
+
+  it("a renamed target group setting finds the existing group by its tags instead of creating a second", async () => {
+    const ep = await endpoint();
+    await ensure(ep);
+    const mark = ep.calls.length;
+    const r = await ensure(ep, { targetGroupName: "pwb-workbench-renamed" });
+    expect(r.steps.find((s) => s.resource === "target-group")).toMatchObject({ action: "exists", name: resolveAlbSettings(CLUSTER).targetGroupName });
+    expect(mutations(ep, mark)).toEqual([]);
+    expect(inventory(ep).targetGroups).toHaveLength(1);
+  });
+
+  it("opens the login nodes' security groups on 8787 to the ALB's group, once", async () => {
+    const ep = await endpoint();
+    const login = { id: "sg-0abc00000000000aa", name: "pwb-demo-LoginNodes", description: "login", vpcId: DEFAULT_VPC, ingress: [], egress: [] };
+    ep.model.securityGroups.set(login.id, login);
+    const r = await ensure(ep, { targetSecurityGroupIds: [login.id] });
+    expect(r.steps.at(-1)).toMatchObject({ resource: "target-security-group-rules", action: "updated", id: login.id });
+    expect(login.ingress).toEqual([{ protocol: "tcp", fromPort: 8787, toPort: 8787, cidrs: [], groups: [r.securityGroupId] }]);
+    const again = await ensure(ep, { targetSecurityGroupIds: [login.id] });
+    expect(again.steps.at(-1)).toMatchObject({ action: "exists" });
+    expect(login.ingress).toHaveLength(1);
+  });
+});
