@@ -5,6 +5,8 @@ import { applyNode, planNode, printPlan, printReport } from "./commands/converge
 import { renderFacts } from "./commands/detect.js";
 import { runDemo } from "./commands/demo.js";
 import { addAlbCommands } from "./commands/alb.js";
+import { addClusterConfigCommand } from "./commands/cluster-config.js";
+import { addFleetCommand } from "./commands/fleet.js";
 import { addDoctorCommand } from "./commands/doctor.js";
 import { BadInputError, ExitCode, exitCodeFor } from "./errors.js";
 import { ROLES, type Role } from "./facts/types.js";
@@ -97,6 +99,8 @@ function build(setExit: (code: number) => void): Command {
     });
 
   addDoctorCommand(program, setExit);
+  addClusterConfigCommand(program, setExit);
+  addFleetCommand(program, setExit);
   addAlbCommands(program, setExit);
 
   program

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import * as esbuild from "esbuild";
 import postject from "postject";
+import { lazyPackagesPlugin } from "./lazy-packages.mjs";
 import { NODE_RUNTIME, ensureNodeRuntime } from "./node-runtime.mjs";
 
 const execFile = promisify(execFileCb);
@@ -72,6 +73,8 @@ async function bundle() {
     // Keep license notices (/*! */, @license) but move them to the end, out of the hot first lines.
     legalComments: "eof",
     logLevel: "warning",
+    // The AWS SDK and pg are compiled only by the commands that import them.
+    plugins: [lazyPackagesPlugin({ root: ROOT, target: "node20", mainFields: ["module", "main"] })],
   });
   await fs.chmod(BUNDLE, 0o755);
   const data = await fs.readFile(BUNDLE);

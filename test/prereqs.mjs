@@ -16,7 +16,24 @@ export const PREREQS = [
   { cmd: "pg_ctl", pkg: "postgresql", why: "starts and stops that PostgreSQL", dirs: "/usr/lib/postgresql" },
   { cmd: "psql", pkg: "postgresql-client", why: "creates the test role and database" },
   { cmd: "runuser", pkg: "util-linux", why: "runs PostgreSQL as the postgres user" },
+  { cmd: "rpmbuild", pkg: "rpm", why: "builds the rpm package (npm run package); rpm inspects and installs it into a scratch root" },
+  { cmd: "dpkg-deb", pkg: "dpkg", why: "builds, lists and extracts the deb package" },
+  { cmd: "dpkg-parsechangelog", pkg: "dpkg-dev", why: "checks the deb's Debian changelog" },
+  { cmd: "shellcheck", pkg: "shellcheck", why: "lints the packages' maintainer scripts, the SSM document's script and the custom-action hook" },
+  { cmd: "groff", pkg: "groff-base", why: "renders the man page, warnings on" },
+  { cmd: "readelf", pkg: "binutils", why: "lists the shared libraries the packaged executable needs" },
+  { cmd: "unshare", pkg: "util-linux", why: "runs maintainer scripts against a private /run" },
   { cmd: "aws", pkg: "awscli", why: "checks that the loopback AWS endpoint answers the AWS CLI as AWS would" },
+  { cmd: "slurmctld", pkg: "slurm-wlm", why: "the real Slurm (loopback) the SPANK plugin is built for and registered with" },
+  { cmd: "slurmd", pkg: "slurm-wlm", why: "runs the jobs that go through the SPANK plugin" },
+  { cmd: "srun", pkg: "slurm-client", why: "submits those jobs" },
+  { cmd: "munged", pkg: "munge", why: "Slurm's authentication on loopback" },
+  { cmd: "mungekey", pkg: "munge", why: "creates the loopback cluster's munge key" },
+  // A header, not a command: `file` is checked instead.
+  { cmd: "spank.h", file: "/usr/include/slurm/spank.h", pkg: "libslurm-dev", why: "the Slurm headers the SPANK plugin builds against" },
+  { cmd: "cmake", pkg: "cmake", why: "builds the SPANK plugin" },
+  { cmd: "make", pkg: "make", why: "CMake's build tool" },
+  { cmd: "c++", pkg: "g++", why: "compiles the SPANK plugin (C/C++)" },
 ];
 
 /** `<dirs>/<version>/bin/<cmd>` exists for some version (Debian's layout for PostgreSQL). */
@@ -26,7 +43,9 @@ function inVersionedDirs(cmd, dirs) {
 }
 
 export function missing() {
-  return PREREQS.filter(({ cmd, dirs }) => spawnSync("sh", ["-c", 'command -v "$0"', cmd]).status !== 0 && !inVersionedDirs(cmd, dirs));
+  return PREREQS.filter(({ cmd, dirs, file }) =>
+    file ? !existsSync(file) : spawnSync("sh", ["-c", 'command -v "$0"', cmd]).status !== 0 && !inVersionedDirs(cmd, dirs),
+  );
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split("/").pop())) {

@@ -6,6 +6,8 @@ import type { AlbSettings, AlbSettingsInput } from "../albsync/types.js";
 import type { Root } from "../engine/root.js";
 import { BadInputError, ExitCode } from "../errors.js";
 import type { Logger } from "../log.js";
+import { loadSite } from "../site/load.js";
+import type { AlbSite } from "../site/types.js";
 import { globals, loggerFor, positiveSeconds, type CliGlobals } from "./cli-support.js";
 import { detectFacts, openRoot } from "./context.js";
 
@@ -77,12 +79,41 @@ async function clusterOf(g: CliGlobals, o: ClusterFlags, root: Root, log: Logger
   return { cluster, region };
 }
 
-function settingsOrThrow(cluster: string, input: AlbSettingsInput, purpose: "sync" | "ensure", command: string): AlbSettings {
-  const settings = resolveAlbSettings(cluster, input);
+/** The site's `alb:` keys, by AlbSettings field, so a bad value is reported under the key the operator wrote. */
+const SITE_KEYS: Partial<Record<keyof AlbSettings, keyof AlbSite>> = {
+  albName: "name", targetGroupName: "targetGroupName", vpcId: "vpcId", subnets: "subnets", certificateArn: "certificateArn",
+  scheme: "scheme", ingressCidrs: "ingressCidrs", targetSecurityGroupIds: "targetSecurityGroupIds",
+};
+
+const defined = (input: AlbSettingsInput): AlbSettingsInput =>
+  Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as AlbSettingsInput;
+
+function fromSite(alb: AlbSite): AlbSettingsInput {
+  return defined(Object.fromEntries(Object.entries(SITE_KEYS).map(([field, key]) => [field, alb[key]])) as AlbSettingsInput);
+}
+
+/**
+ * Settings from the site's `alb:` section (default site file or --site), flags winning. A site
+ * that has no `alb:` section says this cluster has no Workbench ALB: without flags that is bad input.
+ */
+async function settingsOrThrow(
+  g: CliGlobals, root: Root, region: string, log: Logger,
+  cluster: string, flags: AlbSettingsInput, purpose: "sync" | "ensure", command: string,
+): Promise<AlbSettings> {
+  const site = await loadSite({ site: g.site, root, region, log });
+  const given = defined(flags);
+  if (site && !site.alb && Object.keys(given).length === 0) {
+    throw new BadInputError(`${command}: the site config has no alb: section, so this cluster has no Workbench ALB; add one or pass flags`);
+  }
+  const settings = resolveAlbSettings(cluster, { ...(site?.alb ? fromSite(site.alb) : {}), ...given });
   const problems = albSettingProblems(settings, purpose);
   if (problems.length) {
-    const lines = problems.map((p) => `  ${ALB_SETTING_FLAGS[p.field]}: ${p.problem}`);
-    throw new BadInputError(`${command}: bad settings, nothing was changed:\n${lines.join("\n")}`, { fields: problems.map((p) => ALB_SETTING_FLAGS[p.field]) });
+    const where = (f: keyof AlbSettings) =>
+      f in given || !site?.alb || SITE_KEYS[f] === undefined || site.alb[SITE_KEYS[f]!] === undefined
+        ? ALB_SETTING_FLAGS[f]
+        : `site alb.${SITE_KEYS[f]}`;
+    const lines = problems.map((p) => `  ${where(p.field)}: ${p.problem}`);
+    throw new BadInputError(`${command}: bad settings, nothing was changed:\n${lines.join("\n")}`, { fields: problems.map((p) => where(p.field)) });
   }
   return settings;
 }
@@ -166,8 +197,9 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .action(async (o: EnsureFlags, cmd: Command) => {
       const g = globals(cmd);
       const log = loggerFor(g);
-      const { cluster, region } = await clusterOf(g, o, await openRoot(g.root), log);
-      const settings = settingsOrThrow(cluster, ensureInput(o), "ensure", "alb ensure");
+      const root = await openRoot(g.root);
+      const { cluster, region } = await clusterOf(g, o, root, log);
+      const settings = await settingsOrThrow(g, root, region, log, cluster, ensureInput(o), "ensure", "alb ensure");
       const { runAlbEnsure } = await import("../albsync/ensure.js");
       const report = await runAlbEnsure({ cluster, region, settings, dryRun: o.dryRun, log, settingName: (f) => ALB_SETTING_FLAGS[f] });
       process.stdout.write(g.json ? JSON.stringify(report, null, 2) + "\n" : renderSteps(report.steps, report.dryRun, report.dnsName));
@@ -191,7 +223,8 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
       const log = loggerFor(g);
       const root = await openRoot(g.root);
       const { cluster, region } = await clusterOf(g, o, root, log);
-      const settings = settingsOrThrow(cluster, { targetGroupName: o.targetGroupName, targetPort: o.targetPort }, "sync", "alb-sync");
+      const flags = { targetGroupName: o.targetGroupName, targetPort: o.targetPort };
+      const settings = await settingsOrThrow(g, root, region, log, cluster, flags, "sync", "alb-sync");
       const { runAlbSync } = await import("../albsync/sync.js");
       const report = await runAlbSync({
         root, cluster, region, log,

@@ -5,13 +5,21 @@ import type { SiteConfig } from "../site/types.js";
 import type { Component, GatherContext } from "./types.js";
 import { siteFileComponent } from "./site-file/index.js";
 import { unitsComponent } from "./units/index.js";
+import { apptainerComponent } from "./apptainer/index.js";
+import { cudaComponent } from "./cuda/index.js";
+import { imagesComponent } from "./images/index.js";
+import { spankComponent } from "./spank/index.js";
 import { workbenchComponent } from "./workbench/index.js";
 
 /** Each component has its own input type; the registry holds them all. */
 type AnyComponent = Component<any>;
 
 /** Every component, in the order their resources are applied. */
-export const COMPONENTS: readonly AnyComponent[] = [unitsComponent, siteFileComponent, workbenchComponent];
+// Containers after Workbench (it creates the image directory); CUDA before Apptainer and the SPANK
+// plugin, so a GPU node has its driver before containers are set up to use it.
+export const COMPONENTS: readonly AnyComponent[] = [
+  unitsComponent, siteFileComponent, workbenchComponent, cudaComponent, apptainerComponent, spankComponent, imagesComponent,
+];
 
 /** The components this node runs: its role, `only`, and (for those that need one) a site config. */
 export function activeComponents(facts: Facts, site: SiteConfig | null, only?: readonly string[], log?: Logger): AnyComponent[] {

@@ -49,6 +49,11 @@ export interface PackageResource extends Notifies {
   name: string;
   /** Exact version (rpm VERSION-RELEASE or deb version); any version satisfies when absent. */
   version?: string;
+  /**
+   * A local .rpm/.deb (node path, e.g. a sha256-verified download) to install instead of asking
+   * the repositories: pins versions a repository no longer carries (EPEL keeps only the latest).
+   */
+  source?: string;
 }
 
 export interface ServiceResource {

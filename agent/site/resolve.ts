@@ -1,6 +1,10 @@
 import path from "node:path";
 import { instanceShape } from "./instance-types.js";
 import type { SiteParsed } from "./schema.js";
+import { resolveApptainer } from "./sections/apptainer.js";
+import { resolveCuda } from "./sections/cuda.js";
+import { resolveImages } from "./sections/images.js";
+import { resolveSpank } from "./sections/spank.js";
 import type { LauncherCluster, Partition, ResourceProfile, SiteConfig } from "./types.js";
 
 /** Launcher clusters when the site lists none: one for sessions, one for Workbench jobs (the seeds' pair). */
@@ -51,7 +55,7 @@ export function resolveSite(p: SiteParsed, source: string, text: string): SiteCo
       dataDir: path.posix.join(workbenchDir, "shared-data"),
     },
     database: { ...p.database },
-    alb: { ...p.alb },
+    alb: p.alb ? { ...p.alb } : null,
     slurm: { binPath: p.slurm.binPath, conf: p.slurm.conf, serviceUser: p.slurm.serviceUser, partitions, clusters },
     profiles,
     containers: {
@@ -65,6 +69,10 @@ export function resolveSite(p: SiteParsed, source: string, text: string): SiteCo
       quarto: { versions: p.runtimes.quarto.versions, default: p.runtimes.quarto.default ?? null },
     },
     mirror: p.mirror ? { url: p.mirror.url } : null,
+    apptainer: resolveApptainer(p.apptainer),
+    spank: resolveSpank(p.spank),
+    cuda: resolveCuda(p.cuda),
+    images: resolveImages(p.images),
   };
 }
 

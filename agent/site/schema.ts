@@ -2,6 +2,10 @@
 import { array, boolean, enum as oneOf, number, record, strictObject, string, union, type input, type output, type RefinementCtx } from "zod";
 import { instanceShape } from "./instance-types.js";
 import { atLeast, OLDEST_SUPPORTED, parseWorkbenchVersion } from "./version.js";
+import { apptainerSection } from "./sections/apptainer.js";
+import { cudaSection } from "./sections/cuda.js";
+import { imagesSection } from "./sections/images.js";
+import { spankSection } from "./sections/spank.js";
 
 /*
  * The site file's shape. Every object is strict (an unknown key is an error, so a typo never passes
@@ -166,18 +170,37 @@ const mirrorSchema = strictObject({
     .regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?|https?:\/\/\S+)$/, expected("an s3://bucket/prefix or https:// URL")),
 });
 
+const elbName = (what: string) =>
+  name(`${what} (1-32 letters, digits or '-', not starting or ending with '-')`, /^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/, 32);
+const awsId = (prefix: string, what: string) => name(`${what} like ${prefix}-0123456789abcdef0`, new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), prefix.length + 18);
+
+/** The Workbench ALB (`pwb-agent alb ensure` / `alb-sync`); every field defaults from the cluster name. */
+const albSchema = strictObject({
+  name: elbName("an ALB name").optional(),
+  targetGroupName: elbName("a target group name").optional(),
+  vpcId: awsId("vpc", "a VPC id").optional(),
+  subnets: array(awsId("subnet", "a subnet id"), expected("a list of subnet ids")).optional(),
+  certificateArn: name("an ACM certificate ARN", /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, 2048).optional(),
+  scheme: oneOf(["internal", "internet-facing"], expected('"internal" or "internet-facing"')).optional(),
+  ingressCidrs: array(name("an IPv4 CIDR like 10.0.0.0/16", /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 18), expected("a list of CIDRs")).optional(),
+  targetSecurityGroupIds: array(awsId("sg", "a security group id"), expected("a list of security group ids")).optional(),
+});
+
 const siteShape = strictObject({
   workbench: workbenchSchema,
   storage: storageSchema,
   database: databaseSchema,
-  alb: strictObject({
-    name: name("an ALB name (1-32 letters, digits or '-', not starting or ending with '-')", /^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/, 32),
-  }),
+  alb: albSchema.optional(),
   slurm: slurmSchema,
   profiles: array(profileSchema, expected("a list of resource profiles")).min(1, expected("at least one profile")).optional(),
   containers: containersSchema,
   runtimes: strictObject({ r: versionList("R"), python: versionList("Python"), quarto: versionList("Quarto") }).prefault({}),
   mirror: mirrorSchema.optional(),
+  // Containers and GPUs (agent/site/sections/*): absent = that component declares nothing.
+  apptainer: apptainerSection.optional(),
+  spank: spankSection.optional(),
+  cuda: cudaSection.optional(),
+  images: imagesSection.optional(),
 });
 
 type Shape = output<typeof siteShape>;

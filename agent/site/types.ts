@@ -1,3 +1,8 @@
+import type { ApptainerSite } from "./sections/apptainer.js";
+import type { CudaSite } from "./sections/cuda.js";
+import type { SessionImage } from "./sections/images.js";
+import type { SpankSite } from "./sections/spank.js";
+
 /**
  * The site configuration (site.yaml) after validation, defaults and derivation: read-only, complete.
  * `null` where a command runs without one (no --site and no /etc/pwb-agent/site.yaml): components
@@ -80,7 +85,8 @@ export interface SiteConfig {
     password: SecretRef;
     sslMode: "disable" | "allow" | "prefer" | "require" | "verify-ca" | "verify-full";
   };
-  alb: { name: string };
+  /** The Workbench ALB; null: the site does not use one (the head node runs no ALB sync). */
+  alb: AlbSite | null;
   slurm: {
     binPath: string;
     conf: string;
@@ -93,4 +99,20 @@ export interface SiteConfig {
   containers: { enabled: boolean; imageDirectory: string; bind: string[] };
   runtimes: { r: RuntimeVersions; python: RuntimeVersions; quarto: RuntimeVersions };
   mirror: { url: string } | null;
+  apptainer: ApptainerSite | null;
+  spank: SpankSite | null;
+  cuda: CudaSite | null;
+  images: SessionImage[];
+}
+
+/** The site's `alb:` section: fields left out default from the cluster name (agent/albsync/settings.ts). */
+export interface AlbSite {
+  name?: string;
+  targetGroupName?: string;
+  vpcId?: string;
+  subnets?: string[];
+  certificateArn?: string;
+  scheme?: "internal" | "internet-facing";
+  ingressCidrs?: string[];
+  targetSecurityGroupIds?: string[];
 }

@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { MINIMAL } from "../helpers/workbench.js";
 import { writeSimulatedNode } from "../../agent/sim/node.js";
 import { awsEnv } from "../aws-endpoint/harness.js";
 import { startAwsEndpoint, type AwsEndpoint } from "../aws-endpoint/index.js";
@@ -22,9 +23,10 @@ interface Run {
   stderr: string;
 }
 
-function agent(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+function agent(args: string[], env: NodeJS.ProcessEnv, exe: "bundle" | "single-executable" = "bundle"): Promise<Run> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
-  const child = spawn(process.execPath, [requireBuilt("dist/pwb-agent.cjs"), ...args], { env: { ...clean, ...env } });
+  const argv = exe === "bundle" ? [process.execPath, requireBuilt("dist/pwb-agent.cjs")] : [requireBuilt("dist/pwb-agent")];
+  const child = spawn(argv[0]!, [...argv.slice(1), ...args], { env: { ...clean, ...env } });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -70,6 +72,14 @@ describe("pwb-agent alb-sync (built bundle)", () => {
     expect(await fs.readFile(path.join(head, "var/lib/node_exporter/textfile_collector/pwb_alb_sync.prom"), "utf8")).toContain("pwb_alb_sync_ticks_total 2\n");
   });
 
+  it("the single executable loads its compressed SDK on demand and syncs the same way", async () => {
+    await account();
+    const r = await agent(syncArgs(), awsEnv(ep), "single-executable");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: "changed", failures: [] });
+    expect(r.stderr).not.toMatch(/ExperimentalWarning|dynamic import/);
+  });
+
   it("two runs started together: exactly one mutates; the other leaves at once with exit 0", async () => {
     await account(300);
     const [a, b] = await Promise.all([agent(syncArgs("--lock-timeout", "0.1"), awsEnv(ep)), agent(syncArgs("--lock-timeout", "0.1"), awsEnv(ep))]);
@@ -107,6 +117,37 @@ describe("pwb-agent alb ensure (built bundle)", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("pwb-agent: error: alb ensure: bad settings, nothing was changed:");
     for (const flag of ["--vpc-id: required", "--subnets: at least two subnets", "--certificate-arn: required"]) expect(r.stderr).toContain(flag);
+    expect(ep.calls).toEqual([]);
+  });
+
+  it("takes its settings from the site's alb: section, flags winning, and names the site key of a bad value", async () => {
+    await account();
+    const site = path.join(head, "site-alb.yaml");
+    const albSection = (subnets: string) =>
+      `alb:\n  name: pwb-workbench\n  vpcId: ${DEFAULT_VPC}\n  subnets: [${subnets}]\n` +
+      `  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e\n`;
+    await fs.writeFile(site, MINIMAL.replace("alb:\n  name: pwb-workbench\n", albSection(DEFAULT_SUBNETS.join(", "))));
+    const ok = await agent(["--root", head, "--no-imds", "--site", site, "alb", "ensure", "--dry-run"], awsEnv(ep));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain("pwb-workbench");
+    await fs.writeFile(site, MINIMAL.replace("alb:\n  name: pwb-workbench\n", albSection(DEFAULT_SUBNETS[0]!)));
+    const bad = await agent(["--root", head, "--no-imds", "--site", site, "alb", "ensure", "--dry-run"], awsEnv(ep));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("site alb.subnets: at least two subnets");
+    const overridden = await agent(
+      ["--root", head, "--no-imds", "--site", site, "alb", "ensure", "--dry-run", "--subnets", DEFAULT_SUBNETS.join(",")],
+      awsEnv(ep),
+    );
+    expect(overridden.code, overridden.stderr).toBe(0);
+  });
+
+  it("a site without an alb: section has no ALB to sync: exit 2 saying so, no AWS call", async () => {
+    await account();
+    const site = path.join(head, "site-no-alb.yaml");
+    await fs.writeFile(site, MINIMAL.replace("alb:\n  name: pwb-workbench\n", ""));
+    const r = await agent(["--root", head, "--no-imds", "--site", site, "alb-sync", "--pool", "login"], awsEnv(ep));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("the site config has no alb: section");
     expect(ep.calls).toEqual([]);
   });
 

@@ -46,7 +46,7 @@ const CASES: Array<[string, string, string]> = [
   ["password with both sources", replace("{ ssm: /pwb/database/password }", "{ ssm: /a, file: /b }"), "database.password"],
   ["password file relative", replace("{ ssm: /pwb/database/password }", "{ file: etc/db-password }"), "database.password.file"],
   ["sslmode misspelt", add("  host: pwb-db.cluster-abc123.eu-west-1.rds.amazonaws.com", "  sslMode: requires"), "database.sslMode"],
-  ["missing alb", replace("alb:\n  name: pwb-workbench\n", ""), "alb"],
+  ["alb subnet that is not a subnet id", replace("alb:\n  name: pwb-workbench\n", "alb:\n  name: pwb-workbench\n  subnets: [sn-123]\n"), "alb.subnets[0]"],
   ["alb name too long", replace("pwb-workbench", "pwb-workbench-with-a-very-long-name-x"), "alb.name"],
   ["no partitions", replace("  partitions: [{ name: interactive, instanceType: m6i.xlarge }]", "  partitions: []"), "slurm.partitions"],
   ["partition name with a comma", replace("name: interactive,", 'name: "a,b",'), "slurm.partitions[0].name"],

@@ -31,15 +31,18 @@ function enabledUnit(name: string, active?: boolean): Resource {
 
 /**
  * The agent's own units. Every role re-converges at boot (pwb-agent.service, enabled but never
- * started from apply: it *is* apply). Only the head node runs the ALB sync timer; on other roles
- * it is kept disabled and stopped even when a package put its unit files there.
+ * started from apply: it *is* apply). Only the head node runs the ALB sync timer, and only when the
+ * site has a Workbench ALB; elsewhere it is kept disabled and stopped even when a package put its
+ * unit files there.
  */
 export const unitsComponent: Component = {
   name: "units",
   roles: ["head", "login", "compute"],
-  wants(facts) {
+  wants(facts, site) {
     const resources: Resource[] = [unitFile("pwb-agent.service"), enabledUnit("pwb-agent.service")];
-    if (facts.role === "head") {
+    // A site without an `alb:` section has no Workbench ALB to sync; without a site, keep the default.
+    const syncsAlb = site === null || site.alb !== null;
+    if (facts.role === "head" && syncsAlb) {
       resources.push(
         unitFile("pwb-alb-sync.service"),
         // A changed schedule only takes effect when the timer restarts.

@@ -36,10 +36,11 @@ export const packageHandler: Handler<PackageResource> = {
 
   async apply(change, ctx) {
     const r = change.resource as PackageResource;
+    // A local file path makes dnf/apt install that file (apt needs the path to contain a slash).
     const argv =
       requireFamily(ctx) === "rhel"
-        ? ["dnf", "install", "-y", "--setopt=install_weak_deps=False", r.version ? `${r.name}-${r.version}` : r.name]
-        : ["apt-get", "install", "-y", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", r.version ? `${r.name}=${r.version}` : r.name];
+        ? ["dnf", "install", "-y", "--setopt=install_weak_deps=False", r.source ?? (r.version ? `${r.name}-${r.version}` : r.name)]
+        : ["apt-get", "install", "-y", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", r.source ?? (r.version ? `${r.name}=${r.version}` : r.name)];
     await runChecked(ctx.runner, argv, { mutates: true, env: { DEBIAN_FRONTEND: "noninteractive" } });
   },
 };

@@ -1,0 +1,16 @@
+import type { ValidationResult } from "./validate.js";
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** Compiler-style lines (`file:line:col: error: message [rule]`), then one summary line. */
+export function renderIssues(file: string, result: ValidationResult, version: string): string {
+  const lines = result.issues.map((i) => `${file}:${i.line}:${i.column}: ${i.severity}: ${i.message} [${i.rule}]`);
+  const summary = result.errors
+    ? `${file}: ${plural(result.errors, "error")}, ${plural(result.warnings, "warning")} (ParallelCluster ${version} rules)`
+    : `${file}: valid for ParallelCluster ${version}${result.warnings ? ` (${plural(result.warnings, "warning")})` : ""}`;
+  return [...lines, summary].join("\n") + "\n";
+}
+
+export function issuesJson(file: string, result: ValidationResult, version: string): string {
+  return JSON.stringify({ file, pclusterVersion: version, valid: result.errors === 0, errors: result.errors, warnings: result.warnings, issues: result.issues }, null, 2) + "\n";
+}

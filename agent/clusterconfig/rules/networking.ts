@@ -1,0 +1,54 @@
+import { check, matches, need, type RuleContext } from "../context.js";
+import type { YView } from "../yaml-view.js";
+
+const SUBNET_ID = /^subnet-[0-9a-z]{8}$|^subnet-[0-9a-z]{17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-z]{8}$|^sg-[0-9a-z]{17}$/;
+
+function ids(ctx: RuleContext, list: YView, re: RegExp, what: string): number {
+  if (!check(ctx, list, "list")) return 0;
+  const items = list.items();
+  for (const item of items) matches(ctx, item, re, what);
+  return items.length;
+}
+
+/** SecurityGroups replaces ParallelCluster's own groups, AdditionalSecurityGroups adds to them: never both. */
+function securityGroups(ctx: RuleContext, net: YView): void {
+  const sg = net.get("SecurityGroups");
+  const extra = net.get("AdditionalSecurityGroups");
+  ids(ctx, sg, SECURITY_GROUP_ID, "a security group id (sg- and 8 or 17 characters)");
+  ids(ctx, extra, SECURITY_GROUP_ID, "a security group id (sg- and 8 or 17 characters)");
+  if (sg.exists && extra.exists) {
+    ctx.issues.error("security-groups", extra, `${net.where}: SecurityGroups and AdditionalSecurityGroups cannot be configured together`, "key");
+  }
+}
+
+export function checkNetworking(ctx: RuleContext): void {
+  const head = ctx.root.dig("HeadNode", "Networking");
+  if (ctx.root.get("HeadNode").isMap && need(ctx, head, "map")) {
+    const subnet = head.get("SubnetId");
+    if (need(ctx, subnet, "string")) matches(ctx, subnet, SUBNET_ID, "a subnet id (subnet- and 8 or 17 characters)");
+    securityGroups(ctx, head);
+  }
+
+  for (const queue of ctx.root.dig("Scheduling", "SlurmQueues").items()) {
+    if (!queue.isMap) continue;
+    const net = queue.get("Networking");
+    if (!need(ctx, net, "map")) continue;
+    const subnets = net.get("SubnetIds");
+    if (need(ctx, subnets, "list") && ids(ctx, subnets, SUBNET_ID, "a subnet id") === 0) {
+      ctx.issues.error("range", subnets, `${subnets.where}: at least one subnet is required`);
+    }
+    securityGroups(ctx, net);
+  }
+
+  for (const pool of ctx.root.dig("LoginNodes", "Pools").items()) {
+    if (!pool.isMap) continue;
+    const net = pool.get("Networking");
+    if (!need(ctx, net, "map")) continue;
+    const subnets = net.get("SubnetIds");
+    if (need(ctx, subnets, "list") && ids(ctx, subnets, SUBNET_ID, "a subnet id") !== 1) {
+      ctx.issues.error("range", subnets, `${subnets.where}: a login pool takes exactly one subnet`);
+    }
+    securityGroups(ctx, net);
+  }
+}

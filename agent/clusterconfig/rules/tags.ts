@@ -1,0 +1,45 @@
+import { mapItems, need, str, type RuleContext } from "../context.js";
+import type { YView } from "../yaml-view.js";
+
+/** EC2 allows 50 tags; ParallelCluster keeps 10 for its own (CLI tags_validators.py MAX_TAGS_COUNT). */
+const MAX_TAGS = 40;
+const RESERVED_PREFIX = "parallelcluster:";
+
+/** One Tags list: shape, lengths, reserved prefix, duplicates. Returns the keys. */
+function tagList(ctx: RuleContext, list: YView): string[] {
+  const keys: string[] = [];
+  const seen = new Map<string, YView>();
+  for (const tag of mapItems(ctx, list)) {
+    const key = tag.get("Key");
+    const value = tag.get("Value");
+    const keyOk = need(ctx, key, "string");
+    if (need(ctx, value, "string") && str(value)!.length > 256) {
+      ctx.issues.error("tags", value, `${value.where}: a tag value has at most 256 characters (it has ${str(value)!.length})`);
+    }
+    if (!keyOk) continue;
+    const k = str(key)!;
+    if (k.length > 128) ctx.issues.error("tags", key, `${key.where}: a tag key has at most 128 characters (it has ${k.length})`);
+    else if (k.startsWith(RESERVED_PREFIX)) ctx.issues.error("tags", key, `${key.where}: the "${RESERVED_PREFIX}" prefix is reserved for ParallelCluster's own tags`);
+    else if (seen.has(k)) ctx.issues.error("tags", key, `${key.where}: tag "${k}" is already set at line ${seen.get(k)!.position.line}`);
+    else {
+      seen.set(k, key);
+      keys.push(k);
+    }
+  }
+  return keys;
+}
+
+export function checkTags(ctx: RuleContext): void {
+  const cluster = tagList(ctx, ctx.root.get("Tags"));
+  for (const queue of ctx.root.dig("Scheduling", "SlurmQueues").items()) {
+    const queueTags = tagList(ctx, queue.get("Tags"));
+    for (const cr of queue.get("ComputeResources").items()) {
+      const crTagsView = cr.get("Tags");
+      const all = new Set([...cluster, ...queueTags, ...tagList(ctx, crTagsView)]);
+      if (all.size > MAX_TAGS) {
+        const at = crTagsView.exists ? crTagsView : queue.get("Tags").exists ? queue.get("Tags") : ctx.root.get("Tags");
+        ctx.issues.error("tags", at, `${cr.where}: cluster, queue and compute resource tags together exceed ${MAX_TAGS} (${all.size})`, "key");
+      }
+    }
+  }
+}

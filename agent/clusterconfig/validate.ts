@@ -1,0 +1,57 @@
+import type { Rule, RuleContext, ValidateOptions } from "./context.js";
+import { Issues, type Issue } from "./issues.js";
+import { checkCustomActions } from "./rules/custom-actions.js";
+import { checkDirectoryService } from "./rules/directory.js";
+import { checkHeadNode } from "./rules/head.js";
+import { checkIam } from "./rules/iam.js";
+import { checkImage } from "./rules/image.js";
+import { checkKeys } from "./rules/keys.js";
+import { checkLoginNodes } from "./rules/login.js";
+import { checkClusterName } from "./rules/names.js";
+import { checkNetworking } from "./rules/networking.js";
+import { checkScheduling } from "./rules/scheduling.js";
+import { checkSharedStorage, checkWorkbenchStorage } from "./rules/storage.js";
+import { checkTags } from "./rules/tags.js";
+import { YView } from "./yaml-view.js";
+
+export interface ValidationResult {
+  issues: Issue[];
+  errors: number;
+  warnings: number;
+}
+
+const RULES: Rule[] = [
+  checkKeys,
+  checkClusterName,
+  checkImage,
+  checkHeadNode,
+  checkNetworking,
+  checkIam,
+  checkScheduling,
+  checkLoginNodes,
+  (ctx) => checkWorkbenchStorage(ctx, checkSharedStorage(ctx)),
+  checkDirectoryService,
+  checkTags,
+  checkCustomActions,
+];
+
+/**
+ * Checks a ParallelCluster 3.x cluster configuration (YAML text): ParallelCluster's own rules for
+ * the sections this architecture uses, then the architecture's (`pwb-*` rules). Pure: no AWS calls,
+ * no files. Every issue carries the line and column of the node it is about.
+ */
+export function validateClusterConfig(text: string, opts: ValidateOptions): ValidationResult {
+  const issues = new Issues();
+  const { root, syntaxErrors } = YView.parse(text);
+  for (const e of syntaxErrors) issues.list.push({ severity: "error", rule: "yaml", path: "(document)", ...e.position, message: e.message });
+  if (!syntaxErrors.length) {
+    if (!root.isMap) {
+      issues.error("type", root, "the cluster configuration must be a YAML mapping (Image:, HeadNode:, Scheduling:, …)");
+    } else {
+      const ctx: RuleContext = { ...opts, root, issues };
+      for (const rule of RULES) rule(ctx);
+    }
+  }
+  const list = issues.sorted();
+  return { issues: list, errors: list.filter((i) => i.severity === "error").length, warnings: list.filter((i) => i.severity === "warning").length };
+}

@@ -1,0 +1,87 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { Command, Option } from "commander";
+import { buildRenderInput, parseClusterInput } from "../clusterconfig/build-input.js";
+import { DEFAULT_PCLUSTER_VERSION, pclusterVersionOption, positiveInteger } from "../clusterconfig/options.js";
+import { renderAll, writeAll } from "../clusterconfig/outputs.js";
+import { issuesJson, renderIssues } from "../clusterconfig/report.js";
+import { validateClusterConfig } from "../clusterconfig/validate.js";
+import { NEWEST_KNOWN, formatVersion, parsePclusterVersion, type PclusterVersion } from "../clusterconfig/versions.js";
+import { BadInputError, ExitCode } from "../errors.js";
+import { loadSite } from "../site/load.js";
+import { globals, loggerFor } from "./cli-support.js";
+import { openRoot } from "./context.js";
+
+const MAX_FILE_BYTES = 1024 * 1024;
+
+async function readInputFile(file: string, what: string): Promise<string> {
+  const st = await fs.stat(file).catch(() => null);
+  if (!st?.isFile()) throw new BadInputError(`${what} ${file}: no such file`);
+  if (st.size > MAX_FILE_BYTES) throw new BadInputError(`${what} ${file}: ${st.size} bytes, more than ${MAX_FILE_BYTES}`);
+  return fs.readFile(file, "utf8");
+}
+
+const versionOption = () =>
+  new Option("--pcluster-version <version>", `ParallelCluster version to check against (3.8 or newer)`)
+    .argParser(pclusterVersionOption)
+    .default(DEFAULT_PCLUSTER_VERSION, NEWEST_KNOWN);
+
+/** `pwb-agent cluster-config validate FILE` and `render`: the ParallelCluster side of the architecture. */
+export function addClusterConfigCommand(program: Command, setExit: (code: number) => void): void {
+  const group = program.command("cluster-config").description("render and validate the ParallelCluster cluster configuration");
+
+  group
+    .command("validate")
+    .description("check a ParallelCluster 3.x cluster configuration (ours or hand-written); exit 2 on errors")
+    .argument("<file>", "cluster configuration YAML")
+    .addOption(versionOption())
+    .option("--cluster-name <name>", "the name given to pcluster create-cluster (checked for length and characters)")
+    .addOption(new Option("--sessions <n>", "expected concurrent Workbench sessions, for the login sizing warning").argParser(positiveInteger))
+    .action(async (file: string, o: { pclusterVersion: PclusterVersion; clusterName?: string; sessions?: number }, cmd: Command) => {
+      const g = globals(cmd);
+      const text = await readInputFile(file, "cluster configuration");
+      const result = validateClusterConfig(text, {
+        version: o.pclusterVersion,
+        ...(o.clusterName !== undefined ? { clusterName: o.clusterName } : {}),
+        ...(o.sessions !== undefined ? { sessions: o.sessions } : {}),
+      });
+      const version = formatVersion(o.pclusterVersion);
+      process.stdout.write(g.json ? issuesJson(file, result, version) : renderIssues(file, result, version));
+      setExit(result.errors ? ExitCode.badInput : ExitCode.ok);
+    });
+
+  group
+    .command("render")
+    .description("write cluster.yaml, the custom-action hook and the login/compute IAM policies from --site and a cluster input file")
+    .requiredOption("--input <file>", "cluster input YAML: subnets, AMI, file systems, Slurm accounting, IAM (cluster-config/templates/cluster-input.example.yaml)")
+    .option("--out <dir>", "write every file here (cluster.yaml, pwb-agent-hook.sh, iam/*.json); without it cluster.yaml goes to stdout")
+    .action(async (o: { input: string; out?: string }, cmd: Command) => {
+      const g = globals(cmd);
+      if (!g.site) throw new BadInputError("cluster-config render needs --site FILE (the site configuration)");
+      const log = loggerFor({ ...g, quiet: true, json: true });
+      const site = await loadSite({ site: g.site, root: await openRoot("/"), log });
+      if (!site) throw new BadInputError(`--site ${g.site}: no site configuration`);
+      const clusterInput = parseClusterInput(await readInputFile(o.input, "--input"), o.input);
+      const input = buildRenderInput(site, clusterInput);
+      const files = renderAll(input, { site: path.basename(g.site), input: path.basename(o.input) });
+
+      // Our own output must pass our own checks: a failure here is a rule this renderer does not meet.
+      const version = parsePclusterVersion(input.pclusterVersion)!;
+      const result = validateClusterConfig(files[0]!.content, { version, clusterName: input.clusterName });
+      if (result.errors) {
+        throw new BadInputError(`the rendered cluster configuration does not validate:\n${renderIssues("cluster.yaml", result, input.pclusterVersion)}`);
+      }
+      if (result.warnings) process.stderr.write(renderIssues("cluster.yaml", result, input.pclusterVersion));
+
+      if (!o.out) {
+        process.stdout.write(g.json ? JSON.stringify({ files: files.map((f) => ({ path: f.path, content: f.content })) }, null, 2) + "\n" : files[0]!.content);
+        return;
+      }
+      const written = await writeAll(o.out, files);
+      process.stdout.write(
+        g.json
+          ? JSON.stringify({ written, pclusterVersion: input.pclusterVersion, loginNodes: input.login.count, warnings: result.warnings }, null, 2) + "\n"
+          : `${written.map((w) => `wrote ${w}`).join("\n")}\n${input.login.count} login nodes for ${input.login.concurrentSessions} concurrent sessions; ParallelCluster ${input.pclusterVersion}\n`,
+      );
+    });
+}

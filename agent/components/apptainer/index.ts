@@ -1,0 +1,13 @@
+import type { Component } from "../types.js";
+import { apptainerResources } from "./plan.js";
+
+/** Apptainer on every node that runs or prepares containers; only when the site has an `apptainer:` section. */
+export const apptainerComponent: Component = {
+  name: "apptainer",
+  roles: ["head", "login", "compute"],
+  needsSite: true,
+  wants(facts, site) {
+    if (site?.apptainer == null) return [];
+    return apptainerResources(facts, site.apptainer, site.mirror);
+  },
+};

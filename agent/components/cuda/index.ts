@@ -1,0 +1,18 @@
+import type { Component } from "../types.js";
+import { gatherCuda, type CudaInputs } from "./gather.js";
+import { cudaResources } from "./plan.js";
+
+/** NVIDIA driver/CUDA/cuDNN on compute nodes whose facts say NVIDIA GPU, only what is missing. */
+export const cudaComponent: Component<CudaInputs | null> = {
+  name: "cuda",
+  roles: ["compute"],
+  needsSite: true,
+  async gather(facts, site, ctx) {
+    if (site.cuda === null || facts.gpu === null) return null;
+    return gatherCuda(ctx.root, facts);
+  },
+  wants(facts, site, inputs) {
+    if (site?.cuda == null || inputs === null) return [];
+    return cudaResources(facts, site.cuda, site.mirror, inputs);
+  },
+};

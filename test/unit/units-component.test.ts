@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { unitsComponent } from "../../agent/components/units/index.js";
+import type { Facts, Role } from "../../agent/facts/types.js";
+import type { SiteConfig } from "../../agent/site/types.js";
+
+const facts = (role: Role): Facts => ({
+  role, roleSource: "dna.json",
+  cluster: { name: "c1", region: "eu-west-1", queue: null, pool: null, headNodeIp: null, scheduler: "slurm", sharedStorageType: "efs" },
+  instance: { id: null, type: null, region: null, availabilityZone: null, source: "none" },
+  os: { id: "rocky", version: "9.4", major: 9, family: "rhel", supported: true, prettyName: null },
+  cpus: 4, memoryMiB: 16000, gpu: null, sources: [],
+});
+
+const timer = (role: Role, site: SiteConfig | null) =>
+  unitsComponent.wants(facts(role), site, undefined).find((r) => r.kind === "service" && r.name === "pwb-alb-sync.timer");
+
+describe("units component", () => {
+  it("enables the ALB sync timer on the head node only", () => {
+    expect(timer("head", null)).toMatchObject({ enabled: true, active: true });
+    expect(timer("login", null)).toMatchObject({ enabled: false, active: false });
+    expect(timer("compute", null)).toMatchObject({ enabled: false, active: false });
+  });
+
+  it("keeps it off on a head node whose site has no Workbench ALB, on when it has one", () => {
+    expect(timer("head", { alb: null } as unknown as SiteConfig)).toMatchObject({ enabled: false, active: false });
+    expect(timer("head", { alb: { name: "pwb" } } as unknown as SiteConfig)).toMatchObject({ enabled: true, active: true });
+  });
+
+  it("enables pwb-agent.service on every role and never starts it from apply", () => {
+    for (const role of ["head", "login", "compute"] as const) {
+      const svc = unitsComponent.wants(facts(role), null, undefined).find((r) => r.kind === "service" && r.name === "pwb-agent.service");
+      expect(svc).toMatchObject({ enabled: true, wantedBy: ["multi-user.target"] });
+      expect(svc).not.toHaveProperty("active");
+    }
+  });
+});
