@@ -87,15 +87,14 @@ function build(setExit: (code: number) => void): Command {
 
   program
     .command("demo")
-    .description("simulate a ParallelCluster node under a temp root: detect, plan, apply, apply again")
-    .addOption(new Option("--node-role <role>", "role of the simulated node").choices(ROLES).default("login"))
-    .addOption(new Option("--os <os>", "OS of the simulated node").choices(Object.keys(SIM_OSES)).default("rocky9"))
-    .option("--keep", "keep the simulated node's directory", false)
-    .action(async (o: { nodeRole: Role; os: SimOs; keep: boolean }, cmd: Command) => {
+    .description("simulate a head and a login node under a temp root: apply the head, then plan, apply and re-apply the login node")
+    .addOption(new Option("--os <os>", "OS of the simulated nodes").choices(Object.keys(SIM_OSES)).default("rocky9"))
+    .option("--keep", "keep the simulated cluster's directory", false)
+    .action(async (o: { os: SimOs; keep: boolean }, cmd: Command) => {
       const g = globals(cmd);
       // The demo's own output is the point: keep the log to warnings unless asked.
       const log = loggerFor({ ...g, quiet: !g.verbose });
-      setExit(await runDemo({ role: o.nodeRole, os: o.os, keep: o.keep }, log));
+      setExit(await runDemo({ os: o.os, keep: o.keep }, log));
     });
 
   addDoctorCommand(program, setExit);

@@ -10,10 +10,11 @@ const sea = path.resolve("dist/pwb-agent");
 const bundle = path.resolve("dist/pwb-agent.cjs");
 for (const f of [sea, bundle]) if (!existsSync(f)) throw new Error(`${f} missing: run npm run build`);
 
-// A converged simulated login node, made by the agent's own demo.
+// A converged simulated login node (with the Workbench configuration), made by the agent's own demo.
 const demo = timeRun([sea, "demo", "--keep"]);
-const root = /Kept the simulated node at (\S+)/.exec(demo.stdout)?.[1];
-if (!root) throw new Error(`demo did not report its root:\n${demo.stdout}`);
+const base = /Kept the simulated cluster at (\S+)/.exec(demo.stdout)?.[1];
+const root = /login node: ([^)\s]+)\)/.exec(demo.stdout)?.[1];
+if (!base || !root) throw new Error(`demo did not report its root:\n${demo.stdout}`);
 
 const detectArgs = ["--root", root, "--no-imds", "--json", "detect"];
 const [nodeMs, seaMs, bundleMs] = interleaved(
@@ -34,7 +35,7 @@ for (let i = 0; i < RUNS; i++) {
   restarts += report.restarted.length;
   changes += report.changes;
 }
-rmSync(root, { recursive: true, force: true });
+rmSync(base, { recursive: true, force: true });
 
 const result = {
   bench: "core",

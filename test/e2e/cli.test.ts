@@ -159,12 +159,15 @@ describe("bad input: exit 2, a message naming the problem, nothing changed", () 
 });
 
 describe("demo", () => {
-  it("runs detect, plan, apply and a no-op second apply on an embedded simulated login node", () => {
+  it("applies a simulated head node, then plans, applies and re-applies a login node sharing its storage", () => {
     const r = cli(["demo"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("$ pwb-agent detect");
+    expect(r.stdout).toContain("login$ pwb-agent detect");
     expect(r.stdout).toMatch(/role\s+login \(from dna\.json\)/);
-    expect(r.stdout).toContain("2 changes pending.");
+    expect(r.stdout).toContain("create  file:/opt/rstudio/etc/rstudio/rserver.conf");
+    expect(r.stdout).toContain("+ file /etc/systemd/system/rstudio-server.service.d/pwb-agent.conf  (create)");
     expect(r.stdout).toContain("Converged: the second apply made 0 changes and wrote 0 bytes.");
+    // The generated password and keys never reach the output.
+    expect(r.stdout).not.toMatch(/BEGIN (RSA )?PRIVATE KEY|password=/);
   });
 });

@@ -4,7 +4,7 @@ import type { HeadInputs, LoginInputs } from "../../agent/components/workbench/i
 import { sharedFiles } from "../../agent/components/workbench/shared.js";
 import { buildManifest } from "../../agent/components/workbench/manifest.js";
 import type { Facts, Role } from "../../agent/facts/types.js";
-import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { writeSimulatedCluster } from "../../agent/sim/cluster.js";
 import { parseSiteText } from "../../agent/site/load.js";
 import type { SiteConfig } from "../../agent/site/types.js";
 import { tempDir } from "./engine.js";
@@ -67,9 +67,6 @@ export function factsFor(role: Role): Facts {
   };
 }
 
-export const WORKBENCH_UNIT = (name: string) =>
-  `[Unit]\nDescription=${name} (test stand-in)\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n`;
-
 /** A minimal site for a simulated cluster: password from a root-only file on the head node. */
 export function simSiteYaml(extra = ""): string {
   return [
@@ -98,33 +95,13 @@ export interface SimCluster {
 }
 
 /**
- * A head and a login node under two temp roots, sharing /opt/rstudio and /home (symlinks into one
- * directory, as both nodes would mount the same file systems), with the Workbench units installed
- * (the same AMI), the site file and a root-only password file on the head.
+ * A head and a login node under two temp roots sharing /opt/rstudio and /home, with the Workbench
+ * units installed (the same AMI), a root-only password file on the head, and the site both in each
+ * node's /etc/pwb-agent/site.yaml and in `siteFile` (for --site).
  */
 export async function simCluster(siteYaml = simSiteYaml(), password = FAKE.password): Promise<SimCluster> {
   const base = await tempDir("pwb-cluster-");
-  const head = path.join(base, "head");
-  const login = path.join(base, "login");
-  const shared = path.join(base, "shared");
-  for (const [dir, role] of [[head, "head"], [login, "login"]] as const) {
-    await writeSimulatedNode(dir, { role });
-    await fs.mkdir(path.join(dir, "opt"), { recursive: true });
-    await fs.mkdir(path.join(shared, "opt-rstudio"), { recursive: true });
-    await fs.mkdir(path.join(shared, "home"), { recursive: true });
-    await fs.symlink(path.join(shared, "opt-rstudio"), path.join(dir, "opt/rstudio"));
-    await fs.symlink(path.join(shared, "home"), path.join(dir, "home"));
-    await fs.mkdir(path.join(dir, "usr/lib/systemd/system"), { recursive: true });
-    for (const unit of ["rstudio-server.service", "rstudio-launcher.service"]) {
-      await fs.writeFile(path.join(dir, "usr/lib/systemd/system", unit), WORKBENCH_UNIT(unit));
-    }
-    await fs.writeFile(
-      path.join(dir, "proc/mounts"),
-      "/dev/nvme0n1p1 / xfs rw 0 0\nfs-0123.efs.eu-west-1.amazonaws.com:/ /opt/rstudio nfs4 rw 0 0\n172.31.0.9@tcp:/fsx /home lustre rw 0 0\n",
-    );
-  }
-  await fs.mkdir(path.join(head, "etc/pwb-agent"), { recursive: true });
-  await fs.writeFile(path.join(head, "etc/pwb-agent/database-password"), password + "\n", { mode: 0o600 });
+  const { head, login, shared } = await writeSimulatedCluster(base, { siteYaml, password });
   const siteFile = path.join(base, "site.yaml");
   await fs.writeFile(siteFile, siteYaml);
   return { head, login, shared, siteFile };

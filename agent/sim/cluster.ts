@@ -1,0 +1,60 @@
+import { randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { writeSimulatedNode, type SimOs } from "./node.js";
+
+/** The demo's site config: a 10-line site, the database password in a root-only file on the head node. */
+export const DEMO_SITE = `workbench:
+  version: 2024.12.1+563.pro5
+  url: https://workbench.example.com
+  sharedConfigWaitSeconds: 0
+database:
+  host: pwb-db.cluster-abc123.eu-west-1.rds.amazonaws.com
+  password: { file: /etc/pwb-agent/database-password }
+alb:
+  name: pwb-workbench
+slurm:
+  partitions: [{ name: interactive, instanceType: m6i.xlarge }, { name: gpu, instanceType: g5.xlarge, gpus: { count: 1 } }]
+`;
+
+/** Stand-ins for the unit files the Workbench package installs (bake puts the real ones in the AMI). */
+const WORKBENCH_UNITS = ["rstudio-server.service", "rstudio-launcher.service"];
+
+export interface SimulatedCluster {
+  head: string;
+  login: string;
+  /** The shared file systems both nodes mount: /opt/rstudio (EFS) and /home (FSx for Lustre). */
+  shared: string;
+}
+
+/**
+ * A head node and a login node under `base`, as the same AMI boots them: /opt/rstudio and /home are
+ * links into one shared directory (both nodes mount the same file systems, and /proc/mounts says
+ * so), the Workbench units are installed, and /etc/pwb-agent/site.yaml holds `siteYaml`.
+ */
+export async function writeSimulatedCluster(base: string, o: { os?: SimOs; siteYaml?: string; password?: string } = {}): Promise<SimulatedCluster> {
+  const cluster = { head: path.join(base, "head"), login: path.join(base, "login"), shared: path.join(base, "shared") };
+  for (const dir of ["opt-rstudio", "home"]) await fs.mkdir(path.join(cluster.shared, dir), { recursive: true });
+  for (const role of ["head", "login"] as const) {
+    const root = cluster[role];
+    await writeSimulatedNode(root, { role, os: o.os ?? "rocky9" });
+    await fs.mkdir(path.join(root, "opt"), { recursive: true });
+    await fs.symlink(path.join(cluster.shared, "opt-rstudio"), path.join(root, "opt/rstudio"));
+    await fs.symlink(path.join(cluster.shared, "home"), path.join(root, "home"));
+    await fs.mkdir(path.join(root, "usr/lib/systemd/system"), { recursive: true });
+    for (const unit of WORKBENCH_UNITS) {
+      await fs.writeFile(
+        path.join(root, "usr/lib/systemd/system", unit),
+        `[Unit]\nDescription=${unit} (simulated)\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n`,
+      );
+    }
+    await fs.writeFile(
+      path.join(root, "proc/mounts"),
+      "/dev/nvme0n1p1 / xfs rw 0 0\nfs-0123.efs.eu-west-1.amazonaws.com:/ /opt/rstudio nfs4 rw 0 0\n172.31.0.9@tcp:/fsx /home lustre rw 0 0\n",
+    );
+    await fs.mkdir(path.join(root, "etc/pwb-agent"), { recursive: true });
+    await fs.writeFile(path.join(root, "etc/pwb-agent/site.yaml"), o.siteYaml ?? DEMO_SITE, { mode: 0o640 });
+  }
+  await fs.writeFile(path.join(cluster.head, "etc/pwb-agent/database-password"), (o.password ?? randomBytes(12).toString("hex")) + "\n", { mode: 0o600 });
+  return cluster;
+}
