@@ -1,3 +1,4 @@
+import albPolicy from "../../cluster-config/iam/pwb-head-node-alb.json";
 import type { RenderInput } from "./input.js";
 
 type Statement = Record<string, unknown>;
@@ -34,20 +35,47 @@ export function renderNodePolicy(input: RenderInput, role: "login" | "compute"):
       },
     );
   }
-  const parameterArn = (name: string) => name.startsWith("arn:") ? name : `arn:${input.partition}:ssm:${input.region}:${input.accountId}:parameter${name.startsWith("/") ? "" : "/"}${name}`;
   statements.push({
     Sid: `${roleName}ReadsAgentParameters`,
     Effect: "Allow",
     Action: ["ssm:GetParameter", "ssm:GetParameters"],
-    Resource: parameterArn(`${access.parameterPath}*`),
+    Resource: parameterArn(input, `${access.parameterPath}*`),
   });
   if (access.deniedParameters.length) {
     statements.push({
       Sid: `${roleName}NeverReadsWorkbenchDatabasePassword`,
       Effect: "Deny",
       Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"],
-      Resource: access.deniedParameters.map(parameterArn),
+      Resource: access.deniedParameters.map((p) => parameterArn(input, p)),
     });
   }
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2) + "\n";
+}
+
+function parameterArn(input: RenderInput, name: string): string {
+  return name.startsWith("arn:") ? name : `arn:${input.partition}:ssm:${input.region}:${input.accountId}:parameter${name.startsWith("/") ? "" : "/"}${name}`;
+}
+
+/**
+ * Least-privilege policy for the head node: read the Workbench database password (only the head node
+ * renders database.conf) and the agent's parameters, plus exactly what `alb ensure` and `alb-sync`
+ * call (cluster-config/iam/pwb-head-node-alb.json, checked against the calls the code makes). The
+ * hook, the site file and the mirror come through the head node's S3Access in the cluster config.
+ */
+export function renderHeadPolicy(input: RenderInput): string {
+  const { access } = input;
+  const statements: Statement[] = [];
+  if (access.deniedParameters.length) {
+    statements.push({
+      Sid: "HeadReadsWorkbenchDatabasePassword",
+      Effect: "Allow",
+      Action: "ssm:GetParameter",
+      Resource: access.deniedParameters.map((p) => parameterArn(input, p)),
+    });
+  }
+  statements.push(
+    { Sid: "HeadReadsAgentParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: parameterArn(input, `${access.parameterPath}*`) },
+    ...(albPolicy.Statement as Statement[]),
+  );
   return JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2) + "\n";
 }

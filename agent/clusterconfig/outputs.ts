@@ -1,7 +1,7 @@
 import path from "node:path";
 import { atomicWrite } from "../engine/fsutil.js";
 import { HOOK_SCRIPT_NAME, renderHookScript } from "./hook.js";
-import { renderNodePolicy } from "./iam-policies.js";
+import { renderHeadPolicy, renderNodePolicy } from "./iam-policies.js";
 import type { RenderInput } from "./input.js";
 import { nodePolicyName, renderClusterConfig } from "./render.js";
 
@@ -17,6 +17,7 @@ export function renderAll(input: RenderInput, sources: { site: string; input: st
   return [
     { path: "cluster.yaml", content: renderClusterConfig(input, sources), mode: 0o644 },
     { path: HOOK_SCRIPT_NAME, content: renderHookScript(), mode: 0o755 },
+    { path: `iam/${nodePolicyName(input, "head")}.json`, content: renderHeadPolicy(input), mode: 0o644 },
     { path: `iam/${nodePolicyName(input, "login")}.json`, content: renderNodePolicy(input, "login"), mode: 0o644 },
     { path: `iam/${nodePolicyName(input, "compute")}.json`, content: renderNodePolicy(input, "compute"), mode: 0o644 },
   ];

@@ -4,11 +4,13 @@ import { SESSIONS_TAG } from "./sizing.js";
 import { SINCE, atLeast, parsePclusterVersion } from "./versions.js";
 
 /** ARN of a policy `cluster-config render` writes for a role (create it in IAM under this name). */
-export function nodePolicyName(input: RenderInput, role: "login" | "compute"): string {
+export type PolicyRole = "head" | "login" | "compute";
+
+export function nodePolicyName(input: RenderInput, role: PolicyRole): string {
   return `pwb-agent-${input.clusterName}-${role}`;
 }
 
-export function nodePolicyArn(input: RenderInput, role: "login" | "compute"): string {
+export function nodePolicyArn(input: RenderInput, role: PolicyRole): string {
   return `arn:${input.partition}:iam::${input.accountId}:policy/${nodePolicyName(input, role)}`;
 }
 
@@ -34,7 +36,7 @@ function headNode(input: RenderInput) {
     SharedStorageType: "Efs",
     Networking: { SubnetId: input.headNode.subnetId, ...extraGroups(input.headNode) },
     ...(input.headNode.keyName ? { Ssh: { KeyName: input.headNode.keyName } } : {}),
-    Iam: { S3Access: s3Access, ...policies(input.headNode.policyArns) },
+    Iam: { S3Access: s3Access, ...policies([nodePolicyArn(input, "head"), ...input.headNode.policyArns]) },
     CustomActions: hook(input),
   };
 }
@@ -124,9 +126,10 @@ export function renderClusterConfig(input: RenderInput, sources: { site: string;
   const header = [
     `# AWS ParallelCluster ${input.pclusterVersion} cluster configuration for Posit Workbench.`,
     `# Rendered by \`pwb-agent cluster-config render\` from ${sources.site} and ${sources.input}; edit those and render again.`,
-    "# Before creating the cluster, upload the hook and the site file, and create the two IAM policies:",
+    "# Before creating the cluster, upload the hook and the site file, and create the three IAM policies:",
     `#   aws s3 cp pwb-agent-hook.sh ${input.hookScriptUrl}`,
     `#   aws s3 cp ${sources.site} ${input.siteUrl}`,
+    `#   aws iam create-policy --policy-name ${nodePolicyName(input, "head")} --policy-document file://iam/${nodePolicyName(input, "head")}.json`,
     `#   aws iam create-policy --policy-name ${nodePolicyName(input, "login")} --policy-document file://iam/${nodePolicyName(input, "login")}.json`,
     `#   aws iam create-policy --policy-name ${nodePolicyName(input, "compute")} --policy-document file://iam/${nodePolicyName(input, "compute")}.json`,
     `#   pcluster create-cluster --cluster-name ${input.clusterName} --cluster-configuration cluster.yaml`,

@@ -1,5 +1,5 @@
 // The `cluster-config` commands as an admin runs them: the built bundle in a separate process.
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -37,12 +37,13 @@ describe("pwb-agent cluster-config", () => {
     expect(missing.stderr).toMatch(/no such file/);
   });
 
-  it("render --out writes the four files atomically, the hook executable, and they validate", () => {
+  it("render --out writes the five files atomically, the hook executable, and they validate", () => {
     const out = path.join(scratch, "cluster");
     const r = cli(["--site", "cluster-config/site.example.yaml", "cluster-config", "render", "--input", "cluster-config/templates/cluster-input.example.yaml", "--out", out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("4 login nodes for 800 concurrent sessions");
     expect(statSync(path.join(out, "pwb-agent-hook.sh")).mode & 0o777).toBe(0o755);
+    expect(readdirSync(path.join(out, "iam")).sort()).toEqual(["pwb-agent-pwb-compute.json", "pwb-agent-pwb-head.json", "pwb-agent-pwb-login.json"]);
     expect(readFileSync(path.join(out, "cluster.yaml"), "utf8")).toBe(readFileSync("cluster-config/templates/cluster.example.yaml", "utf8"));
     const v = cli(["cluster-config", "validate", "--cluster-name", "pwb", path.join(out, "cluster.yaml")]);
     expect(v.code, v.stdout).toBe(0);

@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildRenderInput, computeResourceName, parseClusterInput, type SiteForCluster } from "../../agent/clusterconfig/build-input.js";
 import { renderHookScript } from "../../agent/clusterconfig/hook.js";
-import { renderNodePolicy } from "../../agent/clusterconfig/iam-policies.js";
+import { renderHeadPolicy, renderNodePolicy } from "../../agent/clusterconfig/iam-policies.js";
 import { renderAll } from "../../agent/clusterconfig/outputs.js";
 import { validateClusterConfig } from "../../agent/clusterconfig/validate.js";
 import { parsePclusterVersion } from "../../agent/clusterconfig/versions.js";
@@ -21,6 +21,7 @@ const INPUT_FILE = "cluster-config/templates/cluster-input.example.yaml";
 const GOLDEN: Record<string, string> = {
   "cluster.yaml": "cluster-config/templates/cluster.example.yaml",
   "pwb-agent-hook.sh": "cluster-config/templates/pwb-agent-hook.sh",
+  "iam/pwb-agent-pwb-head.json": "cluster-config/iam/head-node-policy.example.json",
   "iam/pwb-agent-pwb-login.json": "cluster-config/iam/login-node-policy.example.json",
   "iam/pwb-agent-pwb-compute.json": "cluster-config/iam/compute-node-policy.example.json",
 };
@@ -147,6 +148,25 @@ describe("the hook script", () => {
     const missing = spawnSync("bash", [script], { encoding: "utf8" });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain("build the AMI with the pwb-agent package");
+  });
+});
+
+describe("head node IAM policy", () => {
+  const input = buildRenderInput(site, exampleInput());
+
+  it("reads the database password and the agent's parameters, and grants exactly the ALB policy's actions", () => {
+    const doc = JSON.parse(renderHeadPolicy(input)) as { Statement: Array<{ Sid: string; Effect: string; Action: string | string[]; Resource: string | string[] }> };
+    const password = doc.Statement.find((s) => s.Sid === "HeadReadsWorkbenchDatabasePassword")!;
+    expect(password).toMatchObject({ Effect: "Allow", Action: "ssm:GetParameter", Resource: ["arn:aws:ssm:eu-west-1:123456789012:parameter/pwb/database/password"] });
+    expect(doc.Statement.some((s) => s.Effect === "Deny")).toBe(false);
+    const alb = JSON.parse(readFileSync("cluster-config/iam/pwb-head-node-alb.json", "utf8")) as { Statement: unknown[] };
+    expect(doc.Statement.slice(-alb.Statement.length)).toEqual(alb.Statement);
+    expect(new Set(doc.Statement.map((s) => s.Sid)).size).toBe(doc.Statement.length);
+  });
+
+  it("is attached to the head node in the rendered cluster config", () => {
+    const cluster = renderAll(input, sources).find((f) => f.path === "cluster.yaml")!.content;
+    expect(cluster).toContain("Policy: arn:aws:iam::123456789012:policy/pwb-agent-pwb-head");
   });
 });
 
