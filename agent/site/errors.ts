@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
 import type { z } from "zod";
+import { closest } from "../did-you-mean.js";
 
 /** One problem in a site file, located in the file. */
 export interface SiteProblem {
@@ -67,20 +68,6 @@ function allowedKeysAt(schema: z.ZodType, path: readonly Segment[]): string[] {
   return s?._zod?.def?.type === "object" && s._zod.def.shape ? Object.keys(s._zod.def.shape) : [];
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
-}
-
 /** zod issues → located, readable problems. Values are never echoed (a field may hold a secret). */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], doc: Document, lc: LineCounter, schema: z.ZodType): SiteProblem[] {
   const problems: SiteProblem[] = [];
@@ -90,8 +77,8 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], doc: Documen
       const allowed = allowedKeysAt(schema, path);
       for (const key of issue.keys) {
         const at = locate(doc, [...path, key]);
-        const close = allowed.filter((k) => editDistance(k, key) <= 2);
-        const hint = close.length ? `did you mean "${close[0]}"? ` : "";
+        const close = closest(key, allowed, 2);
+        const hint = close ? `did you mean "${close}"? ` : "";
         problems.push({
           ...position(at.keyNode ?? at.node, lc),
           field: fieldName([...path, key]),

@@ -1,6 +1,7 @@
 import { SINCE, formatVersion } from "../versions.js";
 import { since, type RuleContext } from "../context.js";
 import type { YView } from "../yaml-view.js";
+import { closest } from "../../did-you-mean.js";
 
 /**
  * The keys ParallelCluster's schema accepts in the sections these checks model (CLI
@@ -143,23 +144,9 @@ const GATE_HINTS: Record<string, string> = {
   CustomActions: "before 3.11 login nodes cannot run the agent hook; bake the AMI with pwb-agent.service enabled instead",
 };
 
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length]!;
-}
-
 function suggest(key: string, known: string[]): string {
-  const best = known.map((k) => ({ k, d: distance(key, k) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(2, Math.floor(key.length / 4)) ? ` (did you mean ${best.k}?)` : "";
+  const best = closest(key, known, Math.max(2, Math.floor(key.length / 4)));
+  return best ? ` (did you mean ${best}?)` : "";
 }
 
 function visit(ctx: RuleContext, map: YView, section: Section, inLoginPool: boolean): void {
