@@ -23,7 +23,8 @@ export async function getSecureParameter(name: string, o: SsmOptions): Promise<s
     region: o.region,
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+    // Without throwOnRequestTimeout this SDK only logs a warning when requestTimeout passes.
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
   });
   const started = Date.now();
   try {

@@ -20,7 +20,8 @@ export const readS3Object: S3Reader = async (loc, region) => {
     region,
     followRegionRedirects: true,
     maxAttempts: 4,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 },
+    // Without throwOnRequestTimeout this SDK only logs a warning when requestTimeout passes.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
   });
   try {
     const out = await client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
