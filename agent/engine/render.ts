@@ -32,7 +32,11 @@ export function renderReport(r: ApplyReport): string {
     `Applied ${r.changes} change${r.changes === 1 ? "" : "s"} in ${r.durationMs} ms: ${r.filesWritten} files written (${r.bytesWritten} bytes), ${r.commandsRun} commands run.`,
   ];
   for (const a of r.applied) lines.push(`  ${a.action.padEnd(7)} ${a.id}`);
-  if (r.restarted.length) lines.push(`Restarted: ${r.restarted.join(", ")}`);
+  if (r.restarted.length) {
+    // On a simulated root the restarts are recorded with the other commands, not run.
+    const simulated = r.deferred.some((argv) => argv[1] === "try-restart");
+    lines.push(`${simulated ? "To restart (listed below)" : "Restarted"}: ${r.restarted.join(", ")}`);
+  }
   if (r.deferred.length) {
     lines.push("Not run on a simulated root (--root):");
     for (const argv of r.deferred) lines.push(`  ${argv.join(" ")}`);
