@@ -8,6 +8,7 @@ import { addAlbCommands } from "./commands/alb.js";
 import { addClusterConfigCommand } from "./commands/cluster-config.js";
 import { addFleetCommand } from "./commands/fleet.js";
 import { addDoctorCommand } from "./commands/doctor.js";
+import { addBakeCommands } from "./commands/bake.js";
 import { BadInputError, ExitCode, exitCodeFor } from "./errors.js";
 import { ROLES, type Role } from "./facts/types.js";
 import { siteForCommand } from "./site/command.js";
@@ -101,6 +102,7 @@ function build(setExit: (code: number) => void): Command {
   addClusterConfigCommand(program, setExit);
   addFleetCommand(program, setExit);
   addAlbCommands(program, setExit);
+  addBakeCommands(program, setExit);
 
   program
     .command("version")

@@ -18,6 +18,7 @@ export const PREREQS = [
   { cmd: "runuser", pkg: "util-linux", why: "runs PostgreSQL as the postgres user" },
   { cmd: "rpmbuild", pkg: "rpm", why: "builds the rpm package (npm run package); rpm inspects and installs it into a scratch root" },
   { cmd: "dpkg-deb", pkg: "dpkg", why: "builds, lists and extracts the deb package" },
+  { cmd: "dpkg", pkg: "dpkg", why: "bake's test installs stand-in debs into a throwaway root (dpkg --root)" },
   { cmd: "dpkg-parsechangelog", pkg: "dpkg-dev", why: "checks the deb's Debian changelog" },
   { cmd: "shellcheck", pkg: "shellcheck", why: "lints the packages' maintainer scripts, the SSM document's script and the custom-action hook" },
   { cmd: "groff", pkg: "groff-base", why: "renders the man page, warnings on" },

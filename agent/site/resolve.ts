@@ -4,6 +4,7 @@ import type { SiteParsed } from "./schema.js";
 import { resolveApptainer } from "./sections/apptainer.js";
 import { resolveCuda } from "./sections/cuda.js";
 import { resolveImages } from "./sections/images.js";
+import { resolveChecksums } from "./sections/checksums.js";
 import { resolveSpank } from "./sections/spank.js";
 import type { LauncherCluster, Partition, ResourceProfile, SiteConfig } from "./types.js";
 
@@ -73,6 +74,7 @@ export function resolveSite(p: SiteParsed, source: string, text: string): SiteCo
     spank: resolveSpank(p.spank),
     cuda: resolveCuda(p.cuda),
     images: resolveImages(p.images),
+    checksums: resolveChecksums(p.checksums),
   };
 }
 

@@ -5,6 +5,7 @@ import { atLeast, OLDEST_SUPPORTED, parseWorkbenchVersion } from "./version.js";
 import { apptainerSection } from "./sections/apptainer.js";
 import { cudaSection } from "./sections/cuda.js";
 import { imagesSection } from "./sections/images.js";
+import { checksumsSection } from "./sections/checksums.js";
 import { spankSection } from "./sections/spank.js";
 
 /*
@@ -201,6 +202,7 @@ const siteShape = strictObject({
   spank: spankSection.optional(),
   cuda: cudaSection.optional(),
   images: imagesSection.optional(),
+  checksums: checksumsSection.optional(),
 });
 
 type Shape = output<typeof siteShape>;

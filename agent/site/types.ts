@@ -103,6 +103,8 @@ export interface SiteConfig {
   spank: SpankSite | null;
   cuda: CudaSite | null;
   images: SessionImage[];
+  /** sha256 pins for bake's artifacts, by mirror path (agent/site/sections/checksums.ts). */
+  checksums: Record<string, string>;
 }
 
 /** The site's `alb:` section: fields left out default from the cluster name (agent/albsync/settings.ts). */

@@ -1,0 +1,71 @@
+import { spawnSync } from "node:child_process";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { parse } from "yaml";
+import { main } from "../../agent/program.js";
+import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { tempDir } from "../helpers/engine.js";
+import { MINIMAL } from "../helpers/workbench.js";
+
+/* `pwb-agent ami render` (the pcluster build-image config) and the component script it names. */
+describe("the AMI build", () => {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  afterEach(() => {
+    vi.restoreAllMocks();
+    stdout.length = 0;
+    stderr.length = 0;
+  });
+
+  async function render(siteExtra: string, args: string[]): Promise<number> {
+    const root = await tempDir("pwb-ami-");
+    await writeSimulatedNode(root, { role: "head", os: "rocky9" });
+    const site = path.join(root, "site.yaml");
+    await fs.writeFile(site, MINIMAL + siteExtra);
+    vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => (stdout.push(String(c)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => (stderr.push(String(c)), true));
+    const code = await main(["node", "pwb-agent", "--root", root, "--no-imds", "--quiet", "--site", site, "ami", "render", ...args]);
+    vi.restoreAllMocks();
+    return code;
+  }
+
+  it("renders Build.ParentImage, InstanceType, the script component from the S3 mirror and UpdateOsPackages, tagged with the baked versions", async () => {
+    const code = await render("mirror:\n  url: s3://pwb-artifacts/mirror/\nruntimes:\n  r: { versions: [4.4.1, 4.3.3], default: 4.4.1 }\n", [
+      "--parent-image", "ami-0123456789abcdef0", "--instance-type", "c6i.xlarge",
+    ]);
+    expect(code, stderr.join("")).toBe(0);
+    const config = parse(stdout.join(""));
+    expect(config.Build).toEqual({
+      InstanceType: "c6i.xlarge",
+      ParentImage: "ami-0123456789abcdef0",
+      Components: [{ Type: "script", Value: "s3://pwb-artifacts/mirror/ami/pwb-bake.sh" }],
+      UpdateOsPackages: { Enabled: true },
+    });
+    expect(config.Image.Tags).toEqual([
+      { Key: "pwb:workbench-version", Value: "2024.12.1+563.pro5" },
+      { Key: "pwb:r-versions", Value: "4.4.1 4.3.3" },
+    ]);
+  });
+
+  it("takes --component-url and --no-update-os-packages; without a mirror the URL is required (exit 2)", async () => {
+    expect(await render("", ["--parent-image", "ami-0123456789abcdef0", "--instance-type", "m6i.large", "--component-url", "https://example.com/pwb-bake.sh", "--no-update-os-packages"])).toBe(0);
+    expect(parse(stdout.join("")).Build).toMatchObject({ Components: [{ Type: "script", Value: "https://example.com/pwb-bake.sh" }], UpdateOsPackages: { Enabled: false } });
+    stdout.length = 0;
+    expect(await render("", ["--parent-image", "ami-0123456789abcdef0", "--instance-type", "m6i.large"])).toBe(2);
+    expect(stderr.join("")).toContain("--component-url is needed");
+    expect(await render("", ["--parent-image", "not-an-ami", "--instance-type", "m6i.large", "--component-url", "s3://b/k.sh"])).toBe(2);
+    expect(await render("", ["--instance-type", "m6i.large"])).toBe(2);
+  });
+
+  it("ami/pwb-bake.sh passes bash -n and shellcheck, and refuses to run unconfigured", () => {
+    const n = spawnSync("bash", ["-n", "ami/pwb-bake.sh"], { encoding: "utf8" });
+    expect(n.status, n.stderr).toBe(0);
+    const sc = spawnSync("shellcheck", ["ami/pwb-bake.sh"], { encoding: "utf8" });
+    if (sc.error) throw new Error("shellcheck missing: apt-get install shellcheck");
+    expect(sc.status, sc.stdout).toBe(0);
+    const run = spawnSync("bash", ["ami/pwb-bake.sh"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("PWB_AGENT_PACKAGE_URL is not set");
+  });
+});

@@ -1,0 +1,215 @@
+import { execFileSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../../agent/program.js";
+import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { startArtifactServer, type ArtifactServer } from "../helpers/artifact-server.js";
+import { tempDir } from "../helpers/engine.js";
+import { MINIMAL } from "../helpers/workbench.js";
+
+/*
+ * `pwb-agent bake` end to end, in process, against a loopback mirror. The packages are SMALL
+ * STAND-INS built here with dpkg-deb, not Posit's builds: they only lay files where the real
+ * r-builds / python-builds / Workbench packages do (/opt/R/<v>, /opt/python/<v>, the Workbench unit,
+ * and a postinst that enables it as the real one does). dpkg really installs them into a throwaway
+ * Ubuntu 22.04 root (dpkg --root), so "installed" means the package database says so.
+ */
+
+const R = "4.4.1";
+const PY = "3.12.4";
+const QUARTO = "1.5.57";
+const WB = "2024.12.1+563.pro5";
+const PATHS = {
+  r: `/r/ubuntu-2204/r-${R}_1_amd64.deb`,
+  python: `/python/ubuntu-2204/python-${PY}_1_amd64.deb`,
+  quarto: `/quarto/quarto-${QUARTO}-linux-amd64.tar.gz`,
+  workbench: `/workbench/jammy/rstudio-workbench-2024.12.1-563.pro5-amd64.deb`,
+};
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** A stand-in .deb: `files` (node path → content, all executable) and an optional postinst. */
+async function buildDeb(work: string, pkg: string, version: string, files: Record<string, string>, postinst?: string): Promise<Buffer> {
+  const dir = path.join(work, `${pkg}-tree`);
+  await fs.mkdir(path.join(dir, "DEBIAN"), { recursive: true });
+  await fs.writeFile(path.join(dir, "DEBIAN/control"), `Package: ${pkg}\nVersion: ${version}\nArchitecture: amd64\nMaintainer: pwb-agent tests <tests@example.com>\nDescription: test stand-in for ${pkg}\n`);
+  if (postinst) await fs.writeFile(path.join(dir, "DEBIAN/postinst"), postinst, { mode: 0o755 });
+  for (const [p, text] of Object.entries(files)) {
+    await fs.mkdir(path.join(dir, path.dirname(p)), { recursive: true });
+    await fs.writeFile(path.join(dir, p), text, { mode: 0o755 });
+  }
+  const out = path.join(work, `${pkg}.deb`);
+  execFileSync("dpkg-deb", ["--root-owner-group", "-Zgzip", "-b", dir, out], { stdio: "ignore" });
+  return fs.readFile(out);
+}
+
+async function buildQuartoTarball(work: string): Promise<Buffer> {
+  const top = path.join(work, "qt", `quarto-${QUARTO}`);
+  await fs.mkdir(path.join(top, "bin"), { recursive: true });
+  await fs.writeFile(path.join(top, "bin/quarto"), `#!/bin/sh\necho ${QUARTO}\n`, { mode: 0o755 });
+  const out = path.join(work, "quarto.tar.gz");
+  execFileSync("tar", ["-czf", out, "-C", path.join(work, "qt"), `quarto-${QUARTO}`]);
+  return fs.readFile(out);
+}
+
+describe("pwb-agent bake", () => {
+  let srv: ArtifactServer;
+  let work: string;
+  const bodies = new Map<string, Buffer>();
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+
+  beforeAll(async () => {
+    work = await tempDir("pwb-bake-");
+    bodies.set(PATHS.r, await buildDeb(work, `r-${R}`, "1", { [`opt/R/${R}/bin/R`]: "#!/bin/sh\necho R\n", [`opt/R/${R}/bin/Rscript`]: "#!/bin/sh\n",
+      // Incompressible bulk, so a reset mid-file leaves a real partial download to resume.
+      [`opt/R/${R}/lib/R/lib/libR.so`]: randomBytes(1024 * 1024).toString("base64") }));
+    bodies.set(PATHS.python, await buildDeb(work, `python-${PY}`, "1", { [`opt/python/${PY}/bin/python3`]: "#!/bin/sh\n", [`opt/python/${PY}/bin/pip3`]: "#!/bin/sh\n" }));
+    bodies.set(PATHS.workbench, await buildDeb(
+      work, "rstudio-workbench", WB,
+      {
+        "usr/lib/rstudio-server/bin/rserver": "#!/bin/sh\n",
+        "lib/systemd/system/rstudio-server.service": "[Unit]\nDescription=stand-in\n[Service]\nExecStart=/usr/lib/rstudio-server/bin/rserver\n[Install]\nWantedBy=multi-user.target\n",
+      },
+      // As Workbench's own postinst does: enable the service (dpkg sets DPKG_ROOT under --root).
+      '#!/bin/sh\nset -e\nmkdir -p "$DPKG_ROOT/etc/systemd/system/multi-user.target.wants"\nln -sf /lib/systemd/system/rstudio-server.service "$DPKG_ROOT/etc/systemd/system/multi-user.target.wants/rstudio-server.service"\n',
+    ));
+    bodies.set(PATHS.quarto, await buildQuartoTarball(work));
+    srv = await startArtifactServer();
+    resetMirror();
+  });
+  afterAll(() => srv.close());
+  afterEach(() => {
+    vi.restoreAllMocks();
+    stdout.length = 0;
+    stderr.length = 0;
+    resetMirror();
+  });
+
+  function resetMirror() {
+    srv.files.clear();
+    for (const [p, b] of bodies) srv.files.set(p, b);
+    srv.files.set("/SHA256SUMS", Buffer.from([...bodies].map(([p, b]) => `${sha(b)}  ${p.slice(1)}\n`).join("")));
+    srv.faults.clear();
+    srv.requests.length = 0;
+  }
+
+  async function node(extraSite = "", runtimes = `runtimes:\n  r: { versions: [${R}] }\n  python: { versions: [${PY}] }\n  quarto: { versions: [${QUARTO}] }\n`) {
+    const root = await tempDir("pwb-bake-root-");
+    await writeSimulatedNode(root, { role: "compute", os: "ubuntu2204" });
+    const site = path.join(root, "site.yaml");
+    await fs.writeFile(site, `${MINIMAL}mirror:\n  url: ${srv.url}/\n${runtimes}${extraSite}`);
+    return { root, site };
+  }
+
+  async function bake(root: string, site: string, json = true): Promise<number> {
+    vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => (stdout.push(String(c)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => (stderr.push(String(c)), true));
+    const code = await main(["node", "pwb-agent", "--root", root, "--no-imds", "--quiet", ...(json ? ["--json"] : []), "--site", site, "bake"]);
+    vi.restoreAllMocks();
+    return code;
+  }
+
+  const dpkgStatus = (root: string) => fs.readFile(path.join(root, "var/lib/dpkg/status"), "utf8").catch(() => "");
+  const exists = (p: string) => fs.lstat(p).then(() => true, () => false);
+
+  it("installs R, Python and Workbench with dpkg and Quarto from its tarball, links defaults, leaves Workbench disabled; a second bake does nothing", async () => {
+    const { root, site } = await node();
+    expect(await bake(root, site), stderr.join("")).toBe(0);
+    const report = JSON.parse(stdout.join(""));
+    expect(report.artifacts.map((a: { kind: string; fetch: string; install: string }) => [a.kind, a.fetch, a.install])).toEqual([
+      ["r", "downloaded", "installed"], ["python", "downloaded", "installed"], ["quarto", "downloaded", "installed"], ["workbench", "downloaded", "installed"],
+    ]);
+
+    // Real installs: files on disk, and dpkg's database lists each package as installed.
+    expect(await exists(path.join(root, `opt/R/${R}/bin/R`))).toBe(true);
+    expect(await exists(path.join(root, `opt/python/${PY}/bin/python3`))).toBe(true);
+    expect(await exists(path.join(root, "usr/lib/rstudio-server/bin/rserver"))).toBe(true);
+    const status = await dpkgStatus(root);
+    for (const pkg of [`r-${R}`, `python-${PY}`, "rstudio-workbench"]) expect(status).toMatch(new RegExp(`Package: ${pkg}\\nStatus: install ok installed`));
+    expect(status).toContain(`Version: ${WB}`);
+    // Quarto: top directory stripped, so the binary is at /opt/quarto/<v>/bin/quarto.
+    expect(await exists(path.join(root, `opt/quarto/${QUARTO}/bin/quarto`))).toBe(true);
+    // Defaults on PATH.
+    const links = Object.fromEntries(await Promise.all(["R", "Rscript", "python3", "pip3", "quarto"].map(async (n) => [n, await fs.readlink(path.join(root, "usr/local/bin", n))])));
+    expect(links).toEqual({
+      R: `/opt/R/${R}/bin/R`, Rscript: `/opt/R/${R}/bin/Rscript`,
+      python3: `/opt/python/${PY}/bin/python3`, pip3: `/opt/python/${PY}/bin/pip3`, quarto: `/opt/quarto/${QUARTO}/bin/quarto`,
+    });
+    // The package's postinst enabled rstudio-server; bake took that back.
+    expect(await exists(path.join(root, "etc/systemd/system/multi-user.target.wants/rstudio-server.service"))).toBe(false);
+    expect(report.servicesDisabled).toContain("rstudio-server.service");
+    // Verified against the mirror's SHA256SUMS and kept in the cache.
+    expect(await fs.readFile(path.join(root, "var/cache/pwb-agent/artifacts", PATHS.r.slice(1)))).toEqual(bodies.get(PATHS.r));
+
+    // Second bake: every version is installed, so no request at all and nothing installed.
+    srv.requests.length = 0;
+    const statusBefore = await dpkgStatus(root);
+    stdout.length = 0;
+    expect(await bake(root, site), stderr.join("")).toBe(0);
+    const again = JSON.parse(stdout.join(""));
+    expect(again.artifacts.every((a: { fetch: string; install: string }) => a.fetch === "skipped" && a.install === "skipped")).toBe(true);
+    expect(again.links.every((l: { outcome: string }) => l.outcome === "unchanged")).toBe(true);
+    expect(again.servicesDisabled).toEqual([]);
+    expect(srv.requests).toEqual([]);
+    expect(await dpkgStatus(root)).toBe(statusBefore);
+
+    // The human report says the same.
+    stdout.length = 0;
+    expect(await bake(root, site, false)).toBe(0);
+    expect(stdout.join("")).toMatch(/^bake: 0 installed, 0 deferred, 4 already installed/m);
+    expect(stdout.join("")).toContain(`link      /usr/local/bin/R -> /opt/R/${R}/bin/R (unchanged)`);
+  });
+
+  it("resumes a download the server reset mid-file (Range request) and installs the verified whole", async () => {
+    const { root, site } = await node();
+    srv.faults.set(PATHS.r, { resetAfterBytes: 256 * 1024, resets: 1 });
+    expect(await bake(root, site), stderr.join("")).toBe(0);
+    const report = JSON.parse(stdout.join(""));
+    expect(report.artifacts[0]).toMatchObject({ kind: "r", fetch: "resumed", install: "installed" });
+    expect(srv.requests.filter((r) => r.path === PATHS.r).map((r) => [r.range, r.status])).toEqual([[null, 200], [expect.stringMatching(/^bytes=\d+-$/), 206]]);
+    expect(await dpkgStatus(root)).toMatch(new RegExp(`Package: r-${R}\\nStatus: install ok installed`));
+  });
+
+  async function expectNothingInstalled(root: string) {
+    expect(await dpkgStatus(root)).not.toContain("Package:");
+    for (const p of ["opt/R", "opt/python", "opt/quarto", "usr/local/bin/R"]) expect(await exists(path.join(root, p)), p).toBe(false);
+  }
+
+  it("refuses a tampered artifact (bytes differ from SHA256SUMS) and installs nothing at all", async () => {
+    const { root, site } = await node();
+    const tampered = Buffer.from(bodies.get(PATHS.python)!);
+    const last = tampered.length - 1;
+    tampered[last] = tampered[last]! ^ 0xff;
+    srv.files.set(PATHS.python, tampered);
+    expect(await bake(root, site)).toBe(1);
+    expect(stderr.join("")).toMatch(new RegExp(`sha256 mismatch for python-${PY}_1_amd64\\.deb.*nothing installed`));
+    await expectNothingInstalled(root);
+    // The bad file is not left in the cache to be trusted later.
+    expect(await exists(path.join(root, "var/cache/pwb-agent/artifacts", PATHS.python.slice(1)))).toBe(false);
+  });
+
+  it("a pin in the site's checksums: wins over the mirror's manifest", async () => {
+    const { root, site } = await node(`checksums:\n  ${PATHS.r.slice(1)}: "${"0".repeat(64)}"\n`);
+    expect(await bake(root, site), stderr.join("")).toBe(1);
+    expect(stderr.join("")).toMatch(/sha256 mismatch for r-4\.4\.1_1_amd64\.deb \(\S+\): expected 0{64}, got /);
+    await expectNothingInstalled(root);
+  });
+
+  it("fails clearly on a 404, naming the URL, and installs nothing", async () => {
+    const { root, site } = await node();
+    srv.files.delete(PATHS.workbench);
+    expect(await bake(root, site)).toBe(1);
+    expect(stderr.join("")).toContain(`download of rstudio-workbench-2024.12.1-563.pro5-amd64.deb from ${srv.url}${PATHS.workbench} failed after 1 attempt(s): HTTP 404`);
+    await expectNothingInstalled(root);
+  });
+
+  it("exits 2 naming the artifact when neither the site nor the mirror has its checksum, before downloading anything", async () => {
+    const { root, site } = await node("", `runtimes:\n  r: { versions: [${R}] }\n  quarto: { versions: [1.6.40] }\n`);
+    expect(await bake(root, site)).toBe(2);
+    expect(stderr.join("")).toContain("no sha256 for quarto 1.6.40 (quarto/quarto-1.6.40-linux-amd64.tar.gz)");
+    expect(srv.requests.map((r) => r.path)).toEqual(["/SHA256SUMS"]);
+    await expectNothingInstalled(root);
+  });
+});
