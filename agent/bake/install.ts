@@ -10,7 +10,7 @@ export type InstallOutcome = "installed" | "deferred";
 /**
  * Installs verified packages in one package-manager transaction per format, so dependencies
  * between them resolve together. Live node: apt-get/dnf (they pull OS dependencies). Simulated
- * root: debs go in for real with `dpkg --root` (confined to that directory, so safe to run);
+ * root: debs go in for real with `dpkg --root`, maintainer scripts chrooted into it (confined);
  * rpms are recorded, not run, as every mutating command on a simulated root is.
  */
 export async function installPackages(items: BakeArtifact[], root: Root, runner: CommandRunner): Promise<Map<BakeArtifact, InstallOutcome>> {
@@ -28,12 +28,12 @@ export async function installPackages(items: BakeArtifact[], root: Root, runner:
       debs.forEach((i) => out.set(i, "installed"));
     } else {
       await initDpkgDatabase(root);
-      // --force-script-chrootless: run maintainer scripts without chroot (no shell inside the root);
-      // --force-not-root: a test may run unprivileged; --force-depends: the root has no base system.
+      // dpkg chroots into the root to run maintainer scripts, so a package's scripts change that tree
+      // and never this machine (a root without /bin/sh fails clearly instead). --force-depends: a
+      // bare root has no base system to satisfy the packages' dependencies.
       await runChecked(runner, [
-        "dpkg", `--root=${root.dir}`, "--force-script-chrootless", "--force-not-root", "--force-depends",
-        `--log=${root.path("/var/log/dpkg.log")}`, "--install", ...debs.map(file),
-      ], { env: { DPKG_ROOT: root.dir } });
+        "dpkg", `--root=${root.dir}`, "--force-depends", `--log=${root.path("/var/log/dpkg.log")}`, "--install", ...debs.map(file),
+      ]);
       debs.forEach((i) => out.set(i, "installed"));
     }
   }

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { promises as fs, realpathSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../agent/program.js";
@@ -28,6 +28,22 @@ const PATHS = {
   workbench: `/workbench/jammy/rstudio-workbench-2024.12.1-563.pro5-amd64.deb`,
 };
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** Copies host executables and the shared libraries they load into `root`, at the same paths. */
+async function copyCommands(root: string, commands: string[]): Promise<void> {
+  const files = new Set<string>();
+  for (const cmd of commands) {
+    const real = realpathSync(cmd);
+    files.add(real);
+    if (real !== cmd) files.add(cmd);
+    for (const m of execFileSync("ldd", [real], { encoding: "utf8" }).matchAll(/(\/\S+\.so[.\d]*)/g)) files.add(m[1]!);
+  }
+  for (const f of files) {
+    await fs.mkdir(path.join(root, path.dirname(f)), { recursive: true });
+    await fs.copyFile(realpathSync(f), path.join(root, f));
+    await fs.chmod(path.join(root, f), 0o755);
+  }
+}
 
 /** A stand-in .deb: `files` (node path → content, all executable) and an optional postinst. */
 async function buildDeb(work: string, pkg: string, version: string, files: Record<string, string>, postinst?: string): Promise<Buffer> {
@@ -72,8 +88,8 @@ describe("pwb-agent bake", () => {
         "usr/lib/rstudio-server/bin/rserver": "#!/bin/sh\n",
         "lib/systemd/system/rstudio-server.service": "[Unit]\nDescription=stand-in\n[Service]\nExecStart=/usr/lib/rstudio-server/bin/rserver\n[Install]\nWantedBy=multi-user.target\n",
       },
-      // As Workbench's own postinst does: enable the service (dpkg sets DPKG_ROOT under --root).
-      '#!/bin/sh\nset -e\nmkdir -p "$DPKG_ROOT/etc/systemd/system/multi-user.target.wants"\nln -sf /lib/systemd/system/rstudio-server.service "$DPKG_ROOT/etc/systemd/system/multi-user.target.wants/rstudio-server.service"\n',
+      // As Workbench's own postinst does: enable the service. dpkg runs it chrooted into the root.
+      '#!/bin/sh\nset -e\nmkdir -p /etc/systemd/system/multi-user.target.wants\nln -sf /lib/systemd/system/rstudio-server.service /etc/systemd/system/multi-user.target.wants/rstudio-server.service\n',
     ));
     bodies.set(PATHS.quarto, await buildQuartoTarball(work));
     srv = await startArtifactServer();
@@ -98,6 +114,8 @@ describe("pwb-agent bake", () => {
   async function node(extraSite = "", runtimes = `runtimes:\n  r: { versions: [${R}] }\n  python: { versions: [${PY}] }\n  quarto: { versions: [${QUARTO}] }\n`) {
     const root = await tempDir("pwb-bake-root-");
     await writeSimulatedNode(root, { role: "compute", os: "ubuntu2204" });
+    // dpkg runs maintainer scripts chrooted into the root: give it the shell and tools they use.
+    await copyCommands(root, ["/bin/sh", "/bin/mkdir", "/bin/ln"]);
     const site = path.join(root, "site.yaml");
     await fs.writeFile(site, `${MINIMAL}mirror:\n  url: ${srv.url}/\n${runtimes}${extraSite}`);
     return { root, site };
