@@ -3,6 +3,7 @@ import { createReadStream, promises as fs } from "node:fs";
 import path from "node:path";
 import { RuntimeFailure } from "../errors.js";
 import type { Logger } from "../log.js";
+import { getObject, type ObjectResponse } from "./s3.js";
 
 /** One file to fetch: where from, what it must hash to, where it lands. */
 export interface FetchTarget {
@@ -119,28 +120,27 @@ async function downloadInto(
   };
   armStall();
   try {
-    let res: Response;
+    let res: ObjectResponse;
     try {
-      res = await fetch(t.url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal: controller.signal });
+      res = await getObject(t.url, have, controller.signal);
     } catch (e) {
       throw new RetryableError(errorText(e, controller));
     }
     if (res.status === 416 && have > 0) {
       // The partial file is already whole (or longer than the source): let the hash decide.
-      await res.body?.cancel();
+      await res.cancel();
       return { resumed: true, sha256: existing.hash.digest("hex") };
     }
     if (res.status >= 500 || res.status === 429 || res.status === 408) throw new RetryableError(`HTTP ${res.status}`);
     if (res.status !== 200 && res.status !== 206) throw new Error(`HTTP ${res.status}`);
     const append = res.status === 206 && have > 0;
-    const length = Number(res.headers.get("content-length") ?? NaN);
-    const total = Number.isFinite(length) ? length + (append ? have : 0) : null;
+    const total = res.length === null ? null : res.length + (append ? have : 0);
     const hash = append ? existing.hash : createHash("sha256");
     const h = await fs.open(part, append ? "a" : "w", 0o600);
     let received = append ? have : 0;
     try {
       if (!res.body) throw new RetryableError("empty response body");
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      for await (const chunk of res.body) {
         armStall();
         await h.write(chunk);
         hash.update(chunk);

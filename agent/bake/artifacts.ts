@@ -1,5 +1,6 @@
 import path from "node:path";
 import { artifactFor, artifactUrl, parseChecksums, UnsupportedArtifact, type ArtifactKind, type ArtifactSpec } from "../components/runtimes/catalog.js";
+import { getObject } from "../artifacts/s3.js";
 import { BadInputError, RuntimeFailure } from "../errors.js";
 import type { OsFacts } from "../facts/types.js";
 import type { SiteConfig } from "../site/types.js";
@@ -17,7 +18,7 @@ export interface BakeArtifact {
 
 /** Every artifact the site asks for on this OS, runtimes first, Workbench last. */
 export function wantedArtifacts(site: SiteConfig, os: OsFacts): BakeArtifact[] {
-  const base = mirrorHttpBase(site);
+  const base = mirrorBase(site);
   const wanted: Array<[ArtifactKind, string]> = [
     ...site.runtimes.r.versions.map((v) => ["r", v] as [ArtifactKind, string]),
     ...site.runtimes.python.versions.map((v) => ["python", v] as [ArtifactKind, string]),
@@ -37,15 +38,9 @@ export function wantedArtifacts(site: SiteConfig, os: OsFacts): BakeArtifact[] {
   });
 }
 
-/**
- * The mirror as an HTTP base. An s3:// mirror is not fetched by bake yet (it would need signed
- * requests): point mirror.url at the bucket's https endpoint instead.
- */
-function mirrorHttpBase(site: SiteConfig): string | null {
+/** The mirror's base URL (https:// or s3://, fetched with the node's instance role), or null. */
+function mirrorBase(site: SiteConfig): string | null {
   const url = site.mirror?.url ?? null;
-  if (url?.startsWith("s3://")) {
-    throw new BadInputError(`mirror.url ${url}: bake fetches over http(s) only; use the bucket's https:// endpoint (e.g. https://<bucket>.s3.<region>.amazonaws.com/<prefix>)`);
-  }
   return url ? url.replace(/\/+$/, "") : null;
 }
 
@@ -78,20 +73,29 @@ export async function checksumsFor(site: SiteConfig, items: BakeArtifact[]): Pro
 
 /** The mirror's SHA256SUMS; an absent mirror or manifest (404) is an empty one. */
 async function mirrorManifest(site: SiteConfig): Promise<Map<string, string>> {
-  const base = mirrorHttpBase(site);
+  const base = mirrorBase(site);
   if (!base) return new Map();
   const url = `${base}/SHA256SUMS`;
-  let res: Response;
+  let text: string | null;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    text = await readSmallObject(url);
   } catch (e) {
     throw new RuntimeFailure(`cannot read ${url}: ${(e as Error).message}`);
   }
-  if (res.status === 404) return new Map();
-  if (!res.ok) throw new RuntimeFailure(`cannot read ${url}: HTTP ${res.status}`);
+  if (text === null) return new Map();
   try {
-    return parseChecksums(await res.text(), url);
+    return parseChecksums(text, url);
   } catch (e) {
     throw new BadInputError((e as Error).message);
   }
+}
+
+/** A small text object over HTTP(S) or S3; null when it does not exist. */
+async function readSmallObject(url: string): Promise<string | null> {
+  const res = await getObject(url, 0, AbortSignal.timeout(30_000));
+  if (res.status === 404) return null;
+  if (res.status !== 200 || !res.body) throw new Error(`HTTP ${res.status}`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of res.body) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString("utf8");
 }

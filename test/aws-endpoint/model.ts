@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { AwsApiError } from "./errors.js";
 import { SsmModel } from "./ssm-model.js";
+import { S3Model } from "./s3.js";
 
 export const ACCOUNT_ID = "123456789012";
 
@@ -156,6 +157,8 @@ export class AwsModel {
   /** Tags by resource id (ELB ARN, instance id, security group id). */
   readonly tags = new Map<string, Map<string, string>>();
   readonly ssm: SsmModel;
+  /** S3 objects (a mirror's artifacts and SHA256SUMS). */
+  readonly s3 = new S3Model();
   /** What the IMDS side answers. */
   imds = {
     instanceId: "i-0abc0000000000010",

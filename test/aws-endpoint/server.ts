@@ -12,6 +12,7 @@ import type { AwsModel } from "./model.js";
 import type { ListShaping } from "./paging.js";
 import { EC2_VERSION, ELBV2_VERSION, QueryParams, ec2Error, ec2Response, elbv2Error, elbv2Response } from "./protocol.js";
 import { SSM_ACTIONS } from "./ssm.js";
+import { answerS3, s3ErrorXml } from "./s3.js";
 
 export interface CallRecord extends CallInfo {
   /** HTTP status of the answer (0 while pending or when the connection was dropped or hung). */
@@ -32,7 +33,7 @@ export interface ServerState {
 
 interface Reply {
   status: number;
-  body: string;
+  body: string | Buffer;
   headers: Record<string, string>;
   errorCode?: string;
 }
@@ -42,6 +43,7 @@ const THROTTLE: Record<Service, { code: string; message: string; status: number 
   ec2: { code: "RequestLimitExceeded", message: "Request limit exceeded.", status: 503 },
   ssm: { code: "ThrottlingException", message: "Rate exceeded", status: 400 },
   imds: { code: "Throttled", message: "Too Many Requests", status: 429 },
+  s3: { code: "SlowDown", message: "Please reduce your request rate.", status: 503 },
 };
 
 const SERVER_ERROR: Record<Service, { code: string; message: string }> = {
@@ -49,6 +51,7 @@ const SERVER_ERROR: Record<Service, { code: string; message: string }> = {
   ec2: { code: "InternalError", message: "An internal error has occurred" },
   ssm: { code: "InternalServerError", message: "An error occurred on the server side." },
   imds: { code: "InternalError", message: "Internal Server Error" },
+  s3: { code: "InternalError", message: "We encountered an internal error. Please try again." },
 };
 
 function errorReply(service: Service, err: AwsApiError, requestId: string): Reply {
@@ -67,6 +70,8 @@ function errorReply(service: Service, err: AwsApiError, requestId: string): Repl
       };
     case "imds":
       return { status: err.status, errorCode: err.code, headers: { "content-type": "text/plain" }, body: err.message };
+    case "s3":
+      return { status: err.status, errorCode: err.code, headers: { "x-amz-request-id": requestId, "content-type": "application/xml" }, body: s3ErrorXml(err.code, err.message, requestId) };
   }
 }
 
@@ -95,6 +100,17 @@ function parse(state: ServerState, req: http.IncomingMessage, body: string, requ
         const a = answerImds(model, method, path, req.headers);
         return { status: a.status, body: a.body, headers: { "content-type": a.type } };
       },
+    };
+  }
+
+  // S3, path-style: GET/HEAD /<bucket>/<key> (the Query APIs are POSTs or carry Action=).
+  if ((method === "GET" || method === "HEAD") && /^\/[^/]+\/.+/.test(path) && !url.searchParams.has("Action")) {
+    const range = typeof req.headers.range === "string" ? req.headers.range : undefined;
+    return {
+      service: "s3",
+      action: "GetObject",
+      params: { Key: path.slice(1), ...(range ? { Range: range } : {}) },
+      run: () => answerS3(model.s3, method, path, range, requestId),
     };
   }
 

@@ -8,6 +8,8 @@ import { writeSimulatedNode } from "../../agent/sim/node.js";
 import { startArtifactServer, type ArtifactServer } from "../helpers/artifact-server.js";
 import { tempDir } from "../helpers/engine.js";
 import { MINIMAL } from "../helpers/workbench.js";
+import { awsEnv } from "../aws-endpoint/harness.js";
+import { startAwsEndpoint } from "../aws-endpoint/index.js";
 
 /*
  * `pwb-agent bake` end to end, in process, against a loopback mirror. The packages are SMALL
@@ -229,5 +231,35 @@ describe("pwb-agent bake", () => {
     expect(stderr.join("")).toContain("no sha256 for quarto 1.6.40 (quarto/quarto-1.6.40-linux-amd64.tar.gz)");
     expect(srv.requests.map((r) => r.path)).toEqual(["/SHA256SUMS"]);
     await expectNothingInstalled(root);
+  });
+
+  it("bakes from an s3:// mirror with the real S3 client (loopback S3, path-style, Range on resume)", async () => {
+    const ep = await startAwsEndpoint();
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, awsEnv(ep));
+      for (const [p, b] of bodies) ep.model.s3.putObject("pwb-mirror", `artifacts${p}`, b);
+      ep.model.s3.putObject("pwb-mirror", "artifacts/SHA256SUMS", [...bodies].map(([p, b]) => `${sha(b)}  ${p.slice(1)}\n`).join(""));
+      const { root } = await node();
+      const site = path.join(root, "site-s3.yaml");
+      await fs.writeFile(site, `${MINIMAL}mirror:\n  url: s3://pwb-mirror/artifacts\nruntimes:\n  r: { versions: [${R}] }\n`);
+      // An earlier, interrupted download left the first half: the fetch continues it with a Range GET.
+      const part = path.join(root, "var/cache/pwb-agent/artifacts", `${PATHS.r.slice(1)}.part`);
+      const rBody = bodies.get(PATHS.r)!;
+      await fs.mkdir(path.dirname(part), { recursive: true });
+      await fs.writeFile(part, rBody.subarray(0, Math.floor(rBody.length / 2)));
+      expect(await bake(root, site), stderr.join("")).toBe(0);
+      const report = JSON.parse(stdout.join(""));
+      expect(report.artifacts.map((a: { kind: string; install: string }) => [a.kind, a.install])).toEqual([["r", "installed"], ["workbench", "installed"]]);
+      expect(await dpkgStatus(root)).toMatch(new RegExp(`Package: r-${R}\\nStatus: install ok installed`));
+      const gets = ep.calls.filter((c) => c.service === "s3").map((c) => c.params.Key);
+      expect(gets).toEqual(expect.arrayContaining(["pwb-mirror/artifacts/SHA256SUMS", `pwb-mirror/artifacts${PATHS.r}`, `pwb-mirror/artifacts${PATHS.workbench}`]));
+      expect(ep.calls.find((c) => c.service === "s3" && c.params.Key === `pwb-mirror/artifacts${PATHS.r}`)?.params.Range).toBe(`bytes=${Math.floor(rBody.length / 2)}-`);
+      expect(report.artifacts[0].fetch).toBe("resumed");
+      expect(srv.requests).toEqual([]); // nothing went to the HTTP mirror
+    } finally {
+      process.env = saved;
+      await ep.close();
+    }
   });
 });
