@@ -1,9 +1,9 @@
 import { Command, CommanderError, Option } from "commander";
 import { globals, loggerFor, positiveSeconds } from "./commands/cli-support.js";
-import { detectFacts, openRoot } from "./commands/context.js";
 import { applyNode, planNode, printPlan, printReport } from "./commands/converge.js";
 import { renderFacts } from "./commands/detect.js";
 import { runDemo } from "./commands/demo.js";
+import { openNode } from "./commands/node.js";
 import { addAlbCommands } from "./commands/alb.js";
 import { addClusterConfigCommand } from "./commands/cluster-config.js";
 import { addFleetCommand } from "./commands/fleet.js";
@@ -11,7 +11,6 @@ import { addDoctorCommand } from "./commands/doctor.js";
 import { addBakeCommands } from "./commands/bake.js";
 import { BadInputError, ExitCode, exitCodeFor } from "./errors.js";
 import { ROLES, type Role } from "./facts/types.js";
-import { siteForCommand } from "./site/command.js";
 import { DEFAULT_SITE_PATH } from "./site/load.js";
 import { scrubSecrets } from "./log.js";
 import { SIM_OSES, type SimOs } from "./sim/node.js";
@@ -37,9 +36,7 @@ function build(setExit: (code: number) => void): Command {
     .command("detect")
     .description("print this node's facts: role, cluster, instance, OS, CPU, memory, GPU")
     .action(async (_o, cmd: Command) => {
-      const g = globals(cmd);
-      const log = loggerFor(g);
-      const facts = await detectFacts(await openRoot(g.root), g, log);
+      const { g, facts } = await openNode(cmd);
       process.stdout.write(g.json ? JSON.stringify(facts, null, 2) + "\n" : renderFacts(facts));
     });
 
@@ -47,11 +44,7 @@ function build(setExit: (code: number) => void): Command {
     .command("plan")
     .description("print what apply would change; exit 0 when in sync, 10 when changes are pending")
     .action(async (_o, cmd: Command) => {
-      const g = globals(cmd);
-      const log = loggerFor(g);
-      const root = await openRoot(g.root);
-      const facts = await detectFacts(root, g, log);
-      const site = await siteForCommand(g, root, facts, log);
+      const { g, log, root, facts, site } = await openNode(cmd, { site: true });
       setExit(printPlan(await planNode(root, facts, log, { site }), g.json));
     });
 
@@ -63,11 +56,7 @@ function build(setExit: (code: number) => void): Command {
     .description("converge this node to its role: change only what differs, restart only what changed")
     .addOption(lockOption())
     .action(async (o: { lockTimeout: number }, cmd: Command) => {
-      const g = globals(cmd);
-      const log = loggerFor(g);
-      const root = await openRoot(g.root);
-      const facts = await detectFacts(root, g, log);
-      const site = await siteForCommand(g, root, facts, log);
+      const { g, log, root, facts, site } = await openNode(cmd, { site: true });
       setExit(printReport(await applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000, site }), g.json));
     });
 
@@ -78,10 +67,7 @@ function build(setExit: (code: number) => void): Command {
     .description("install the agent's units and enable the ones this role runs")
     .addOption(lockOption())
     .action(async (o: { lockTimeout: number }, cmd: Command) => {
-      const g = globals(cmd);
-      const log = loggerFor(g);
-      const root = await openRoot(g.root);
-      const facts = await detectFacts(root, g, log);
+      const { g, log, root, facts } = await openNode(cmd);
       const report = await applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000, only: ["units"] });
       setExit(printReport(report, g.json));
     });

@@ -1,11 +1,10 @@
 import { Option, type Command } from "commander";
 import { renderBuildImageConfig } from "../bake/ami.js";
 import { renderBakeReport, runBake } from "../bake/index.js";
-import { BadInputError, ExitCode } from "../errors.js";
-import { siteForCommand } from "../site/command.js";
-import { DEFAULT_SITE_PATH } from "../site/load.js";
+import { ExitCode } from "../errors.js";
 import { globals, loggerFor } from "./cli-support.js";
-import { detectFacts, engineContext, openRoot } from "./context.js";
+import { engineContext } from "./context.js";
+import { openNode, requireSite } from "./node.js";
 
 /**
  * The AMI build's commands: `bake` (runs inside the image build) and `ami render` (its
@@ -26,12 +25,9 @@ function addBakeCommand(program: Command, setExit: (code: number) => void): void
     .command("bake")
     .description("download, verify (sha256) and install Workbench, R, Python and Quarto for an AMI; services left disabled")
     .action(async (_o, cmd: Command) => {
-      const g = globals(cmd);
-      const log = loggerFor(g);
-      const root = await openRoot(g.root);
-      const facts = await detectFacts(root, g, log);
-      const site = await siteForCommand(g, root, facts, log);
-      if (!site) throw new BadInputError(`bake needs a site config: none at ${g.site ?? DEFAULT_SITE_PATH}`);
+      const node = await openNode(cmd, { site: true });
+      const { g, log, root, facts } = node;
+      const site = requireSite(node, "bake");
       // Progress bars belong on a terminal; with --json stdout carries the report, so draw on stderr.
       const stream = g.json ? process.stderr : process.stdout;
       const report = await runBake({ site, os: facts.os, ctx: engineContext(root, facts, log, false), tty: stream.isTTY ? stream : null });
@@ -53,11 +49,7 @@ function addAmiCommand(program: Command, setExit: (code: number) => void): void 
     .addOption(new Option("--no-update-os-packages", "leave the parent image's OS packages as they are"))
     .action(async (o: { parentImage: string; instanceType: string; componentUrl?: string; updateOsPackages: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const log = loggerFor({ ...g, quiet: !g.verbose });
-      const root = await openRoot(g.root);
-      const facts = await detectFacts(root, { ...g, imds: false }, log);
-      const site = await siteForCommand(g, root, facts, log);
-      if (!site) throw new BadInputError(`ami render needs a site config: none at ${g.site ?? DEFAULT_SITE_PATH}`);
+      const site = requireSite(await openNode(cmd, { site: true, imds: false, log: loggerFor({ ...g, quiet: !g.verbose }) }), "ami render");
       process.stdout.write(renderBuildImageConfig({
         site,
         parentImage: o.parentImage,

@@ -1,13 +1,11 @@
 import type { Command } from "commander";
 import { SpawnRunner } from "../engine/runner.js";
 import { DEFAULT_SITE_PATH } from "../site/load.js";
-import { siteForCommand } from "../site/command.js";
 import { runChecks } from "../doctor/checks.js";
 import { checksFor } from "../doctor/role-checks.js";
 import { doctorFailed, doctorJson, renderDoctorTable } from "../doctor/report.js";
 import { ExitCode } from "../errors.js";
-import { globals, loggerFor } from "./cli-support.js";
-import { detectFacts, openRoot } from "./context.js";
+import { openNode } from "./node.js";
 
 /**
  * `pwb-agent doctor`: is this node healthy for its role? A human table or --json; exit 1 when any
@@ -18,11 +16,7 @@ export function addDoctorCommand(program: Command, setExit: (code: number) => vo
     .command("doctor")
     .description("check this node's health for its role: config, keys, services, endpoints, database, storage; exit 1 on any failure")
     .action(async (_o, cmd: Command) => {
-      const g = globals(cmd);
-      const log = loggerFor(g);
-      const root = await openRoot(g.root);
-      const facts = await detectFacts(root, g, log);
-      const site = await siteForCommand(g, root, facts, log);
+      const { g, log, root, facts, site } = await openNode(cmd, { site: true });
       const env = { root, runner: new SpawnRunner(log, !root.live), role: facts.role, site, siteSource: g.site ?? DEFAULT_SITE_PATH };
       const results = await runChecks(checksFor(env));
       process.stdout.write(g.json ? JSON.stringify(doctorJson(results, facts.role, !root.live), null, 2) + "\n" : renderDoctorTable(results, facts.role));

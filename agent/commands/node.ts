@@ -1,0 +1,45 @@
+import type { Command } from "commander";
+import type { Root } from "../engine/root.js";
+import { BadInputError } from "../errors.js";
+import type { Facts } from "../facts/types.js";
+import type { Logger } from "../log.js";
+import { siteForCommand } from "../site/command.js";
+import { DEFAULT_SITE_PATH } from "../site/load.js";
+import type { SiteConfig } from "../site/types.js";
+import { globals, loggerFor, type CliGlobals } from "./cli-support.js";
+import { detectFacts, openRoot } from "./context.js";
+
+/** What every command that works on a node starts from. */
+export interface NodeCommand {
+  g: CliGlobals;
+  log: Logger;
+  root: Root;
+  facts: Facts;
+  /** The site config (--site, else the default file under the root); null when there is none. */
+  site: SiteConfig | null;
+}
+
+export interface OpenNodeOptions {
+  /** Load the site config too. */
+  site?: boolean;
+  /** A logger other than the one the flags imply. */
+  log?: Logger;
+  /** false: never ask IMDS (commands that only need the OS and role). */
+  imds?: boolean;
+}
+
+/** Flags, logger, root, facts and (when asked) the site: the preamble of detect, plan, apply, doctor, bake. */
+export async function openNode(cmd: Command, o: OpenNodeOptions = {}): Promise<NodeCommand> {
+  const g = globals(cmd);
+  const log = o.log ?? loggerFor(g);
+  const root = await openRoot(g.root);
+  const facts = await detectFacts(root, o.imds === false ? { ...g, imds: false } : g, log);
+  const site = o.site ? await siteForCommand(g, root, facts, log) : null;
+  return { g, log, root, facts, site };
+}
+
+/** The site config a command cannot run without: bad input (exit 2) naming where it looked. */
+export function requireSite(n: NodeCommand, command: string): SiteConfig {
+  if (!n.site) throw new BadInputError(`${command} needs a site config: none at ${n.g.site ?? DEFAULT_SITE_PATH}`);
+  return n.site;
+}
