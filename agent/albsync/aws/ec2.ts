@@ -1,6 +1,6 @@
 // The EC2 calls of `alb ensure`: the ALB's security group, its rules, the VPC's CIDR.
 import type * as Ec2Sdk from "@aws-sdk/client-ec2";
-import { loadEc2, type ApiCallStats, type AwsClientOptions } from "./sdk.js";
+import { loadEc2, SdkAdapter, type ApiCallStats, type AwsClientOptions } from "./sdk.js";
 
 export interface IngressRule {
   port: number;
@@ -45,25 +45,10 @@ export function hasIngress(sg: SecurityGroupInfo, rule: IngressRule): boolean {
   );
 }
 
-export class Ec2 {
-  private constructor(
-    private readonly sdk: typeof Ec2Sdk,
-    private readonly client: Ec2Sdk.EC2Client,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
+export class Ec2 extends SdkAdapter<typeof Ec2Sdk, Ec2Sdk.EC2Client> {
   static async open(o: AwsClientOptions, stats: ApiCallStats, signal?: AbortSignal): Promise<Ec2> {
     const { sdk, client } = await loadEc2(o, stats);
     return new Ec2(sdk, client, signal);
-  }
-
-  /** One call, cancelled with the run's deadline. Commands are typed where they are built. */
-  private send<T = unknown>(command: object): Promise<T> {
-    return this.client.send(command as never, this.signal ? { abortSignal: this.signal } : {}) as unknown as Promise<T>;
-  }
-
-  close(): void {
-    this.client.destroy();
   }
 
   /** The VPC's primary CIDR block; null when there is no such VPC. */

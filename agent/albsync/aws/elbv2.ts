@@ -3,7 +3,7 @@
 import type * as Elbv2Sdk from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { ObservedTarget } from "../types.js";
 import { hasCode } from "./errors.js";
-import { loadElbv2, type ApiCallStats, type AwsClientOptions } from "./sdk.js";
+import { loadElbv2, SdkAdapter, type ApiCallStats, type AwsClientOptions } from "./sdk.js";
 
 export interface TargetGroupInfo {
   arn: string;
@@ -99,25 +99,10 @@ function toListener(l: Elbv2Sdk.Listener): ListenerInfo {
 
 const tagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
-export class Elbv2 {
-  private constructor(
-    private readonly sdk: typeof Elbv2Sdk,
-    private readonly client: Elbv2Sdk.ElasticLoadBalancingV2Client,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
+export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalancingV2Client> {
   static async open(o: AwsClientOptions, stats: ApiCallStats, signal?: AbortSignal): Promise<Elbv2> {
     const { sdk, client } = await loadElbv2(o, stats);
     return new Elbv2(sdk, client, signal);
-  }
-
-  /** One call, cancelled with the run's deadline. Commands are typed where they are built. */
-  private send<T = unknown>(command: object): Promise<T> {
-    return this.client.send(command as never, this.signal ? { abortSignal: this.signal } : {}) as unknown as Promise<T>;
-  }
-
-  close(): void {
-    this.client.destroy();
   }
 
   // ---- reads ---------------------------------------------------------------------------------

@@ -95,3 +95,21 @@ export async function loadEc2(o: AwsClientOptions, stats: ApiCallStats) {
   instrument(client, stats);
   return { sdk, client };
 }
+
+/** What the ALB adapters share: the loaded SDK module, its client, and the run's deadline. */
+export abstract class SdkAdapter<Sdk, Client extends { send(command: never, options: object): Promise<unknown>; destroy(): void }> {
+  protected constructor(
+    protected readonly sdk: Sdk,
+    protected readonly client: Client,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** One call, cancelled with the run's deadline. Commands are typed where they are built. */
+  protected send<T = unknown>(command: object): Promise<T> {
+    return this.client.send(command as never, this.signal ? { abortSignal: this.signal } : {}) as unknown as Promise<T>;
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}
