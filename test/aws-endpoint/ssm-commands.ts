@@ -2,39 +2,9 @@
 // command's overall state), invocations that progress over time instead of finishing at once, and
 // a ParallelCluster fleet of tagged instances. Importing this module registers ListCommands.
 import type { AwsModel } from "./model.js";
-import { SSM_ACTIONS } from "./ssm.js";
+import { commandJson, SSM_ACTIONS } from "./ssm.js";
 import type { Command, InvocationResult } from "./ssm-model.js";
 import { AwsApiError } from "./errors.js";
-
-const epoch = (d: Date) => d.getTime() / 1000;
-const RUNNING = new Set(["Pending", "InProgress", "Delayed", "Cancelling"]);
-const ERRORS = new Set(["Failed", "TimedOut", "Cancelled"]);
-
-/** The command's aggregate state, as SSM derives it from its invocations. */
-function commandJson(model: AwsModel, c: Command): Record<string, unknown> {
-  const inv = model.ssm.invocations.filter((i) => i.commandId === c.CommandId);
-  const done = inv.filter((i) => !RUNNING.has(i.status));
-  const errors = inv.filter((i) => ERRORS.has(i.status));
-  const status = done.length < inv.length ? "InProgress" : errors.length ? "Failed" : "Success";
-  return {
-    CommandId: c.CommandId,
-    DocumentName: c.DocumentName,
-    Comment: c.Comment ?? "",
-    Parameters: c.Parameters,
-    Targets: c.Targets,
-    InstanceIds: c.InstanceIds,
-    RequestedDateTime: epoch(c.RequestedDateTime),
-    Status: status,
-    StatusDetails: status,
-    MaxConcurrency: c.MaxConcurrency,
-    MaxErrors: c.MaxErrors,
-    TargetCount: inv.length,
-    CompletedCount: done.length,
-    ErrorCount: errors.length,
-    DeliveryTimedOutCount: 0,
-    TimeoutSeconds: c.TimeoutSeconds ?? 3600,
-  };
-}
 
 SSM_ACTIONS.ListCommands ??= ({ body, model }) => {
   const id = typeof body.CommandId === "string" ? body.CommandId : undefined;

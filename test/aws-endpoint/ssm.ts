@@ -30,10 +30,14 @@ function parameterJson(model: AwsModel, p: Parameter, decrypt: boolean): Record<
   };
 }
 
-function commandJson(model: AwsModel, c: Command): Record<string, unknown> {
+const RUNNING = new Set(["Pending", "InProgress", "Delayed", "Cancelling"]);
+const ERRORS = new Set(["Failed", "TimedOut", "Cancelled"]);
+
+/** The Command shape SendCommand and ListCommands answer with; its state derived from its invocations. */
+export function commandJson(model: AwsModel, c: Command): Record<string, unknown> {
   const inv = model.ssm.invocations.filter((i) => i.commandId === c.CommandId);
-  const done = inv.filter((i) => !["Pending", "InProgress", "Delayed"].includes(i.status));
-  const errors = inv.filter((i) => ["Failed", "TimedOut", "Cancelled"].includes(i.status));
+  const done = inv.filter((i) => !RUNNING.has(i.status));
+  const errors = inv.filter((i) => ERRORS.has(i.status));
   const status = inv.length === 0 ? "Success" : done.length < inv.length ? "InProgress" : errors.length ? "Failed" : "Success";
   return {
     CommandId: c.CommandId,
