@@ -1,5 +1,6 @@
 import type { Logger } from "../log.js";
-import { DEFAULT_POLICY, fetchFile, mapLimit, type FetchOutcome, type FetchPolicy, type FetchTarget } from "./fetch.js";
+import { mapLimit } from "../map-limit.js";
+import { DEFAULT_POLICY, fetchFile, type FetchOutcome, type FetchPolicy, type FetchTarget } from "./fetch.js";
 import { Progress } from "./progress.js";
 
 export type { FetchOutcome, FetchPolicy, FetchTarget } from "./fetch.js";

@@ -2,6 +2,7 @@ import { documentParameters } from "./document.js";
 import { outcomeOf, roleOf, summaryOf } from "./summarize.js";
 import { fleetTargets } from "./targets.js";
 import { TERMINAL_STATUSES, type CommandState, type FleetOptions, type FleetReport, type FleetSsm, type InstanceResult, type InvocationDetail, type InvocationSummary } from "./types.js";
+import { mapLimit } from "../map-limit.js";
 
 /** Whole-command statuses after which nothing changes any more (Cancelling is not one). */
 const COMMAND_DONE = new Set(["Success", "Failed", "TimedOut", "Cancelled"]);
@@ -21,19 +22,6 @@ export interface Clock {
 }
 
 export const realClock: Clock = { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 async function detailOf(ssm: FleetSsm, commandId: string, inv: InvocationSummary, o: FleetOptions, clock: Clock): Promise<InvocationDetail> {
   for (let attempt = 0; attempt <= NOT_YET_RETRIES; attempt++) {
