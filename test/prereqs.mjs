@@ -35,6 +35,9 @@ export const PREREQS = [
   { cmd: "cmake", pkg: "cmake", why: "builds the SPANK plugin" },
   { cmd: "make", pkg: "make", why: "CMake's build tool" },
   { cmd: "c++", pkg: "g++", why: "compiles the SPANK plugin (C/C++)" },
+  { cmd: "dnf", pkg: "dnf", why: "installs fixture rpms into simulated EL roots (dnf --installroot) from a loopback repository" },
+  { cmd: "createrepo_c", pkg: "createrepo-c", why: "writes the loopback rpm repository's metadata" },
+  { cmd: "promtool", pkg: "prometheus", why: "checks every metrics textfile the agent writes (promtool check metrics)" },
 ];
 
 /** `<dirs>/<version>/bin/<cmd>` exists for some version (Debian's layout for PostgreSQL). */
