@@ -35,14 +35,15 @@ export const ALB_SETTING_FLAGS: Record<keyof AlbSettings, string> = {
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
+/** Decimal digits only: `Number("")` is 0 and `Number("0x1bb")` is 443, neither is what was meant. */
 function integer(v: string): number {
-  const n = Number(v);
+  const n = /^\s*\d{1,9}\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n)) throw new InvalidArgumentError("expected a whole number");
   return n;
 }
 
 function share(v: string): number {
-  const n = Number(v);
+  const n = /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("expected a number from 0 to 1");
   return n;
 }
@@ -53,11 +54,16 @@ function atLeastOne(v: string): number {
   return n;
 }
 
+function awsRegion(v: string): string {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v)) throw new InvalidArgumentError("expected an AWS region such as eu-west-1");
+  return v;
+}
+
 /** Flags shared by both commands: where the cluster is, and the Workbench target group. */
 function clusterOptions(cmd: Command): Command {
   return cmd
     .option("--cluster <name>", "cluster name (default: from /etc/chef/dna.json)")
-    .option("--region <region>", "AWS region (default: from the node's facts)")
+    .option("--region <region>", "AWS region (default: from the node's facts)", awsRegion)
     .option("--target-group-name <name>", "Workbench target group (default pwb-<cluster[:19]>-<hash>)")
     .option("--target-port <port>", "Workbench's port on the login nodes", integer);
 }

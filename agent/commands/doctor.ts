@@ -5,6 +5,7 @@ import { runChecks } from "../doctor/checks.js";
 import { checksFor } from "../doctor/role-checks.js";
 import { doctorFailed, doctorJson, renderDoctorTable } from "../doctor/report.js";
 import { ExitCode } from "../errors.js";
+import { armDeadline, deadlineOption } from "./cli-support.js";
 import { openNode } from "./node.js";
 
 /**
@@ -15,7 +16,9 @@ export function addDoctorCommand(program: Command, setExit: (code: number) => vo
   program
     .command("doctor")
     .description("check this node's health for its role: config, keys, services, endpoints, database, storage; exit 1 on any failure")
-    .action(async (_o, cmd: Command) => {
+    .addOption(deadlineOption("doctor", 300))
+    .action(async (o: { deadline: number }, cmd: Command) => {
+      armDeadline(o.deadline, "doctor");
       const { g, log, root, facts, site } = await openNode(cmd, { site: true });
       const env = { root, runner: new SpawnRunner(log, !root.live), role: facts.role, site, siteSource: g.site ?? DEFAULT_SITE_PATH };
       const results = await runChecks(checksFor(env));

@@ -1,7 +1,8 @@
-import { promises as fs } from "node:fs";
+import { readTextMaybe } from "../engine/fsutil.js";
 import type { Root } from "../engine/root.js";
 import type { CommandRunner } from "../engine/runner.js";
 import { configFile, WORKBENCH_UNITS } from "../components/workbench/paths.js";
+import { MAX_SHARED_FILE_BYTES } from "../components/workbench/shared-state.js";
 import type { Role } from "../facts/types.js";
 import type { SiteConfig } from "../site/types.js";
 import { fail, ok, skipped, type Check } from "./checks.js";
@@ -24,7 +25,7 @@ const check = (name: string, run: Check["run"]): Check => ({ name, run });
 function databaseCheck(env: DoctorEnv, site: SiteConfig): Check {
   return check("database", async () => {
     const p = configFile(site, "database.conf");
-    const text = await fs.readFile(env.root.path(p), "utf8").catch(() => null);
+    const text = await readTextMaybe(env.root.path(p), MAX_SHARED_FILE_BYTES).catch(() => null);
     if (text === null) return fail(`${p} is missing: nothing to connect with`);
     return checkDatabase(targetFromDatabaseConf(text));
   });
