@@ -19,7 +19,7 @@ export interface ConvergeOptions {
 }
 
 /** Components' gather steps, then their pure desired state. */
-async function desired(root: Root, facts: Facts, log: Logger, o: ConvergeOptions, mode: "plan" | "apply") {
+export async function desired(root: Root, facts: Facts, log: Logger, o: ConvergeOptions, mode: "plan" | "apply") {
   const site = o.site ?? null;
   const components = activeComponents(facts, site, o.only, log);
   const inputs = await gatherInputs(components, facts, site, { root, log, mode });
@@ -39,7 +39,7 @@ export async function applyNode(
   o: ConvergeOptions & { lockTimeoutMs: number },
 ): Promise<ApplyReport> {
   const ctx = engineContext(root, facts, log, false);
-  const lock = await acquireLock(root.path(LOCK_PATH), o.lockTimeoutMs);
+  const lock = await acquireLock(await root.confined(LOCK_PATH, { followLeaf: false }), o.lockTimeoutMs);
   try {
     // Gathered under the lock: two applies must not both find a key absent and generate two.
     const resources = await desired(root, facts, log, o, "apply");

@@ -17,7 +17,7 @@ export async function readRootOnlySecret(root: Root, nodePath: string, field: st
   const from = `${field} (${nodePath})`;
   let st;
   try {
-    st = await fs.stat(root.path(nodePath));
+    st = await fs.stat(await root.confined(nodePath, { action: "read" }));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new BadInputError(`${from}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);

@@ -29,6 +29,13 @@ export interface LoadSiteOptions {
  * caller skips what needs one). An explicit --site that is missing or invalid is bad input: exit 2.
  */
 export async function loadSite(o: LoadSiteOptions): Promise<SiteConfig | null> {
+  const site = await readSite(o);
+  // On a simulated node the shared storage may be links out of the root: they stand in for mounts.
+  if (site) o.root.allowMountLinks([site.storage.workbench, site.storage.home, ...(site.storage.sharedStoragePath ? [site.storage.sharedStoragePath] : [])]);
+  return site;
+}
+
+async function readSite(o: LoadSiteOptions): Promise<SiteConfig | null> {
   if (o.site === undefined) {
     const real = o.root.path(DEFAULT_SITE_PATH);
     const text = await readLocal(real, DEFAULT_SITE_PATH, false);

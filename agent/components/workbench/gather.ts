@@ -79,8 +79,9 @@ async function requireSharedMount(root: Root, site: SiteConfig): Promise<void> {
 async function readExistingKeys(root: Root, dir: string): Promise<ExistingKeys> {
   const read = async (name: string): Promise<string | null> => {
     try {
-      return await readTextMaybe(root.path(path.posix.join(dir, name)), MAX_SHARED_FILE_BYTES);
+      return await readTextMaybe(await root.confined(path.posix.join(dir, name), { action: "read" }), MAX_SHARED_FILE_BYTES);
     } catch (e) {
+      if (e instanceof RuntimeFailure) throw e;
       throw new RuntimeFailure(`cannot read ${dir}/${name}: ${(e as Error).message}`);
     }
   };
