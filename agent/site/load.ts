@@ -5,6 +5,7 @@ import type { Root } from "../engine/root.js";
 import { BadInputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { describeIssues, renderProblems, type SiteProblem } from "./errors.js";
+import { checkLimits } from "./limits.js";
 import { resolveSite } from "./resolve.js";
 import { parseS3Url, readS3Object, s3Failure, type S3Reader } from "./s3.js";
 import { siteSchema } from "./schema.js";
@@ -106,6 +107,11 @@ export function parseSiteText(text: string, source: string): SiteConfig {
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw siteError(source, [{ line: 1, column: 1, field: "(top level)", message: "expected a mapping with workbench:, database:, alb:, slurm: …" }]);
+  }
+  const limits = checkLimits(data);
+  if (limits.length) {
+    const issues = limits.map((l) => ({ code: "custom" as const, path: l.path, message: l.message, input: undefined }));
+    throw siteError(source, describeIssues(issues, doc, lc, siteSchema));
   }
   const parsed = siteSchema.safeParse(data);
   if (!parsed.success) throw siteError(source, describeIssues(parsed.error.issues, doc, lc, siteSchema));
