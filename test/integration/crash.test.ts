@@ -139,7 +139,9 @@ async function files(dir: string, rel = "", out = new Map<string, Buffer>(), see
 
 /** Files whose content is generated at random once (keys) or derived from them: whole, not equal. */
 const GENERATED = /(secure-cookie-key|launcher\.pem|launcher\.pub|manifest\.json|\.inputs)$/;
-const isTemp = (p: string) => p.includes(".pwb-tmp-") || /\.part$/.test(p) || p.startsWith("run/pwb-agent/");
+/** Package databases the package tools' read-only queries may create (sqlite, not ours to make atomic). */
+const FOREIGN = /^(root\/\.rpmdb|var\/lib\/rpm|var\/lib\/dpkg)\//;
+const isTemp = (p: string) => FOREIGN.test(p) || p.includes(".pwb-tmp-") || /\.part$/.test(p) || p.startsWith("run/pwb-agent/");
 
 function wholeGenerated(p: string, data: Buffer): boolean {
   const text = data.toString("utf8");
