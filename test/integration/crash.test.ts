@@ -224,7 +224,7 @@ describe("SIGKILL across every component's apply, both OS families", () => {
         // A temporary file is cleaned by the next run that manages its target; a kill during generation 1
         // may leave one for a file generation 0 no longer declares (an image sidecar): that one stays.
         const targetOf = (p: string) => path.join(path.dirname(p), path.basename(p).replace(/^\./, "").replace(/\.pwb-tmp-.*$/, ""));
-        const leftovers = [...got.keys()].filter((p) => isTemp(p) && !p.startsWith("run/pwb-agent/") && want[0]!.has(targetOf(p)));
+        const leftovers = [...got.keys()].filter((p) => isTemp(p) && !FOREIGN.test(p) && !p.startsWith("run/pwb-agent/") && want[0]!.has(targetOf(p)));
         expect(leftovers, `${n.name}: leftovers ${leftovers.join(", ")}`).toEqual([]);
         // Again: only what a simulated root never settles (packages, builds: planned, not run), as on the reference.
         const ids = async (x: Node) => (JSON.parse((await runApply(x, null)).stdout) as { applied: { id: string }[] }).applied.map((a) => a.id);
