@@ -13,7 +13,7 @@ import { silentLogger } from "../../agent/log.js";
 import { loadSite } from "../../agent/site/load.js";
 import { requireBuilt } from "../helpers/cli.js";
 import { snapshot, tempDir } from "../helpers/engine.js";
-import { simCluster, type SimCluster } from "../helpers/workbench.js";
+import { simCluster, simSiteYaml, type SimCluster } from "../helpers/workbench.js";
 
 const log = silentLogger();
 
@@ -175,4 +175,17 @@ describe("special files where files belong", () => {
     }
     console.log(`hostile special files: ${CASES.length} cases × plan and apply, slowest ${slowest} ms, 0 hangs`);
   }, 180_000);
+});
+
+describe("--deadline", () => {
+  it("ends an apply stuck waiting (a login node whose head never renders): exit 1 within the deadline, lock free", async () => {
+    const c = await simCluster(simSiteYaml().replace("sharedConfigWaitSeconds: 0", "sharedConfigWaitSeconds: 60"));
+    const r = await cliBounded(["--root", c.login, "--no-imds", "--site", c.siteFile, "--quiet", "apply", "--deadline", "1.5"], 20_000);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain("apply did not finish within 1.5 s (--deadline)");
+    expect(r.ms).toBeLessThan(10_000);
+    // The kernel freed the lock with the process: the next run takes it at once.
+    const again = await cliBounded(["--root", c.login, "--no-imds", "--site", c.siteFile, "--quiet", "apply", "--deadline", "1", "--lock-timeout", "0"], 20_000);
+    expect(again.stderr).not.toContain("holds");
+  }, 40_000);
 });
