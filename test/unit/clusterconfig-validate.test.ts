@@ -90,12 +90,12 @@ describe("cluster-config validate: rules", () => {
     expect(errors[0]!.line).toBeGreaterThanOrEqual(5);
   });
 
-  it("warns about unknown keys and suggests the key meant", () => {
+  it("an unknown key is an error, as it is for ParallelCluster, and names the key meant", () => {
     const typo = VALID.replace("          MinCount: 0\n", "          MinCont: 0\n");
-    expect(errorsOf(typo)).toEqual([]);
-    const [w] = warningsOf(typo);
-    expect(w).toMatchObject({ rule: "unknown-key", path: "Scheduling.SlurmQueues[0].ComputeResources[0].MinCont" });
-    expect(w!.message).toContain("did you mean MinCount?");
+    const [e, ...more] = errorsOf(typo);
+    expect(more).toEqual([]);
+    expect(e).toMatchObject({ rule: "unknown-key", path: "Scheduling.SlurmQueues[0].ComputeResources[0].MinCont" });
+    expect(e!.message).toContain("did you mean MinCount?");
   });
 
   it("follows YAML aliases", () => {

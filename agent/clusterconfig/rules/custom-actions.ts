@@ -70,10 +70,8 @@ export function checkCustomActions(ctx: RuleContext): void {
     // Login pools before 3.11: the `version` rule already reports CustomActions there.
     if (canHook && check(ctx, actions, "map")) {
       for (const event of actions.entries()) {
-        if (!events.includes(String(event.name))) {
-          if (event.name === "OnNodeUpdated") ctx.issues.error("custom-action", event, `${event.where}: compute nodes have no OnNodeUpdated event (only OnNodeStart, OnNodeConfigured)`, "key");
-          continue;
-        }
+        // Other events are unknown keys (rules/keys.ts).
+        if (!events.includes(String(event.name))) continue;
         const scripts = eventScripts(ctx, event);
         if (event.name === "OnNodeConfigured" && (scripts === null || scripts.some(isAgentHook))) hooked = true;
       }

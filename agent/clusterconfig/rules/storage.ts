@@ -18,7 +18,7 @@ const SETTINGS: Record<string, string> = {
   FsxLustre: "FsxLustreSettings",
   FsxOpenZfs: "FsxOpenZfsSettings",
   FsxOntap: "FsxOntapSettings",
-  FileCache: "FsxFileCacheSettings",
+  FileCache: "FileCacheSettings",
 };
 /** Keys allowed next to an existing EFS FileSystemId (the rest would be ignored: pcluster rejects them). */
 const EFS_WITH_ID = new Set(["FileSystemId", "EncryptionInTransit", "IamAuthorization", "AccessPointId"]);
