@@ -83,10 +83,10 @@ export function mapItems(ctx: RuleContext, list: YView): YView[] {
   return list.items().filter((item) => check(ctx, item, "map"));
 }
 
-/** Reports `format` when a present string does not match. */
-export function matches(ctx: RuleContext, v: YView, re: RegExp, expected: string): boolean {
+/** Reports `format` (or the rule given) when a present string does not match. */
+export function matches(ctx: RuleContext, v: YView, re: RegExp, expected: string, rule = "format"): boolean {
   if (!check(ctx, v, "string")) return false;
   if (re.test(str(v)!)) return true;
-  ctx.issues.error("format", v, `${v.where}: expected ${expected}; got "${str(v)}"`);
+  ctx.issues.error(rule, v, `${v.where}: expected ${expected}; got "${str(v)}"`);
   return false;
 }

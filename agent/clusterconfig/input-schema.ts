@@ -55,7 +55,10 @@ export const clusterInputSchema = strictObject({
     policyArns,
   }),
   compute: strictObject({
-    subnetIds: array(subnetId).min(1, expected("at least one subnet")),
+    // Several subnets (one per Availability Zone) make every queue multi-AZ: Instances lists, no duplicates.
+    subnetIds: array(subnetId)
+      .min(1, expected("at least one subnet"))
+      .refine((ids) => new Set(ids).size === ids.length, expected("each subnet once")),
     additionalSecurityGroups: securityGroups,
     policyArns,
   }),
@@ -86,7 +89,16 @@ export const clusterInputSchema = strictObject({
   }).optional(),
   /** SSM parameters login and compute nodes may read. Default /pwb-agent/<name>/. */
   parameterPath: id("an SSM parameter path like /pwb-agent/pwb/", /^\/[A-Za-z0-9_.\-/]*\/$/).optional(),
-  tags: record(string().min(1).max(128), string().max(256)).default({}),
+  // ParallelCluster reserves the parallelcluster: prefix; render adds pwb-agent:concurrent-sessions itself.
+  tags: record(
+    string()
+      .min(1)
+      .max(128)
+      .refine((k) => !k.startsWith("parallelcluster:") && k !== "pwb-agent:concurrent-sessions", expected("a tag key not starting with parallelcluster: and not pwb-agent:concurrent-sessions")),
+    string().max(256),
+  )
+    .refine((tags) => Object.keys(tags).length <= 39, expected("at most 39 tags (ParallelCluster allows 40 per node; render adds one)"))
+    .default({}),
 });
 
 export type ClusterInputFile = output<typeof clusterInputSchema>;

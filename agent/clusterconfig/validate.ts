@@ -5,12 +5,14 @@ import { checkDirectoryService } from "./rules/directory.js";
 import { checkHeadNode } from "./rules/head.js";
 import { checkIam } from "./rules/iam.js";
 import { checkImage } from "./rules/image.js";
+import { checkInstanceTypes } from "./rules/instance-types.js";
 import { checkKeys } from "./rules/keys.js";
 import { checkLoginNodes } from "./rules/login.js";
 import { checkClusterName } from "./rules/names.js";
 import { checkNetworking } from "./rules/networking.js";
 import { checkScheduling } from "./rules/scheduling.js";
 import { checkSharedStorage, checkWorkbenchStorage } from "./rules/storage.js";
+import { checkMultiSubnet } from "./rules/subnets.js";
 import { checkTags } from "./rules/tags.js";
 import { YView } from "./yaml-view.js";
 
@@ -28,6 +30,8 @@ const RULES: Rule[] = [
   checkNetworking,
   checkIam,
   checkScheduling,
+  checkInstanceTypes,
+  checkMultiSubnet,
   checkLoginNodes,
   (ctx) => checkWorkbenchStorage(ctx, checkSharedStorage(ctx)),
   checkDirectoryService,

@@ -20,7 +20,7 @@ describe("pwb-agent cluster-config", () => {
     const file = "test/fixtures/cluster-configs/broken-queue-name-uppercase.yaml";
     const r = cli(["cluster-config", "validate", file]);
     expect(r.code).toBe(2);
-    expect(r.stdout.split("\n")[0]).toMatch(new RegExp(`^${file.replace(/\./g, "\\.")}:46:13: error: Scheduling\\.SlurmQueues\\[0\\]\\.Name: "Interactive" is not a valid queue name: .* \\[name\\]$`));
+    expect(r.stdout.split("\n")[0]).toMatch(new RegExp(`^${file.replace(/\./g, "\\.")}:47:13: error: Scheduling\\.SlurmQueues\\[0\\]\\.Name: "Interactive" is not a valid queue name: .* \\[name\\]$`));
     expect(r.stdout).toContain("1 error, 0 warnings (ParallelCluster 3.16.0 rules)");
     const j = cli(["--json", "cluster-config", "validate", file]);
     expect(j.code).toBe(2);

@@ -50,7 +50,7 @@ describe("cluster-config validate: fixtures", () => {
     expect(new Set(fixtures.map((f) => f.text.split("\n")[0])).size).toBe(fixtures.length);
     // They cover the rule families the issue names.
     const rules = new Set(fixtures.map((f) => f.rule));
-    for (const r of ["name", "duplicate", "min-max-count", "range", "mount-dir", "database", "security-groups", "iam-exclusive", "tags", "version", "pwb-home-fsx", "pwb-workbench-shared", "pwb-login-pool", "pwb-login-count", "pwb-hook"]) {
+    for (const r of ["name", "duplicate", "min-max-count", "range", "mount-dir-reserved", "database", "security-groups", "iam-exclusive", "tags", "version", "pwb-home-fsx", "pwb-workbench-shared", "pwb-login-pool", "pwb-login-count", "pwb-hook"]) {
       expect(rules, r).toContain(r);
     }
   });
@@ -135,7 +135,7 @@ describe("cluster-config validate: rules", () => {
     it("warns when the pool is below the table for --sessions, or for the sessions tag", () => {
       expect(warningsOf(VALID, NEWEST, { sessions: 400 })).toEqual([]);
       const [w] = warningsOf(VALID, NEWEST, { sessions: 900 });
-      expect(w).toMatchObject({ rule: "pwb-login-sizing", line: 26, column: 14 });
+      expect(w).toMatchObject({ rule: "pwb-login-sizing", line: 27, column: 14 });
       expect(w!.message).toContain("Posit's tested sizing is 4");
       const tagged = VALID.replace("    Value: workbench\n", "    Value: workbench\n  - Key: pwb-agent:concurrent-sessions\n    Value: \"2500\"\n");
       expect(warningsOf(tagged).map((x) => x.message)).toEqual([expect.stringContaining("2 login nodes for 2500 concurrent sessions")]);

@@ -78,7 +78,7 @@ export function checkScheduling(ctx: RuleContext): void {
   if (!need(ctx, scheduling, "map")) return;
   const scheduler = scheduling.get("Scheduler");
   if (need(ctx, scheduler, "string") && str(scheduler) !== "slurm") {
-    ctx.issues.error("scheduler", scheduler, `${scheduler.where}: Workbench's launcher and login nodes need "slurm"; got "${str(scheduler)}"`);
+    ctx.issues.error("pwb-scheduler", scheduler, `${scheduler.where}: Workbench's launcher and login nodes need "slurm"; got "${str(scheduler)}"`);
     return;
   }
 

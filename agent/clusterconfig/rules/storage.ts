@@ -112,25 +112,31 @@ export function checkSharedStorage(ctx: RuleContext): StorageItem[] {
     }
     const dir = normalize(raw);
     if (RESERVED_DIRS.has(dir)) {
-      ctx.issues.error("mount-dir", dirView, `${dirView.where}: ${dir} is reserved by the OS or ParallelCluster`);
+      ctx.issues.error("mount-dir-reserved", dirView, `${dirView.where}: ${dir} is reserved by the OS or ParallelCluster`);
       continue;
     }
-    if (dir === HOME_DIR && (type === "Ebs" || type === "FileCache")) {
-      ctx.issues.error("mount-dir", dirView, `${dirView.where}: /home can be mounted from EFS or FSx only, not ${type}`);
+    // EBS at /home passes ParallelCluster; the Workbench rule (pwb-home-fsx) reports it.
+    if (dir === HOME_DIR && type === "FileCache") {
+      ctx.issues.error("file-cache-not-home", dirView, `${dirView.where}: a File Cache cannot be mounted at /home`);
       continue;
     }
     out.push({ item, mountDir: dir, mountDirView: dirView, type, typeView });
   }
 
   checkUnique(ctx, names, "shared storage");
-  // One mount per directory, and none inside another (the inner one would be hidden or mounted first).
+  // One mount per directory (DuplicateMountDirValidator), and none inside another: ParallelCluster's
+  // OverlappingMountDirValidator is given the storage names instead of the directories, so only we catch it.
   for (let i = 0; i < out.length; i++) {
     for (let j = 0; j < i; j++) {
       const [a, b] = [out[j]!, out[i]!];
       if (a.mountDir === b.mountDir) {
-        ctx.issues.error("mount-dir", b.mountDirView, `${b.mountDirView.where}: ${b.mountDir} is already mounted by ${a.item.where}`);
+        ctx.issues.error("mount-dir-duplicate", b.mountDirView, `${b.mountDirView.where}: ${b.mountDir} is already mounted by ${a.item.where}`);
       } else if (b.mountDir.startsWith(`${a.mountDir}/`) || a.mountDir.startsWith(`${b.mountDir}/`)) {
-        ctx.issues.error("mount-dir", b.mountDirView, `${b.mountDirView.where}: ${b.mountDir} overlaps ${a.mountDir} (${a.item.where})`);
+        ctx.issues.error(
+          "pwb-mount-dir-overlap",
+          b.mountDirView,
+          `${b.mountDirView.where}: ${b.mountDir} overlaps ${a.mountDir} (${a.item.where}): one mount would hide the other or depend on its order; ParallelCluster does not check this (its overlap check compares storage names, not directories)`,
+        );
       }
     }
   }
