@@ -90,13 +90,12 @@ export const clusterInputSchema = strictObject({
   /** SSM parameters login and compute nodes may read. Default /pwb-agent/<name>/. */
   parameterPath: id("an SSM parameter path like /pwb-agent/pwb/", /^\/[A-Za-z0-9_.\-/]*\/$/).optional(),
   // ParallelCluster reserves the parallelcluster: prefix; render adds pwb-agent:concurrent-sessions itself.
-  tags: record(
-    string()
-      .min(1)
-      .max(128)
-      .refine((k) => !k.startsWith("parallelcluster:") && k !== "pwb-agent:concurrent-sessions", expected("a tag key not starting with parallelcluster: and not pwb-agent:concurrent-sessions")),
-    string().max(256),
-  )
+  tags: record(string().min(1).max(128), string().max(256))
+    .superRefine((tags, ctx) => {
+      for (const key of Object.keys(tags).filter((k) => k.startsWith("parallelcluster:") || k === "pwb-agent:concurrent-sessions")) {
+        ctx.addIssue({ code: "custom", path: [key], message: "expected a tag key not starting with parallelcluster: and not pwb-agent:concurrent-sessions (render sets that one)" });
+      }
+    })
     .refine((tags) => Object.keys(tags).length <= 39, expected("at most 39 tags (ParallelCluster allows 40 per node; render adds one)"))
     .default({}),
 });
