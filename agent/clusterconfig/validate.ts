@@ -11,6 +11,7 @@ import { checkLoginNodes } from "./rules/login.js";
 import { checkClusterName } from "./rules/names.js";
 import { checkNetworking } from "./rules/networking.js";
 import { checkScheduling } from "./rules/scheduling.js";
+import { checkSlurmSettings } from "./rules/slurm-settings.js";
 import { checkSharedStorage, checkWorkbenchStorage } from "./rules/storage.js";
 import { checkMultiSubnet } from "./rules/subnets.js";
 import { checkTags } from "./rules/tags.js";
@@ -30,6 +31,7 @@ const RULES: Rule[] = [
   checkNetworking,
   checkIam,
   checkScheduling,
+  checkSlurmSettings,
   checkInstanceTypes,
   checkMultiSubnet,
   checkLoginNodes,

@@ -50,7 +50,7 @@ describe("cluster-config validate: fixtures", () => {
     expect(new Set(fixtures.map((f) => f.text.split("\n")[0])).size).toBe(fixtures.length);
     // They cover the rule families the issue names.
     const rules = new Set(fixtures.map((f) => f.rule));
-    for (const r of ["name", "duplicate", "min-max-count", "range", "mount-dir-reserved", "database", "security-groups", "iam-exclusive", "tags", "version", "pwb-home-fsx", "pwb-workbench-shared", "pwb-login-pool", "pwb-login-count", "pwb-hook"]) {
+    for (const r of ["name", "duplicate", "min-max-count", "range", "mount-dir-reserved", "database-uri", "security-groups", "iam-exclusive", "tag-duplicate", "version", "pwb-home-fsx", "pwb-workbench-shared", "pwb-login-pool", "pwb-login-count", "pwb-hook"]) {
       expect(rules, r).toContain(r);
     }
   });

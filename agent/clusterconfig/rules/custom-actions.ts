@@ -31,7 +31,7 @@ function eventScripts(ctx: RuleContext, event: YView): string[] | null {
     const url = str(s)!;
     // The executor downloads s3:// with the instance role and https:// with requests; nothing else.
     if (!/^(s3|https):\/\/\S+$/.test(url)) {
-      ctx.issues.error("custom-action", s, `${s.where}: expected an s3:// or https:// URL; got "${url}"`);
+      ctx.issues.error("custom-action-url", s, `${s.where}: expected an s3:// or https:// URL; got "${url}"`);
       malformed = true;
       continue;
     }
