@@ -78,14 +78,17 @@ export const clusterInputSchema = strictObject({
     workbenchEfsAccessPointId: id("an EFS access point id (fsap-…)", /^fsap-[0-9a-z]{17}$/).optional(),
   }),
   directoryService: strictObject({
-    domainName: string(expected("a domain name")).min(1),
+    // ParallelCluster's DomainNameValidator: an FQDN or an LDAP DN of DC= parts.
+    domainName: id("a domain name (corp.example.com) or DN (DC=corp,DC=example,DC=com)", /^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$|^(DC|dc)=[a-zA-Z0-9_-]+(,(DC|dc)=[a-zA-Z0-9_-]+)*$/),
     domainAddr: string(expected("an ldap:// or ldaps:// address")).min(1),
     passwordSecretArn: id("a secret or SSM parameter ARN", /^arn:.*:(secretsmanager:.*:.*:secret:|ssm:.*:.*:parameter\/).*$/),
     domainReadOnlyUser: string(expected("the read-only user's DN")).min(1),
     ldapTlsCaCert: string().min(1).optional(),
     ldapTlsReqCert: oneOf(["never", "allow", "try", "demand", "hard"], expected("never, allow, try, demand or hard")).optional(),
     generateSshKeysForUsers: boolean(expected("true or false")).optional(),
-    additionalSssdConfigs: record(string(), union([string(), number(), boolean()])).optional(),
+    additionalSssdConfigs: record(string(), union([string(), number(), boolean()]))
+      .refine((c) => c.id_provider === undefined || c.id_provider === "ldap", { message: "expected id_provider: ldap (ParallelCluster allows no other)", path: ["id_provider"] })
+      .optional(),
   }).optional(),
   /** SSM parameters login and compute nodes may read. Default /pwb-agent/<name>/. */
   parameterPath: id("an SSM parameter path like /pwb-agent/pwb/", /^\/[A-Za-z0-9_.\-/]*\/$/).optional(),

@@ -55,6 +55,18 @@ function settingsOf(ctx: RuleContext, item: YView, type: string): void {
       const extra = settings.entries().find((e) => !EFS_WITH_ID.has(String(e.name)));
       if (extra) ctx.issues.error("storage-settings", extra, `${extra.where}: ignored with an existing FileSystemId (only EncryptionInTransit, IamAuthorization, AccessPointId apply)`, "key");
     }
+    // EfsMountOptionsValidator, EfsAccessPointOptionsValidator: both ride on TLS to the file system.
+    const tls = settings.get("EncryptionInTransit").value === true;
+    const iamAuth = settings.get("IamAuthorization");
+    if (iamAuth.value === true && !tls) {
+      ctx.issues.error("efs-mount-options", iamAuth, `${settings.where}: IamAuthorization needs EncryptionInTransit: true`, "key");
+    }
+    const accessPoint = settings.get("AccessPointId");
+    if (accessPoint.exists) {
+      matches(ctx, accessPoint, /^fsap-[0-9a-z]{17}$/, "an EFS access point id (fsap- and 17 characters)");
+      if (!id.exists) ctx.issues.error("efs-access-point", accessPoint, `${settings.where}: an AccessPointId needs the FileSystemId of the existing EFS it belongs to`, "key");
+      else if (!tls) ctx.issues.error("efs-access-point", accessPoint, `${settings.where}: an AccessPointId needs EncryptionInTransit: true`, "key");
+    }
     const mode = settings.get("ThroughputMode");
     const provisioned = settings.get("ProvisionedThroughput");
     if (provisioned.exists) intIn(ctx, provisioned, 1, 1024, "ProvisionedThroughput (MiB/s)");
