@@ -87,6 +87,8 @@ interface CorpusFile {
   verdict: "accepted" | "rejected";
   source: string;
   expect?: { rule: string; line: number; column: number };
+  /** `# warns: rule line:col, …`: when given, exactly these warnings. */
+  warns?: string[];
   version: string;
 }
 
@@ -99,6 +101,7 @@ function corpus(): CorpusFile[] {
       const pc = /^# pcluster: (accepted|rejected): (.+)$/m.exec(text);
       if (!pc) throw new Error(`${file}: no "# pcluster: accepted|rejected: <source>" header`);
       const e = /^# expect: (\S+) (\d+):(\d+)$/m.exec(text);
+      const w = /^# warns: (.*)$/m.exec(text);
       const version = /--pcluster-version (\S+)/.exec(text)?.[1] ?? /^# AWS ParallelCluster (\S+) cluster configuration/m.exec(text)?.[1] ?? "3.16";
       return {
         file,
@@ -106,6 +109,7 @@ function corpus(): CorpusFile[] {
         verdict: pc[1] as "accepted" | "rejected",
         source: pc[2]!,
         ...(e ? { expect: { rule: e[1]!, line: Number(e[2]), column: Number(e[3]) } } : {}),
+        ...(w ? { warns: w[1]!.split(", ") } : {}),
         version,
       };
     });
@@ -146,5 +150,6 @@ describe("the parity corpus", () => {
     } else {
       expect(errors, `${f.file}: no "# expect:" line, so no error`).toEqual([]);
     }
+    if (f.warns) expect(issues.filter((i) => i.severity === "warning").map((i) => `${i.rule} ${i.line}:${i.column}`)).toEqual(f.warns);
   });
 });

@@ -31,6 +31,8 @@ function tagList(ctx: RuleContext, list: YView): string[] {
 
 export function checkTags(ctx: RuleContext): void {
   const cluster = tagList(ctx, ctx.root.get("Tags"));
+  // Once per Tags list: too many cluster tags are one problem, not one per compute resource.
+  const reported = new Set<string>();
   for (const queue of ctx.root.dig("Scheduling", "SlurmQueues").items()) {
     const queueTags = tagList(ctx, queue.get("Tags"));
     for (const cr of queue.get("ComputeResources").items()) {
@@ -38,6 +40,8 @@ export function checkTags(ctx: RuleContext): void {
       const all = new Set([...cluster, ...queueTags, ...tagList(ctx, crTagsView)]);
       if (all.size > MAX_TAGS) {
         const at = crTagsView.exists ? crTagsView : queue.get("Tags").exists ? queue.get("Tags") : ctx.root.get("Tags");
+        if (reported.has(at.where)) continue;
+        reported.add(at.where);
         ctx.issues.error("tag-count", at, `${cr.where}: cluster, queue and compute resource tags together exceed ${MAX_TAGS} (${all.size})`, "key");
       }
     }
