@@ -47,9 +47,9 @@ const RULES: Rule[] = [
  * no files. Every issue carries the line and column of the node it is about.
  */
 export function validateClusterConfig(text: string, opts: ValidateOptions): ValidationResult {
-  const issues = new Issues();
+  const issues = new Issues(opts.version);
   const { root, syntaxErrors } = YView.parse(text);
-  for (const e of syntaxErrors) issues.list.push({ severity: "error", rule: "yaml", path: "(document)", ...e.position, message: e.message });
+  for (const e of syntaxErrors) issues.global("error", "yaml", e.message, e.position);
   if (!syntaxErrors.length) {
     if (!root.isMap) {
       issues.error("type", root, "the cluster configuration must be a YAML mapping (Image:, HeadNode:, Scheduling:, …)");
