@@ -117,7 +117,7 @@ export const CLUSTER_SCHEMA: Section = {
               keys: [
                 "Name", "InstanceType", "Instances", "MaxCount", "MinCount", "SpotPrice", "Efa", "DisableSimultaneousMultithreading",
                 "SchedulableMemory", "CapacityReservationTarget", "Networking", "HealthChecks", "CustomSlurmSettings", "Tags",
-                "StaticNodePriority", "DynamicNodePriority", "LaunchTemplateOverrides",
+                "StaticNodePriority", "DynamicNodePriority",
               ],
               maps: {
                 Efa: { keys: ["Enabled", "GdrSupport"] },
