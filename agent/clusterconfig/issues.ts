@@ -32,6 +32,8 @@ export class Issues {
     const info = ruleInfo(rule);
     if (!info) throw new Error(`cluster-config rule "${rule}" is not in rule-catalog.ts`);
     if (!atLeast(this.version, info.since)) return;
+    // The key walk and a rule may both check one value's type: say it once.
+    if (this.list.some((i) => i.rule === rule && i.line === pos.line && i.column === pos.column && i.severity === severity)) return;
     this.list.push({ severity, rule, versions: `${info.since}+`, path, line: pos.line, column: pos.column, message });
   }
 

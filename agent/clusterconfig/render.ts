@@ -142,5 +142,6 @@ export function renderClusterConfig(input: RenderInput, sources: { site: string;
     `#   aws iam create-policy --policy-name ${nodePolicyName(input, "compute")} --policy-document file://iam/${nodePolicyName(input, "compute")}.json`,
     `#   pcluster create-cluster --cluster-name ${input.clusterName} --cluster-configuration cluster.yaml`,
   ];
-  return `${header.join("\n")}\n${stringify(config, { lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false })}`;
+  // YAML 1.1 quoting, as pcluster reads YAML 1.1: a tag value "yes" or "1:30" stays a string.
+  return `${header.join("\n")}\n${stringify(config, { version: "1.1", lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false })}`;
 }

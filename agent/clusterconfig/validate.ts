@@ -48,7 +48,8 @@ const RULES: Rule[] = [
  */
 export function validateClusterConfig(text: string, opts: ValidateOptions): ValidationResult {
   const issues = new Issues(opts.version);
-  const { root, syntaxErrors } = YView.parse(text);
+  // As pcluster reads it (PyYAML, YAML 1.1): `Value: yes` is a boolean there, not a string.
+  const { root, syntaxErrors } = YView.parse(text, { version: "1.1" });
   for (const e of syntaxErrors) issues.global("error", "yaml", e.message, e.position);
   if (!syntaxErrors.length) {
     if (!root.isMap) {

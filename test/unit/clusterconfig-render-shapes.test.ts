@@ -28,6 +28,9 @@ const partition = fc.record({
   spot: fc.boolean(),
 });
 
+// Values YAML 1.1 (what pcluster's loader reads) would take for booleans, numbers or dates unless quoted.
+const tagValue = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("yes", "no", "on", "Off", "y", "1:30", "2024-01-01", "0123", "0x1F", "3.5e2", "null", "~", "true"));
+
 const shape = fc.record({
   version: fc.constantFrom(...VERSIONS),
   osPick: fc.nat(),
@@ -39,7 +42,7 @@ const shape = fc.record({
   directory: fc.boolean(),
   keyName: fc.boolean(),
   extras: fc.boolean(),
-  tags: fc.dictionary(fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.:-]{0,30}$/).filter((k) => !k.startsWith("parallelcluster:") && !k.startsWith("pwb-agent:")), fc.string({ maxLength: 40 }), { maxKeys: 10 }),
+  tags: fc.dictionary(fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.:-]{0,30}$/).filter((k) => !k.startsWith("parallelcluster:") && !k.startsWith("pwb-agent:")), tagValue, { maxKeys: 10 }),
 });
 
 describe("cluster-config render: every input shape validates", () => {
