@@ -26,7 +26,7 @@ export const since = (ctx: RuleContext, version: string) => atLeast(ctx.version,
 const TYPE_NAMES = {
   map: "a mapping (Key: value lines)",
   list: "a list (- items)",
-  string: "a string (quote numbers: \"123\")",
+  string: "a string (quote what YAML would read as a number, boolean or date: \"123\", \"yes\")",
   integer: "an integer",
   number: "a number",
   boolean: "true or false",

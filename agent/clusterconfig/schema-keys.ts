@@ -200,3 +200,42 @@ export const CLUSTER_SCHEMA: Section = {
     },
   },
 };
+
+/**
+ * The type of each leaf key, by name (ParallelCluster's schema gives every name one type, except
+ * AutoImportPolicy and CustomSlurmSettings, which their own rules check; ElasticIp takes a string or a
+ * boolean). Keys not listed here are sections (checked as mappings or lists) or checked by a rule.
+ */
+export const LEAF_TYPES: Readonly<Record<string, "string" | "integer" | "number" | "boolean" | "strings">> = {
+  ...Object.fromEntries(
+    [
+      "AccessPointId", "AdditionalResources", "AllocationStrategy", "AllowedIps", "AwsBatchCliPackage", "BackupId", "BucketName",
+      "CapacityReservationId", "CapacityReservationResourceGroupArn", "CapacityType", "ChefCookbook", "ClusterTemplate", "CustomAmi",
+      "CustomS3Bucket", "CustomSlurmSettingsIncludeFile", "DailyAutomaticBackupStartTime", "DataCompressionType", "DataRepositoryPath",
+      "DatabaseName", "DefaultUserHome", "DeletionPolicy", "DeploymentType", "DomainAddr", "DomainName", "DomainReadOnlyUser",
+      "DriveCacheType", "ExportPath", "ExtraChefAttributes", "FileCacheId", "FileSystemId", "FileSystemPath", "Host", "HostedZoneId",
+      "HttpProxyAddress", "Id", "ImdsSupport", "ImportPath", "InstanceProfile", "InstanceRole", "InstanceType", "InstanceTypesData",
+      "Key", "KeyName", "KmsKeyId", "LambdaFunctionsRole", "LdapAccessFilter", "LdapTlsCaCert", "LdapTlsReqCert", "MountDir",
+      "MungeKeySecretArn", "Name", "NodePackage", "Os", "Owner", "PasswordSecretArn", "PerformanceMode", "PermissionsBoundary", "Policy",
+      "QueueUpdateStrategy", "Region", "ResourcePrefix", "ScalingStrategy", "Scheduler", "SharedStorageType", "SnapshotId", "StorageType",
+      "SubnetId", "ThroughputMode", "Uri", "UserName", "Value", "VolumeId", "VolumeType", "WeeklyMaintenanceStartTime", "Script",
+    ].map((k) => [k, "string" as const]),
+  ),
+  ...Object.fromEntries(
+    [
+      "AutomaticBackupRetentionDays", "ComputeNodeBootstrapTimeout", "Count", "DynamicNodePriority", "GracetimePeriod", "HeadNodeBootstrapTimeout",
+      "ImportedFileChunkSize", "Iops", "MaxCount", "MinCount", "NumberOfVolumes", "PerUnitStorageThroughput", "Port", "ProvisionedThroughput",
+      "RetentionInDays", "ScaledownIdletime", "SchedulableMemory", "Size", "StaticNodePriority", "StorageCapacity", "Throughput", "Type",
+    ].map((k) => [k, "integer" as const]),
+  ),
+  ...Object.fromEntries(
+    [
+      "AssignPublicIp", "BatchImportMetaDataOnCreate", "ComputeStartupTimeMetricEnabled", "CopyTagsToBackups", "DeleteOnTermination",
+      "DetailedMonitoring", "DisableManagedDns", "DisableSimultaneousMultithreading", "DisableSudoAccessForDefaultUser", "EnableMemoryBasedScheduling",
+      "EnableWriteAccess", "Enabled", "Encrypted", "EncryptionInTransit", "GdrSupport", "GenerateSshKeysForUsers", "IamAuthorization",
+      "IntelHpcPlatform", "JobExclusiveAllocation", "Secured", "UseEc2Hostnames",
+    ].map((k) => [k, "boolean" as const]),
+  ),
+  SpotPrice: "number",
+  ...Object.fromEntries(["AdditionalSecurityGroups", "SecurityGroups", "SubnetIds", "SecurityGroupIds", "AutoExportPolicy", "Args"].map((k) => [k, "strings" as const])),
+};

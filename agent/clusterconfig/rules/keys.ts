@@ -1,8 +1,8 @@
 import { formatVersion } from "../versions.js";
-import { since, type RuleContext } from "../context.js";
+import { check, since, type RuleContext } from "../context.js";
 import type { YView } from "../yaml-view.js";
 import { closest } from "../../did-you-mean.js";
-import { CLUSTER_SCHEMA, type Section } from "../schema-keys.js";
+import { CLUSTER_SCHEMA, LEAF_TYPES, type Section } from "../schema-keys.js";
 
 /** Why a gated key matters here, beyond "pcluster rejects it". */
 const GATE_HINTS: Record<string, string> = {
@@ -35,9 +35,11 @@ function visit(ctx: RuleContext, map: YView, section: Section, inLoginPool: bool
       continue;
     }
     const child = section.maps?.[key];
-    if (child) visit(ctx, entry, child, inLoginPool);
+    if (child && check(ctx, entry, "map")) visit(ctx, entry, child, inLoginPool);
     const items = section.lists?.[key];
-    if (items) for (const item of entry.items()) visit(ctx, item, items, inLoginPool || key === "Pools");
+    if (items && check(ctx, entry, "list")) for (const item of entry.items()) if (check(ctx, item, "map")) visit(ctx, item, items, inLoginPool || key === "Pools");
+    const leaf = !child && !items ? LEAF_TYPES[key] : undefined;
+    if (leaf) check(ctx, entry, leaf);
   }
 }
 
