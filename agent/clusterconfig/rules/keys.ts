@@ -39,7 +39,30 @@ function visit(ctx: RuleContext, map: YView, section: Section, inLoginPool: bool
     const items = section.lists?.[key];
     if (items && check(ctx, entry, "list")) for (const item of entry.items()) if (check(ctx, item, "map")) visit(ctx, item, items, inLoginPool || key === "Pools");
     const leaf = !child && !items ? LEAF_TYPES[key] : undefined;
-    if (leaf) check(ctx, entry, leaf);
+    if (leaf && check(ctx, entry, leaf)) constraints(ctx, entry, section, key);
+  }
+}
+
+/** The schema's OneOf, Regexp and Range for one value (each item of a list of strings). */
+function constraints(ctx: RuleContext, entry: YView, section: Section, key: string): void {
+  const values = entry.isSeq ? entry.items() : [entry];
+  const allowed = section.enums?.[key];
+  const pattern = section.patterns?.[key];
+  const range = section.ranges?.[key];
+  for (const v of values) {
+    const value = v.value;
+    if (allowed && !allowed.some((a) => a === value || (typeof a === "number" && v.integer() === a))) {
+      ctx.issues.error("format", v, `${v.where}: expected one of ${allowed.join(", ")}; got "${String(value)}"`);
+    } else if (pattern && typeof value === "string" && !pattern.re.test(value)) {
+      ctx.issues.error("format", v, `${v.where}: expected ${pattern.what}; got "${value}"`);
+    }
+  }
+  if (range) {
+    const n = typeof entry.value === "number" ? entry.value : Number(entry.value);
+    if (Number.isFinite(n) && (n < range[0] || n > range[1])) {
+      const bound = range[1] === Number.MAX_SAFE_INTEGER ? `at least ${range[0]}` : `from ${range[0]} to ${range[1]}`;
+      ctx.issues.error("range", entry, `${entry.where}: must be ${bound}; got ${n}`);
+    }
   }
 }
 

@@ -23,7 +23,7 @@ const SETTINGS: Record<string, string> = {
 /** Keys allowed next to an existing EFS FileSystemId (the rest would be ignored: pcluster rejects them). */
 const EFS_WITH_ID = new Set(["FileSystemId", "EncryptionInTransit", "IamAuthorization", "AccessPointId"]);
 /** constants.py MAX_EBS_COUNT, MAX_NEW_STORAGE_COUNT, MAX_EXISTING_STORAGE_COUNT. */
-const LIMITS = { ebs: 5, newEfs: 1, newFsx: 1, existingEfs: 20, existingFsx: 20 };
+const LIMITS = { ebs: 5, raid: 1, newEfs: 1, newFsx: 1, existingEfs: 20, existingFsx: 20 };
 
 export const HOME_DIR = "/home";
 export const WORKBENCH_DIR = "/opt/rstudio";
@@ -87,7 +87,7 @@ export function checkSharedStorage(ctx: RuleContext): StorageItem[] {
   const list = ctx.root.get("SharedStorage");
   const out: StorageItem[] = [];
   const names: Array<{ name: string; at: YView }> = [];
-  const counts = { ebs: [] as YView[], newEfs: [] as YView[], newFsx: [] as YView[], existingEfs: [] as YView[], existingFsx: [] as YView[] };
+  const counts = { ebs: [] as YView[], raid: [] as YView[], newEfs: [] as YView[], newFsx: [] as YView[], existingEfs: [] as YView[], existingFsx: [] as YView[] };
 
   for (const item of mapItems(ctx, list)) {
     const nameView = item.get("Name");
@@ -109,10 +109,11 @@ export function checkSharedStorage(ctx: RuleContext): StorageItem[] {
     if (type) {
       settingsOf(ctx, item, type);
       const hasId = item.dig(SETTINGS[type]!, "FileSystemId").exists;
-      if (type === "Ebs") counts.ebs.push(item);
+      // A RAID is counted apart from single volumes; File Cache, OpenZFS and ONTAP count as existing FSx.
+      if (type === "Ebs") (item.dig("EbsSettings", "Raid").exists ? counts.raid : counts.ebs).push(item);
       if (type === "Efs") (hasId ? counts.existingEfs : counts.newEfs).push(item);
       if (type === "FsxLustre") (hasId ? counts.existingFsx : counts.newFsx).push(item);
-      if (type.startsWith("Fsx") && type !== "FsxLustre") counts.existingFsx.push(item);
+      if (type === "FsxOpenZfs" || type === "FsxOntap" || type === "FileCache") counts.existingFsx.push(item);
     }
 
     const dirView = item.get("MountDir");
@@ -156,6 +157,7 @@ export function checkSharedStorage(ctx: RuleContext): StorageItem[] {
     if (views.length > max) ctx.issues.error("storage-count", views[max]!, `${views[max]!.where}: at most ${max} ${what}`);
   };
   limit(counts.ebs, LIMITS.ebs, "EBS volumes");
+  limit(counts.raid, LIMITS.raid, "EBS RAID array");
   limit(counts.newEfs, LIMITS.newEfs, "new EFS file system (give FileSystemId to use existing ones)");
   limit(counts.newFsx, LIMITS.newFsx, "new FSx file system (give FileSystemId to use existing ones)");
   limit(counts.existingEfs, LIMITS.existingEfs, "existing EFS file systems");
