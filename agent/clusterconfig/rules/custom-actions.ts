@@ -81,7 +81,7 @@ export function checkCustomActions(ctx: RuleContext): void {
     const at = configured.exists ? configured : actions.exists ? actions : node;
     const fix = `add CustomActions.OnNodeConfigured with Script: s3://…/${HOOK_SCRIPT_NAME} (\`pwb-agent cluster-config render\` writes it)`;
     if (canHook) {
-      ctx.issues.error("pwb-hook", at, `${node.where}: ${label} does not run the pwb-agent hook at OnNodeConfigured: ${fix}`, "key");
+      ctx.issues.error("pwb-hook", at, `${node.where}: ${label} does not run the pwb-agent hook at OnNodeConfigured, so it would never converge to its role (Workbench, Slurm client, mounts): ${fix}`, "key");
     } else {
       ctx.issues.warn(
         "pwb-hook",
