@@ -28,10 +28,14 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     );
     await expect(fs.access(path.join(dir, "usr/lib/systemd/system/pwb-alb-sync.timer"))).rejects.toThrow();
 
-    const before = await snapshot(dir);
+    // Every apply records its own run (last-apply.json, the metrics textfile): that, and only that, is rewritten.
+    const RUN_RECORDS = ["var/lib/pwb-agent/last-apply.json", "var/lib/node_exporter/textfile_collector/pwb_agent.prom"];
+    const nodeState = async () => Object.fromEntries(Object.entries(await snapshot(dir)).filter(([p]) => !RUN_RECORDS.includes(p)));
+    const before = await nodeState();
+    expect(Object.keys(await snapshot(dir))).toEqual(expect.arrayContaining(RUN_RECORDS));
     const again = JSON.parse(cli([...G, "--root", dir, "--json", "apply"]).stdout);
     expect(again).toMatchObject({ changes: 0, filesWritten: 0, bytesWritten: 0, restarted: [], deferred: [] });
-    expect(await snapshot(dir)).toEqual(before);
+    expect(await nodeState()).toEqual(before);
     expect(cli([...G, "--root", dir, "plan"]).code).toBe(0);
   });
 
