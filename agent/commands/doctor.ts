@@ -9,6 +9,7 @@ import { checksFor, type DoctorEnv } from "../doctor/role-checks.js";
 import { doctorFailed, doctorJson, renderDoctorTable } from "../doctor/report.js";
 import { BadInputError, ExitCode } from "../errors.js";
 import { doctorMetrics, NODE_TEXTFILES } from "../metrics/node.js";
+import { SLURM_TEXTFILE, slurmStateMetrics } from "../metrics/slurm.js";
 import { writeTextfile } from "../metrics/textfile.js";
 import { planNode } from "./converge.js";
 import { openNode } from "./node.js";
@@ -56,6 +57,12 @@ export function addDoctorCommand(program: Command, setExit: (code: number) => vo
       await writeTextfile(root, NODE_TEXTFILES.doctor, doctorMetrics(facts, results, Date.now(), drift)).catch((e: Error) =>
         log.warn({ err: e.message }, "could not write the doctor metrics textfile"),
       );
+      // The live head node also exports the cluster's job and node states (the dashboard's Slurm panels).
+      if (root.live && site && facts.role === "head") {
+        await slurmStateMetrics(env.runner, site, Date.now())
+          .then((m) => writeTextfile(root, SLURM_TEXTFILE, m))
+          .catch((e: Error) => log.warn({ err: e.message }, "could not write the Slurm metrics textfile"));
+      }
       process.stdout.write(g.json ? JSON.stringify(doctorJson(results, facts.role, !root.live), null, 2) + "\n" : renderDoctorTable(results, facts.role));
       setExit(doctorFailed(results) ? ExitCode.failure : ExitCode.ok);
     });

@@ -23,6 +23,8 @@ import type { SiteConfig } from "../../agent/site/types.js";
 import { tempDir } from "../helpers/engine.js";
 import { hostOs, NVIDIA_A10G, nodeFacts } from "../helpers/node-facts.js";
 import { LoopbackSlurm, slurmAvailable } from "../helpers/slurm.js";
+import { slurmStateMetrics } from "../../agent/metrics/slurm.js";
+import { promtoolProblems, samples } from "../helpers/promtool.js";
 
 /*
  * doctor's head and compute checks, and `doctor --e2e`, against a real Slurm (slurm-wlm + munge on
@@ -201,6 +203,23 @@ describe("doctor against a real Slurm (loopback)", () => {
     expect(r["slurm.ctld"]).toMatchObject({ status: "fail" });
     expect(r["slurm.ctld"]!.detail).toMatch(/^Slurmctld\(primary\) at \S+ is DOWN$/);
     expect(r["slurm.ctld"]!.fix).toContain(`SLURM_CONF=${elsewhere}`);
+  }, 60_000);
+
+  it("the head's Slurm metrics: node and job states from sinfo/squeue, valid for promtool", async () => {
+    const held = spawnSync("sbatch", ["--parsable", "--hold", "-o", "/dev/null", "--wrap", "true"], { env: slurm!.env(), encoding: "utf8" });
+    expect(held.status, held.stderr).toBe(0);
+    try {
+      const text = (await slurmStateMetrics(standInRunner(), site, 1_700_000_000_000)).toString();
+      expect(promtoolProblems(text)).toBe("");
+      expect(samples(text, "pwb_slurm_up")).toEqual({ "": 1 });
+      expect(samples(text, "pwb_slurm_nodes")).toEqual({ '{partition="debug",state="idle"}': 1 });
+      expect(samples(text, "pwb_slurm_jobs")).toEqual({ '{partition="debug",state="pending"}': 1 });
+    } finally {
+      spawnSync("scancel", [held.stdout.trim()], { env: slurm!.env() });
+    }
+    const down = (await slurmStateMetrics(standInRunner(), { ...site, slurm: { ...site.slurm, binPath: "/nonexistent" } }, 0)).toString();
+    expect(samples(down, "pwb_slurm_up")).toEqual({ "": 0 });
+    expect(down).not.toContain("pwb_slurm_nodes");
   }, 60_000);
 
   it("e2e jobs: nvidia-smi on a GPU partition, a container where containers are on, the host otherwise", () => {
