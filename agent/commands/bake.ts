@@ -43,10 +43,10 @@ function addBakeCommand(program: Command, setExit: (code: number) => void): void
       });
       const report = await bake.catch(async (e: unknown) => {
         // Bad input changes nothing on disk, metrics included.
-        if (!(e instanceof BadInputError)) await recordBake(root, log, outcome(null));
+        if (!(e instanceof BadInputError)) await recordBake(root, facts, log, outcome(null));
         throw e;
       });
-      await recordBake(root, log, outcome(report));
+      await recordBake(root, facts, log, outcome(report));
       process.stdout.write(g.json ? JSON.stringify(report, null, 2) + "\n" : renderBakeReport(report));
       setExit(ExitCode.ok);
     });

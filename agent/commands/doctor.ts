@@ -9,6 +9,7 @@ import { checksFor, type DoctorEnv } from "../doctor/role-checks.js";
 import { doctorFailed, doctorJson, renderDoctorTable } from "../doctor/report.js";
 import { BadInputError, ExitCode } from "../errors.js";
 import { doctorMetrics, NODE_TEXTFILES } from "../metrics/node.js";
+import { appendRunLog } from "../metrics/run-log.js";
 import { SLURM_TEXTFILE, slurmStateMetrics } from "../metrics/slurm.js";
 import { writeTextfile } from "../metrics/textfile.js";
 import { planNode } from "./converge.js";
@@ -52,11 +53,16 @@ export function addDoctorCommand(program: Command, setExit: (code: number) => vo
       };
       const checks = checksFor(env);
       if (o.e2e && site) checks.push(...e2eChecks(root, env.runner, site, { timeoutS: o.e2eTimeout }));
+      const started = performance.now();
       const results = await runChecks(checks);
       const drift = plans.has("*") ? await plans.get("*")!.then((c) => c.length, () => null) : null;
-      await writeTextfile(root, NODE_TEXTFILES.doctor, doctorMetrics(facts, results, Date.now(), drift)).catch((e: Error) =>
-        log.warn({ err: e.message }, "could not write the doctor metrics textfile"),
-      );
+      try {
+        await writeTextfile(root, NODE_TEXTFILES.doctor, doctorMetrics(facts, results, Date.now(), drift));
+        const failed = results.filter((r) => r.status === "fail").map((r) => r.id);
+        await appendRunLog(root, { command: "doctor", role: facts.role, success: failed.length === 0, durationMs: Math.round(performance.now() - started), items: failed });
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, "could not record doctor's verdicts (metrics textfile, run log)");
+      }
       // The live head node also exports the cluster's job and node states (the dashboard's Slurm panels).
       if (root.live && site && facts.role === "head") {
         await slurmStateMetrics(env.runner, site, Date.now())

@@ -5,6 +5,7 @@ import type { Facts } from "../facts/types.js";
 import { scrubSecrets, type Logger } from "../log.js";
 import { nextApplyRecord, readApplyRecord, writeApplyRecord } from "../metrics/apply-record.js";
 import { bakeMetrics, applyMetrics, NODE_TEXTFILES, type BakeOutcome } from "../metrics/node.js";
+import { appendRunLog } from "../metrics/run-log.js";
 import { writeTextfile } from "../metrics/textfile.js";
 
 /** Another apply held the lock: this run applied nothing, so it is not an apply to record. */
@@ -36,6 +37,7 @@ export async function recordedApply(root: Root, facts: Facts, log: Logger, run: 
       });
       await writeApplyRecord(root, record);
       await writeTextfile(root, NODE_TEXTFILES.apply, applyMetrics(facts, record));
+      await appendRunLog(root, { command: "apply", role: facts.role, success: record.success, durationMs: record.durationMs, items: report?.applied.map((a) => a.id) ?? [], error: record.error });
     } catch (e) {
       log.warn({ err: (e as Error).message }, "could not record the apply's outcome (metrics textfile, last-apply.json)");
     }
@@ -45,6 +47,11 @@ export async function recordedApply(root: Root, facts: Facts, log: Logger, run: 
 }
 
 /** Bake's outcome as metrics (bake runs once per image: no history kept beyond the textfile). */
-export async function recordBake(root: Root, log: Logger, outcome: BakeOutcome): Promise<void> {
-  await writeTextfile(root, NODE_TEXTFILES.bake, bakeMetrics(outcome)).catch((e: Error) => log.warn({ err: e.message }, "could not write the bake metrics textfile"));
+export async function recordBake(root: Root, facts: Facts, log: Logger, outcome: BakeOutcome): Promise<void> {
+  try {
+    await writeTextfile(root, NODE_TEXTFILES.bake, bakeMetrics(outcome));
+    await appendRunLog(root, { command: "bake", role: facts.role, success: outcome.success, durationMs: outcome.durationMs, items: [] });
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, "could not record the bake's outcome (metrics textfile, run log)");
+  }
 }

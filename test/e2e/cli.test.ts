@@ -29,7 +29,7 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     await expect(fs.access(path.join(dir, "usr/lib/systemd/system/pwb-alb-sync.timer"))).rejects.toThrow();
 
     // Every apply records its own run (last-apply.json, the metrics textfile): that, and only that, is rewritten.
-    const RUN_RECORDS = ["var/lib/pwb-agent/last-apply.json", "var/lib/node_exporter/textfile_collector/pwb_agent.prom"];
+    const RUN_RECORDS = ["var/lib/pwb-agent/last-apply.json", "var/lib/node_exporter/textfile_collector/pwb_agent.prom", "var/log/pwb-agent/runs.jsonl"];
     const nodeState = async () => Object.fromEntries(Object.entries(await snapshot(dir)).filter(([p]) => !RUN_RECORDS.includes(p)));
     const before = await nodeState();
     expect(Object.keys(await snapshot(dir))).toEqual(expect.arrayContaining(RUN_RECORDS));

@@ -182,6 +182,26 @@ describe("doctor on every role (simulated nodes)", () => {
     expect(seen.filter((l) => l.startsWith("spawn "))).toEqual([]);
   });
 
+  it("logs: CloudWatch fragment and job records converge once; every apply and doctor run leaves one JSON line", async () => {
+    const c = await simCluster(simSiteYaml("telemetry: { cloudwatch: true, jobCompletion: { enabled: true } }"));
+    const dna = path.join(c.head, "etc/chef/dna.json");
+    const facts = JSON.parse(await fs.readFile(dna, "utf8")) as { cluster: Record<string, string> };
+    await fs.writeFile(dna, JSON.stringify({ cluster: { ...facts.cluster, log_group_name: "/aws/parallelcluster/pwb-demo-202611301200", cw_logging_enabled: "true" } }));
+    const apply = () => JSON.parse(cli(["--root", c.head, "--no-imds", "--site", c.siteFile, "--json", "apply"]).stdout) as { changes: number; applied: Array<{ id: string }>; deferred: string[][] };
+    const first = apply();
+    expect(first.applied.map((a) => a.id)).toEqual(expect.arrayContaining(["dir:/var/log/pwb-agent/jobs", "file:/usr/local/lib/pwb-agent/jobcomp.sh", "file:/etc/pwb-agent/cloudwatch/pwb-agent.json", "command:cloudwatch-append-config"]));
+    expect(first.deferred).toContainEqual(["/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl", "-a", "append-config", "-m", "ec2", "-s", "-c", "file:/etc/pwb-agent/cloudwatch/pwb-agent.json"]);
+    expect(apply()).toMatchObject({ changes: 0, deferred: [] });
+    expect((await fs.stat(path.join(c.head, "var/log/pwb-agent"))).mode & 0o777).toBe(0o755);
+    expect((await fs.stat(path.join(c.head, "var/log/pwb-agent/jobs"))).uid).toBe(401); // the simulated node's slurm user
+    doctor(c.head, c.siteFile);
+    const lines = (await fs.readFile(path.join(c.head, "var/log/pwb-agent/runs.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { command: string; success: boolean; items: string[]; role: string });
+    expect(lines.map((l) => [l.command, l.role])).toEqual([["apply", "head"], ["apply", "head"], ["doctor", "head"]]);
+    expect(lines[0]!.items).toContain("file:/usr/local/lib/pwb-agent/jobcomp.sh");
+    expect(lines[1]!.items).toEqual([]);
+    expect(lines[2]!.items).toContain("alb-sync.fresh");
+  });
+
   it("--e2e is for the head node: on a login node it is bad input (exit 2) and nothing runs", async () => {
     const c = await simCluster();
     const r = cli(["--root", c.login, "--no-imds", "--site", c.siteFile, "doctor", "--e2e"]);

@@ -24,6 +24,7 @@ import { tempDir } from "../helpers/engine.js";
 import { hostOs, NVIDIA_A10G, nodeFacts } from "../helpers/node-facts.js";
 import { LoopbackSlurm, slurmAvailable } from "../helpers/slurm.js";
 import { slurmStateMetrics } from "../../agent/metrics/slurm.js";
+import { jobcompScript } from "../../agent/components/logs/jobcomp.js";
 import { promtoolProblems, samples } from "../helpers/promtool.js";
 
 /*
@@ -41,6 +42,7 @@ let server: http.Server | undefined;
 let site: SiteConfig;
 let image = "";
 let argvLog = "";
+let jobRecords = "";
 const slurmEtc = () => path.join(work, "slurm", "etc");
 const log = silentLogger();
 const root = new Root("/");
@@ -141,7 +143,12 @@ beforeAll(async () => {
   await fs.mkdir(path.dirname(image));
   await fs.writeFile(image, "not a real SIF image\n");
 
-  slurm = await LoopbackSlurm.start({ dir: path.join(work, "slurm"), plugstack: path.join(slurmEtc(), "plugstack.conf") });
+  // Job completion records as the head node renders them (site telemetry.jobCompletion): the real slurmctld runs the script.
+  jobRecords = path.join(work, "jobs", "jobcomp.jsonl");
+  await fs.mkdir(path.dirname(jobRecords));
+  const jobcomp = path.join(work, "jobcomp.sh");
+  await fs.writeFile(jobcomp, jobcompScript(jobRecords), { mode: 0o755 });
+  slurm = await LoopbackSlurm.start({ dir: path.join(work, "slurm"), plugstack: path.join(slurmEtc(), "plugstack.conf"), jobComp: { type: "jobcomp/script", loc: jobcomp } });
   await fs.writeFile(path.join(slurmEtc(), "plugstack.conf"), "# site plugins\n");
   site = parseSiteText(siteYaml(), "site.yaml");
 }, 60_000);
@@ -191,6 +198,17 @@ describe("doctor against a real Slurm (loopback)", () => {
     expect(results["e2e.nosuch"]).toMatchObject({ status: "fail" });
     expect(results["e2e.nosuch"]!.detail).toMatch(/^container job failed \(exit 1\) after [\d.]+ s: .*[Ii]nvalid partition/);
     expect(results["e2e.nosuch"]!.fix).toContain("--partition nosuch");
+
+    // The finished job reached the job completion records as one JSON line (slurmctld runs the script after the job ends).
+    const deadline = Date.now() + 15_000;
+    let records: Array<Record<string, string>> = [];
+    while (Date.now() < deadline) {
+      const text = await fs.readFile(jobRecords, "utf8").catch(() => "");
+      records = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
+      if (records.some((r) => r.jobname === "pwb-doctor-t1-debug")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(records.find((r) => r.jobname === "pwb-doctor-t1-debug")).toMatchObject({ record: "slurm-job", jobstate: "COMPLETED", partition: "debug", uid: "0" });
   }, 120_000);
 
   it("a controller that does not answer fails slurm.ctld with what scontrol said and where to look", async () => {

@@ -26,7 +26,7 @@ describe("Workbench telemetry (site telemetry:)", () => {
       accessLog: true,
       auditedJobs: false,
       cloudwatch: false,
-      jobCompletion: { enabled: false, path: "/var/log/slurm/pwb-jobcomp.jsonl" },
+      jobCompletion: { enabled: false, path: "/var/log/pwb-agent/jobs/jobcomp.jsonl" },
     });
     expect(telemetryKeys(s)).toEqual({ "metrics-enabled": "1", "metrics-port": "8989", "server-access-log": "1" });
     expect(file(s, "logging.conf")).toBe(

@@ -21,7 +21,7 @@ import { expected, nodePath } from "./fields.js";
  *     cloudwatch: false         # install a CloudWatch agent fragment for Workbench's and pwb-agent's logs
  *     jobCompletion:            # Slurm job completion records as JSON lines (head node; see README "Logs")
  *       enabled: false
- *       path: /var/log/slurm/pwb-jobcomp.jsonl
+ *       path: /var/log/pwb-agent/jobs/jobcomp.jsonl
  */
 const port = number(expected("a port number")).int(expected("an integer port")).min(1, expected("a port from 1 to 65535")).max(65535, expected("a port from 1 to 65535"));
 const count = (what: string, max: number) =>
@@ -47,7 +47,7 @@ export const telemetrySection = strictObject({
   cloudwatch: boolean(expected("true or false")).default(false),
   jobCompletion: strictObject({
       enabled: boolean(expected("true or false")).default(false),
-      path: nodePath.default("/var/log/slurm/pwb-jobcomp.jsonl"),
+      path: nodePath.default("/var/log/pwb-agent/jobs/jobcomp.jsonl"),
     })
     .prefault({}),
 });
