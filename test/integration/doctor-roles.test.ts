@@ -202,6 +202,17 @@ describe("doctor on every role (simulated nodes)", () => {
     expect(lines[2]!.items).toContain("alb-sync.fresh");
   });
 
+  it("bake records its outcome too: a failed bake (mirror unreachable) is in the bake textfile and the run log", async () => {
+    const c = await simCluster(simSiteYaml('mirror: { url: "http://127.0.0.1:9/mirror" }'));
+    const r = cli(["--root", c.head, "--no-imds", "--site", c.siteFile, "--quiet", "bake"]);
+    expect(r.code).toBe(1);
+    const text = await textfile(c.head, "pwb_agent_bake.prom");
+    expect(promtoolProblems(text)).toBe("");
+    expect(samples(text, "pwb_agent_bake_last_run_success")).toEqual({ "": 0 });
+    const last = JSON.parse((await fs.readFile(path.join(c.head, "var/log/pwb-agent/runs.jsonl"), "utf8")).trim().split("\n").at(-1)!) as { command: string; success: boolean };
+    expect(last).toMatchObject({ command: "bake", success: false });
+  });
+
   it("--e2e is for the head node: on a login node it is bad input (exit 2) and nothing runs", async () => {
     const c = await simCluster();
     const r = cli(["--root", c.login, "--no-imds", "--site", c.siteFile, "doctor", "--e2e"]);
