@@ -69,9 +69,9 @@ describe("doctor on every role (simulated nodes)", () => {
     // alb-sync's state as its ticks leave it: a success 20 s ago is fresh; 200 s ago is more than 3 ticks.
     const state = path.join(c.head, "var/lib/pwb-agent/alb-sync.json");
     await fs.writeFile(state, JSON.stringify({ lastSuccess: Date.now() - 20_000, lastRun: Date.now() - 20_000, consecutiveFailures: 0 }));
-    expect(doctor(c.head, c.siteFile).byId["alb-sync.fresh"]).toMatchObject({ status: "ok", detail: "last success 20 s ago" });
+    expect(doctor(c.head, c.siteFile).byId["alb-sync.fresh"]).toMatchObject({ status: "ok", detail: expect.stringMatching(/^last success (2\d|3\d) s ago$/) });
     await fs.writeFile(state, JSON.stringify({ lastSuccess: Date.now() - 200_000, lastRun: Date.now() - 5_000, consecutiveFailures: 6 }));
-    expect(doctor(c.head, c.siteFile).byId["alb-sync.fresh"]).toMatchObject({ status: "fail", detail: "last success 3 min ago (more than 3 ticks), 6 failed tick(s) since" });
+    expect(doctor(c.head, c.siteFile).byId["alb-sync.fresh"]).toMatchObject({ status: "fail", detail: expect.stringMatching(/^last success [34] min ago \(more than 3 ticks\), 6 failed tick\(s\) since$/) });
 
     // Both textfiles, as node_exporter will read them.
     const apply = await textfile(c.head, "pwb_agent.prom");
