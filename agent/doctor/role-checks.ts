@@ -52,7 +52,9 @@ function storageChecks(env: DoctorEnv, site: SiteConfig, which: Array<"workbench
 /** Every role: the agent itself converged this node and keeps it converged. */
 function agentChecks(env: DoctorEnv): Check[] {
   const now = env.now ?? Date.now;
-  const wanted = env.facts.role === "head" && env.site?.alb ? "pwb-agent.service and pwb-alb-sync.timer enabled" : "pwb-agent.service enabled, pwb-alb-sync.timer disabled";
+  const wanted = env.facts.role === "head" && env.site?.alb
+    ? "pwb-agent.service, pwb-agent-doctor.timer and pwb-alb-sync.timer enabled"
+    : "pwb-agent.service and pwb-agent-doctor.timer enabled, pwb-alb-sync.timer disabled";
   return [
     check("agent.last-apply", "last apply", () => checkLastApply(env.root, now())),
     check("agent.drift", "drift", async () => {

@@ -63,7 +63,7 @@ describe("doctor on every role (simulated nodes)", () => {
     });
     expect(first.byId["alb-sync.fresh"]).toMatchObject({ detail: "/var/lib/pwb-agent/alb-sync.json is missing: alb-sync never ran" });
     expect(first.byId["alb-sync.fresh"]!.fix).toContain("journalctl -u pwb-alb-sync");
-    expect(first.byId["agent.units"]!.detail).toBe("pwb-agent.service and pwb-alb-sync.timer enabled");
+    expect(first.byId["agent.units"]!.detail).toBe("pwb-agent.service, pwb-agent-doctor.timer and pwb-alb-sync.timer enabled");
     expect(first.byId["agent.last-apply"]!.detail).toMatch(/^succeeded \d+ s ago: \d+ change\(s\) in [\d.]+ s$/);
 
     // alb-sync's state as its ticks leave it: a success 20 s ago is fresh; 200 s ago is more than 3 ticks.
@@ -92,7 +92,7 @@ describe("doctor on every role (simulated nodes)", () => {
     expect(cli(["--root", c.head, "--no-imds", "--site", c.siteFile, "--quiet", "apply"]).code).toBe(0);
     const r = doctor(c.head, c.siteFile);
     expect(r.byId["alb-sync.fresh"]).toMatchObject({ status: "skipped", detail: "the site has no alb: section" });
-    expect(r.byId["agent.units"]).toMatchObject({ status: "ok", detail: "pwb-agent.service enabled, pwb-alb-sync.timer disabled" });
+    expect(r.byId["agent.units"]).toMatchObject({ status: "ok", detail: "pwb-agent.service and pwb-agent-doctor.timer enabled, pwb-alb-sync.timer disabled" });
   });
 
   it("drift and units: a hand-edited unit is drift, a missing enablement link fails the units check", async () => {
