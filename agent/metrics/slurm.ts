@@ -7,13 +7,15 @@ import { MetricsText } from "./textfile.js";
 
 export const SLURM_TEXTFILE = "pwb_slurm.prom";
 
-/** `sinfo -h -o '%R|%T|%D'`: partition, node state (idle, mixed, alloc, down, drained, powered down…), count. */
+/** `sinfo -h -o '%R|%T|%D'`: partition, node state (idle, idle~, mixed, allocated, down*, drained…), count. */
 export function parseSinfo(text: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const line of text.split("\n")) {
     const [partition, state, count] = line.trim().split("|");
     if (!partition || !state || !count || !/^\d+$/.test(count)) continue;
-    const key = `${partition}\u0000${state.replace(/[*~#!%$@^-]+$/, "")}`;
+    // The state as Slurm prints it, flags included: on a cloud cluster idle~ (powered down) and idle#
+    // (powering up) are what an operator needs to tell apart from idle.
+    const key = `${partition}\u0000${state}`;
     out.set(key, (out.get(key) ?? 0) + Number(count));
   }
   return out;
