@@ -223,6 +223,20 @@ describe("doctor against a real Slurm (loopback)", () => {
     expect(r["slurm.ctld"]!.fix).toContain(`SLURM_CONF=${elsewhere}`);
   }, 60_000);
 
+  it("GPU compute node: nvidia-smi (a stand-in on PATH) must list as many GPUs as the PCI bus showed", async () => {
+    await fs.writeFile(path.join(work, "bin", "nvidia-smi"), '#!/bin/sh\n[ "$1" = -L ] || exit 9\necho "GPU 0: NVIDIA A10G (UUID: GPU-5c1f0000-0000-0000-0000-000000000000)"\n', { mode: 0o755 });
+    const run = async (count: number) => {
+      const env = doctorEnv("compute", site, true);
+      env.facts = { ...env.facts, gpu: { ...env.facts.gpu!, count } };
+      const [r] = await runChecks(checksFor(env).filter((c) => c.id === "gpu.nvidia-smi"));
+      return r!;
+    };
+    expect(await run(1)).toMatchObject({ status: "ok", detail: "1 GPU(s): GPU 0: NVIDIA A10G (UUID: GPU-5c1f0000-0000-0000-0000-000000000000)" });
+    const lost = await run(2);
+    expect(lost).toMatchObject({ status: "fail", detail: "nvidia-smi lists 1 GPU(s); the PCI bus has 2" });
+    expect(lost.fix).toContain("drain the node");
+  });
+
   it("the head's Slurm metrics: node and job states from sinfo/squeue, valid for promtool", async () => {
     const held = spawnSync("sbatch", ["--parsable", "--hold", "-o", "/dev/null", "--wrap", "true"], { env: slurm!.env(), encoding: "utf8" });
     expect(held.status, held.stderr).toBe(0);
