@@ -32,7 +32,8 @@ import { promtoolProblems, samples } from "../helpers/promtool.js";
  * loopback) with the SPANK plugin built from our test fixture and registered by the real component.
  * The node is this machine (root "/"); the site points Slurm's bin path and slurm.conf at the
  * loopback cluster. Apptainer cannot be installed here: a stand-in on PATH answers `--version` and
- * records the argv of every other call, so the tests assert what a job really ran.
+ * records the argv of every other call, so the tests assert what a job really ran; nvidia-smi is a
+ * stand-in too (no GPU here). The real slurmctld also runs the job completion script.
  */
 
 const FIXTURE = "test/fixtures/spank-plugin";
