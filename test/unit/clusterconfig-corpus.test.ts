@@ -59,6 +59,7 @@ const SHAPES: Array<{ name: string; what: string; site?: SiteForCluster; edit: (
   },
   { name: "large-ubuntu", what: "5000 sessions (6 login nodes) on Ubuntu 24.04 with 3.13", edit: (i) => Object.assign(i, { pclusterVersion: "3.13.0", os: "ubuntu2404", login: { ...i.login, concurrentSessions: 5000 } }) },
   { name: "alinux2023", what: "Amazon Linux 2023 with 3.10", edit: (i) => Object.assign(i, { pclusterVersion: "3.10.0", os: "alinux2023" }) },
+  { name: "job-completion", what: "Slurm job completion records on (site telemetry.jobCompletion: CustomSlurmSettings)", site: { ...site, telemetry: { jobCompletion: { enabled: true } } }, edit: () => {} },
 ];
 
 const ACCEPTED_BECAUSE =

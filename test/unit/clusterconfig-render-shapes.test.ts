@@ -42,6 +42,7 @@ const shape = fc.record({
   directory: fc.boolean(),
   keyName: fc.boolean(),
   extras: fc.boolean(),
+  jobCompletion: fc.boolean(),
   tags: fc.dictionary(fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.:-]{0,30}$/).filter((k) => !k.startsWith("parallelcluster:") && !k.startsWith("pwb-agent:")), tagValue, { maxKeys: 10 }),
 });
 
@@ -63,7 +64,7 @@ describe("cluster-config render: every input shape validates", () => {
         if (s.extras) for (const node of [input.headNode, input.login, input.compute]) Object.assign(node, { additionalSecurityGroups: ["sg-0bbbbbbbbbbbbbbb1"], policyArns: ["arn:aws:iam::123456789012:policy/x"] });
         input.tags = s.tags;
         const partitions = s.partitions.map((p) => ({ name: p.name, instanceType: p.instanceType, gpus: p.gpu ? { count: 1 } : null }));
-        const yaml = render({ ...site, slurm: { partitions } }, input);
+        const yaml = render({ ...site, slurm: { partitions }, telemetry: { jobCompletion: { enabled: s.jobCompletion } } }, input);
         const errors = validateClusterConfig(yaml, { version, clusterName: input.name }).issues.filter((i) => i.severity === "error");
         expect(errors).toEqual([]);
         // Several subnets: every compute resource lists its type under Instances.
