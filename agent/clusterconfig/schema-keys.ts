@@ -8,6 +8,9 @@ import { SINCE } from "./versions.js";
  * below it, which is checked the same way. Free-form values (CustomSlurmSettings,
  * AdditionalSssdConfigs, ExtraChefAttributes) have no entry: their content is not checked.
  */
+/** The newest release whose schema source the key table was read from. */
+export const SCHEMA_READ_UP_TO = "3.12.0";
+
 export interface Section {
   keys: readonly string[];
   since?: Readonly<Record<string, string>>;

@@ -2,7 +2,9 @@ import { formatVersion } from "../versions.js";
 import { check, since, type RuleContext } from "../context.js";
 import type { YView } from "../yaml-view.js";
 import { closest } from "../../did-you-mean.js";
-import { CLUSTER_SCHEMA, LEAF_TYPES, type Section } from "../schema-keys.js";
+import { CLUSTER_SCHEMA, LEAF_TYPES, SCHEMA_READ_UP_TO, type Section } from "../schema-keys.js";
+
+const NEXT_AFTER_SCHEMA_READ = "3.13.0";
 
 /** Why a gated key matters here, beyond "pcluster rejects it". */
 const GATE_HINTS: Record<string, string> = {
@@ -25,7 +27,10 @@ function visit(ctx: RuleContext, map: YView, section: Section, inLoginPool: bool
   for (const entry of map.entries()) {
     const key = String(entry.name);
     if (!section.keys.includes(key)) {
-      ctx.issues.error("unknown-key", entry, `${entry.where}: unknown key; ParallelCluster rejects it ("Unknown field")${UNKNOWN_HINTS[key] ? `: ${UNKNOWN_HINTS[key]}` : suggest(key, section.keys)}`, "key");
+      const hint = UNKNOWN_HINTS[key] ? `: ${UNKNOWN_HINTS[key]}` : suggest(key, section.keys);
+      // The key table was read from the schema up to SCHEMA_READ_UP_TO; say so when checking for a later release.
+      const newer = since(ctx, NEXT_AFTER_SCHEMA_READ) ? ` (keys are known up to ParallelCluster ${SCHEMA_READ_UP_TO} and its current reference)` : "";
+      ctx.issues.error("unknown-key", entry, `${entry.where}: unknown key; ParallelCluster rejects it ("Unknown field")${hint}${newer}`, "key");
       continue;
     }
     const gate = section.since?.[key];
