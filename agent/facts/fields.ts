@@ -10,8 +10,9 @@ const FORMATS: Record<string, { test: (v: string) => boolean; expected: string }
   // CloudFormation stack names; ParallelCluster cluster names are a subset.
   name: { test: (v) => /^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(v), expected: "a cluster name (a letter, then letters, digits, hyphens; at most 128)" },
   region: { test: (v) => /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v), expected: "an AWS region such as eu-west-1" },
-  queue: { test: (v) => /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(v), expected: "a queue name (letters, digits, '-', '_'; at most 64)" },
-  pool: { test: (v) => /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(v), expected: "a login pool name (letters, digits, '-', '_'; at most 64)" },
+  // ParallelCluster's resource names (queues, login pools): lower-case letters, digits, '-', a letter first, at most 25.
+  queue: { test: (v) => /^[a-z][a-z0-9-]{0,24}$/.test(v), expected: "a queue name (lower-case letters, digits, '-', starting with a letter; at most 25)" },
+  pool: { test: (v) => /^[a-z][a-z0-9-]{0,24}$/.test(v), expected: "a login pool name (lower-case letters, digits, '-', starting with a letter; at most 25)" },
   headNodeIp: { test: (v) => isIP(v) !== 0, expected: "an IP address" },
   scheduler: { test: (v) => /^[a-z][a-z0-9_-]{0,31}$/.test(v), expected: "a scheduler name such as slurm" },
   sharedStorageType: { test: (v) => /^[a-z][a-z0-9_-]{0,31}$/.test(v), expected: "a storage type such as efs or ebs" },

@@ -177,7 +177,7 @@ describe("fact files", () => {
     const original = JSON.parse(await fs.readFile(path.join(root, DNA), "utf8")) as { cluster: Record<string, unknown> };
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...DNA_FIELDS), badDnaValue, async (field, valueText) => {
-        const doc = JSON.stringify({ cluster: { ...original.cluster, [field]: "__BAD__" } }).replace('"__BAD__"', valueText);
+        const doc = JSON.stringify({ cluster: { ...original.cluster, [field]: "__BAD__" } }).replace('"__BAD__"', () => valueText);
         await withFactFile(DNA, doc, () => expectBadInput("dna.json (fast-check)", base(), [DNA, `cluster.${field}`], ["plan", "apply"]));
       }),
       { numRuns: 40 },
