@@ -139,12 +139,20 @@ async function files(dir: string, rel = "", out = new Map<string, Buffer>(), see
 
 /** Files whose content is generated at random once (keys) or derived from them: whole, not equal. */
 const GENERATED = /(secure-cookie-key|launcher\.pem|launcher\.pub|manifest\.json|\.inputs)$/;
+/** Run records (metrics textfiles, the last apply, the run log): they change every run; whole, not equal. */
+const RECORDS = /^(var\/lib\/node_exporter\/textfile_collector\/.*\.prom|var\/lib\/pwb-agent\/last-apply\.json|var\/log\/pwb-agent\/runs\.jsonl(\.1)?)$/;
 /** Package databases the package tools' read-only queries may create (sqlite, not ours to make atomic). */
 const FOREIGN = /^(root\/\.rpmdb|var\/lib\/rpm|var\/lib\/dpkg)\//;
 const isTemp = (p: string) => FOREIGN.test(p) || p.includes(".pwb-tmp-") || /\.part$/.test(p) || p.startsWith("run/pwb-agent/");
 
 function wholeGenerated(p: string, data: Buffer): boolean {
   const text = data.toString("utf8");
+  const json = (t: string) => { try { JSON.parse(t); return true; } catch { return false; } };
+  // Prometheus text: comment or sample lines, the last one ended.
+  if (p.endsWith(".prom")) return text === "" || (text.endsWith("\n") && text.split("\n").slice(0, -1).every((l) => l.startsWith("#") || /^[a-z_:][a-z0-9_:]*(\{.*\})? \S+$/i.test(l)));
+  if (p.endsWith(".json")) return json(text);
+  // Appended a line at a time: a kill between its open and its one write leaves it empty, never half a line.
+  if (/runs\.jsonl(\.1)?$/.test(p)) return text === "" || (text.endsWith("\n") && text.split("\n").slice(0, -1).every(json));
   if (p.endsWith("secure-cookie-key")) return /^[0-9a-f]{32,}\n?$/.test(text);
   // A login node's restart stamp: a header, then "<sha256>  <file>" lines, newline-terminated.
   if (p.endsWith(".inputs")) return /^# [^\n]*\n([0-9a-f]{64}  [\w.-]+\n)*$/.test(text);
@@ -203,9 +211,9 @@ describe("SIGKILL across every component's apply, both OS families", () => {
           for (const [p, data] of now) {
             if (isTemp(p)) continue;
             stats.filesChecked++;
-            const ok = GENERATED.test(p) ? wholeGenerated(p, data) : [want[0]!.get(p), want[1]!.get(p), before.get(p)].some((w) => w?.equals(data));
+            const ok = GENERATED.test(p) || RECORDS.test(p) ? wholeGenerated(p, data) : [want[0]!.get(p), want[1]!.get(p), before.get(p)].some((w) => w?.equals(data));
             if (!ok) stats.tornFiles++;
-            expect(ok, `${n.name}: ${p} torn after a kill at ${at.toFixed(0)} ms`).toBe(true);
+            expect(ok, `${n.name}: ${p} torn after a kill at ${at.toFixed(0)} ms: ${JSON.stringify(data.toString("utf8").slice(-300))}`).toBe(true);
             if (!(prev.get(p)?.equals(data) ?? false)) changed++;
           }
           prev = now;
@@ -219,7 +227,7 @@ describe("SIGKILL across every component's apply, both OS families", () => {
         expect(last.code, `${n.name}: ${last.stderr}`).toBe(0);
         const got = await files(n.root);
         // The download cache keeps what earlier runs fetched (history, not desired state): compared for tearing only.
-        const strip = (m: Map<string, Buffer>) => new Map([...m].filter(([p]) => !isTemp(p) && !GENERATED.test(p) && !p.startsWith("var/cache/pwb-agent/")).map(([p, b]) => [p, b.toString("base64")]));
+        const strip = (m: Map<string, Buffer>) => new Map([...m].filter(([p]) => !isTemp(p) && !GENERATED.test(p) && !RECORDS.test(p) && !p.startsWith("var/cache/pwb-agent/")).map(([p, b]) => [p, b.toString("base64")]));
         expect(strip(got), `${n.name}: converged bytes`).toEqual(strip(want[1]!.size ? await refAt0(ref) : want[0]!));
         // A temporary file is cleaned by the next run that manages its target; a kill during generation 1
         // may leave one for a file generation 0 no longer declares (an image sidecar): that one stays.
