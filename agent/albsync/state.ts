@@ -30,6 +30,8 @@ export interface SyncState {
   /** Pools found through the API when neither flags nor the cluster config name them. */
   discoveredPools: { names: string[]; at: number } | null;
   workbench: { targetGroupName: string; targetGroupArn: string } | null;
+  /** Targets on Workbench's port in that group after the last trusted tick's changes (null: not known yet). */
+  workbenchTargets: { targetGroupArn: string; count: number } | null;
   guard: GuardState;
   lastRun: number | null;
   lastSuccess: number | null;
@@ -47,6 +49,7 @@ export function freshState(cluster: string, region: string, counters: Counters =
     pools: {},
     discoveredPools: null,
     workbench: null,
+    workbenchTargets: null,
     guard: FRESH_GUARD,
     lastRun: null,
     lastSuccess: null,

@@ -3,6 +3,8 @@
 /** Tags ParallelCluster puts on a login pool's NLB and its target group (research: parallelcluster.md §5). */
 export const PC_TAG_CLUSTER = "parallelcluster:cluster-name";
 export const PC_TAG_POOL = "parallelcluster:login-nodes-pool";
+/** The pool tag ParallelCluster puts on the login node instances themselves. */
+export const PC_TAG_INSTANCE_POOL = "parallelcluster:login-nodes-pool-name";
 
 /** Tags `alb ensure` puts on everything it creates, and finds it again by. */
 export const PWB_TAG_CLUSTER = "pwb:cluster-name";

@@ -151,7 +151,7 @@ export const ELBV2_ACTIONS: Record<string, Handler> = {
     return { LoadBalancers: page.map(lbXml), NextMarker: next };
   },
 
-  DescribeTags({ p, model }) {
+  DescribeTags({ p, model, empty }) {
     const arns = p.strings("ResourceArns.member");
     if (arns.length === 0) throw validation("ResourceArns must contain at least 1 item");
     if (arns.length > 20) throw validation(`1 validation error detected: Value at 'resourceArns' failed to satisfy constraint: Member must have length less than or equal to 20`);
@@ -159,7 +159,7 @@ export const ELBV2_ACTIONS: Record<string, Handler> = {
     const missing = arns.find((a) => !known(a));
     if (missing) throw notFoundFor(missing);
     return {
-      TagDescriptions: arns.map((a) => ({
+      TagDescriptions: (empty ? [] : arns).map((a) => ({
         ResourceArn: a,
         Tags: Object.entries(model.tagsOf(a)).map(([Key, Value]) => ({ Key, Value })),
       })),
@@ -239,6 +239,11 @@ export const ELBV2_ACTIONS: Record<string, Handler> = {
     const tg = model.requireTargetGroup(requireParam(p, "TargetGroupArn"));
     const targets = p.list("Targets.member").map((t) => ({ id: t.get("Id") ?? "", port: t.int("Port") ?? tg.port }));
     if (!targets.length) throw validation("Targets must contain at least 1 item");
+    if (tg.targetType === "instance") {
+      // AWS rejects the whole batch when an id is not an instance it knows (e.g. terminated long ago).
+      const unknown = targets.filter((t) => !model.instances.has(t.id)).map((t) => t.id);
+      if (unknown.length) throw new AwsApiError("InvalidTarget", `The following targets are not valid instances: '${unknown.join("', '")}'`);
+    }
     const m = model.targetMap(tg.arn);
     for (const t of targets) {
       const key = `${t.id}:${t.port}`;

@@ -213,7 +213,11 @@ export async function serve(state: ServerState, port: number): Promise<{ port: n
       reply = errorReply(parsed.service, new AwsApiError(failure.code, failure.message, failure.status), requestId);
     } else {
       const pageSize = faults.reduce<number | undefined>((n, f) => (f.kind === "pageSize" ? Math.min(n ?? Infinity, f.size) : n), undefined);
-      const shaping: ListShaping = { empty: faults.some((f) => f.kind === "empty"), ...(pageSize !== undefined ? { pageSize } : {}) };
+      const shaping: ListShaping = {
+        empty: faults.some((f) => f.kind === "empty"),
+        ...(pageSize !== undefined ? { pageSize } : {}),
+        ...(faults.some((f) => f.kind === "shortLastPage") ? { shortLastPage: true } : {}),
+      };
       try {
         reply = parsed.run(shaping);
       } catch (e) {

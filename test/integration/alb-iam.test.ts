@@ -62,6 +62,8 @@ beforeAll(async () => {
   replaceLoginNode(ep.model, "pwb-demo", pool, pool.instances[0]!);
   await h.tick({ pools: ["login"] }); // deregistration of the draining node
   await h.tick({ pools: ["login"], statePath: "/var/lib/pwb-agent/fresh.json" }); // lookup by name (fails: legacy) then tag scan
+  ep.model.removeTarget(pool.targetGroup.arn, pool.instances[0]!);
+  await h.tick({ pools: ["login"] }); // removal by absence, confirmed with EC2 first
 });
 afterAll(async () => h?.close());
 
