@@ -1,18 +1,13 @@
 // Finding the target groups the sync reads: each login pool's NLB target group (ParallelCluster's
 // deterministic name, verified by its tags; else ParallelCluster's own tag scan) and the Workbench one.
 import type { Elbv2 } from "./aws/elbv2.js";
-import { hasCode } from "./aws/errors.js";
+import { hasCode, IncompleteAnswer } from "./aws/errors.js";
 import { loginPoolTargetGroupName } from "./names.js";
 import { PC_TAG_CLUSTER, PC_TAG_POOL, PWB_TAG_CLUSTER } from "./types.js";
 
 export interface FoundTargetGroup {
   arn: string;
   via: "name" | "tags";
-}
-
-/** An answer that cannot be complete (a tagged NLB without a target group, tags missing for an ARN). */
-export class IncompleteRead extends Error {
-  override readonly name = "IncompleteRead";
 }
 
 export class LoginPoolFinder {
@@ -35,7 +30,7 @@ export class LoginPoolFinder {
       const tags = await this.elb.tagsOf(nlbs.map((lb) => lb.arn));
       const untagged = nlbs.filter((lb) => !tags.has(lb.arn)).length;
       // Every ELB resource has a tag description, even with no tags: a missing one is a short answer.
-      if (untagged) throw new IncompleteRead(`DescribeTags answered for ${nlbs.length - untagged} of ${nlbs.length} load balancers`);
+      if (untagged) throw new IncompleteAnswer(`DescribeTags answered for ${nlbs.length - untagged} of ${nlbs.length} load balancers`);
       const out = new Map<string, string>();
       for (const lb of nlbs) {
         const t = tags.get(lb.arn)!;
@@ -44,7 +39,7 @@ export class LoginPoolFinder {
         const tgs = await this.elb.targetGroupsOfLoadBalancer(lb.arn);
         const tg = tgs.find((g) => g.targetType === "instance") ?? tgs[0];
         // ParallelCluster always gives a pool's NLB its target group; none listed is a short answer.
-        if (!tg) throw new IncompleteRead(`DescribeTargetGroups listed no target group for ${lb.name}, the NLB of login pool ${pool}`);
+        if (!tg) throw new IncompleteAnswer(`DescribeTargetGroups listed no target group for ${lb.name}, the NLB of login pool ${pool}`);
         out.set(pool, tg.arn);
       }
       return out;

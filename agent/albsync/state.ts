@@ -19,6 +19,8 @@ export interface Counters {
   throttled: number;
   registered: number;
   deregistered: number;
+  /** Reads answered short and not acted on. */
+  untrustedReads: number;
 }
 
 export interface SyncState {
@@ -39,7 +41,7 @@ export interface SyncState {
   counters: Counters;
 }
 
-const ZERO: Counters = { ticks: 0, failedTicks: 0, apiCalls: 0, apiErrors: 0, throttled: 0, registered: 0, deregistered: 0 };
+const ZERO: Counters = { ticks: 0, failedTicks: 0, apiCalls: 0, apiErrors: 0, throttled: 0, registered: 0, deregistered: 0, untrustedReads: 0 };
 
 export function freshState(cluster: string, region: string, counters: Counters = ZERO): SyncState {
   return {

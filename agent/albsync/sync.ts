@@ -208,13 +208,20 @@ async function instanceFacts(
   }
 }
 
+/** The failures that are short answers rather than errors (their wording is set where they are found). */
+const UNTRUSTED = /IncompleteAnswer|not trusted|which this tick did not read/;
+
 /** The outcome, then (unless a dry run) the state and the Prometheus textfile, each written atomically. */
 async function finish(t: TickContext): Promise<AlbSyncReport> {
   const { o, report, state, stats } = t;
   report.apiCalls = stats.attempts;
   report.durationMs = t.now() - t.started;
   const success = report.failures.length === 0;
-  if (!success) report.outcome = "failed";
+  report.untrustedReads = report.failures.filter((f) => UNTRUSTED.test(f)).length;
+  if (!success) {
+    report.outcome = "failed";
+    o.log.warn({ failures: report.failures, untrustedReads: report.untrustedReads }, "alb-sync tick failed: no target was removed on the strength of a failed or short read");
+  }
   else if (report.outcome !== "no-pools") {
     report.outcome = t.dryRun ? "dry-run" : report.registered.length || report.deregistered.length ? "changed" : "in-sync";
   }
@@ -227,6 +234,7 @@ async function finish(t: TickContext): Promise<AlbSyncReport> {
   state.counters.throttled += stats.throttled;
   state.counters.registered += report.registered.length;
   state.counters.deregistered += report.deregistered.length;
+  state.counters.untrustedReads += report.untrustedReads;
   if (success) {
     state.lastSuccess = ended;
     state.consecutiveFailures = 0;

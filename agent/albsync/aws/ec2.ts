@@ -1,6 +1,6 @@
 // The EC2 calls of `alb ensure`: the ALB's security group, its rules, the VPC's CIDR.
 import type * as Ec2Sdk from "@aws-sdk/client-ec2";
-import { hasCode } from "./errors.js";
+import { hasCode, IncompleteAnswer } from "./errors.js";
 import { loadEc2, SdkAdapter, type ApiCallStats, type AwsClientOptions } from "./sdk.js";
 
 export interface IngressRule {
@@ -75,7 +75,7 @@ export class Ec2 extends SdkAdapter<typeof Ec2Sdk, Ec2Sdk.EC2Client> {
         }
       }
       const missing = batch.filter((id) => !found.has(id));
-      if (missing.length) throw new Error(`DescribeInstances left out ${missing.join(", ")} without saying they do not exist`);
+      if (missing.length) throw new IncompleteAnswer(`DescribeInstances left out ${missing.join(", ")} without saying they do not exist`);
       return found;
     };
     try {

@@ -2,7 +2,7 @@
 // 200-target batches handled here, and SDK types mapped to the few fields the agent uses.
 import type * as Elbv2Sdk from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { ObservedTarget } from "../types.js";
-import { hasCode } from "./errors.js";
+import { hasCode, IncompleteAnswer } from "./errors.js";
 import { loadElbv2, SdkAdapter, type ApiCallStats, type AwsClientOptions } from "./sdk.js";
 
 export interface TargetGroupInfo {
@@ -123,7 +123,9 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
     try {
       const out = await this.send<Elbv2Sdk.DescribeTargetGroupsCommandOutput>(new this.sdk.DescribeTargetGroupsCommand({ Names: [name] }));
       const tg = (out.TargetGroups ?? []).find((t) => t.TargetGroupName === name);
-      return tg ? toTargetGroup(tg) : null;
+      // AWS answers an unknown name with TargetGroupNotFound, never with an empty list.
+      if (!tg) throw new IncompleteAnswer(`DescribeTargetGroups answered the name ${name} with no target group and no error`);
+      return toTargetGroup(tg);
     } catch (e) {
       if (hasCode(e, "TargetGroupNotFound")) return null;
       throw e;
@@ -157,7 +159,8 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
     try {
       const out = await this.send<Elbv2Sdk.DescribeLoadBalancersCommandOutput>(new this.sdk.DescribeLoadBalancersCommand({ Names: [name] }));
       const lb = (out.LoadBalancers ?? []).find((l) => l.LoadBalancerName === name);
-      return lb ? toLoadBalancer(lb) : null;
+      if (!lb) throw new IncompleteAnswer(`DescribeLoadBalancers answered the name ${name} with no load balancer and no error`);
+      return toLoadBalancer(lb);
     } catch (e) {
       if (hasCode(e, "LoadBalancerNotFound")) return null;
       throw e;
