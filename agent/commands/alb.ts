@@ -172,6 +172,39 @@ interface SyncFlags extends ClusterFlags {
   dryRun: boolean;
 }
 
+interface SelfFlags extends ClusterFlags {
+  targetGroupName?: string;
+  targetGroupArn?: string;
+  targetPort?: number;
+  workbenchUrl?: string;
+  watch?: boolean;
+  waitHealthy?: number;
+  maxWait?: number;
+}
+
+/** What a login node needs to put itself in (or take itself out of) the Workbench target group. */
+async function selfOptions(g: CliGlobals, o: SelfFlags, command: string) {
+  const log = loggerFor(g);
+  const root = await openRoot(g.root);
+  const facts = await detectFacts(root, g, log);
+  if (facts.role !== "login") log.warn({ role: facts.role }, `${command} belongs on a login node`);
+  const cluster = o.cluster ?? facts.cluster.name;
+  const region = o.region ?? facts.cluster.region ?? facts.instance.region;
+  if (!cluster) throw new BadInputError(`${command}: cannot tell the cluster name: the node's facts have none; pass --cluster`);
+  if (!region) throw new BadInputError(`${command}: cannot tell the AWS region: the node's facts have none; pass --region`);
+  if (!facts.instance.id) throw new BadInputError(`${command}: cannot tell this node's instance id (IMDS unreachable and no node files say)`);
+  const settings = await settingsOrThrow(g, root, region, log, cluster, { targetGroupName: o.targetGroupName, targetPort: o.targetPort }, "sync", command);
+  return {
+    log,
+    options: {
+      cluster, region, log, instanceId: facts.instance.id,
+      targetGroupName: settings.targetGroupName, targetPort: settings.targetPort, healthCheckPath: settings.healthCheckPath,
+      ...(o.targetGroupArn ? { targetGroupArn: o.targetGroupArn } : {}),
+      ...(o.workbenchUrl ? { workbenchUrl: o.workbenchUrl } : {}),
+    },
+  };
+}
+
 export function addAlbCommands(program: Command, setExit: (code: number) => void): void {
   const alb = program.command("alb").description("the Workbench Application Load Balancer (head node)");
 
@@ -203,6 +236,59 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
       const { runAlbEnsure } = await import("../albsync/ensure.js");
       const report = await runAlbEnsure({ cluster, region, settings, dryRun: o.dryRun, log, settingName: (f) => ALB_SETTING_FLAGS[f] });
       process.stdout.write(g.json ? JSON.stringify(report, null, 2) + "\n" : renderSteps(report.steps, report.dryRun, report.dnsName));
+      setExit(ExitCode.ok);
+    });
+
+  clusterOptions(alb.command("self-register"))
+    .description("login node: register this node with the Workbench target group once its Workbench answers (pwb-alb-self.service)")
+    .option("--target-group-arn <arn>", "use this Workbench target group as is (no lookup by name and tag)")
+    .option("--workbench-url <url>", "where this node's Workbench answers (default http://127.0.0.1:<target port>)")
+    .option("--wait-healthy <seconds>", "also wait this long for the ALB to call the node healthy", positiveSeconds)
+    .option("--watch", "then stay, and drain this node as soon as its Auto Scaling lifecycle state turns Terminated", false)
+    .action(async (o: SelfFlags, cmd: Command) => {
+      const g = globals(cmd);
+      const { log, options } = await selfOptions(g, o, "alb self-register");
+      const { registerSelf, lifecycleTerminated, deregisterSelf } = await import("../albsync/self.js");
+      const stop = new AbortController();
+      // systemd's stop runs ExecStop (the drain) first; SIGTERM then only ends the wait.
+      const quit = () => stop.abort(new Error("stopped"));
+      process.once("SIGTERM", quit);
+      process.once("SIGINT", quit);
+      try {
+        const report = await registerSelf({ ...options, signal: stop.signal, ...(o.waitHealthy ? { waitHealthyMs: o.waitHealthy * 1000 } : {}) });
+        if (g.json) process.stdout.write(JSON.stringify(report) + "\n");
+        if (o.watch) {
+          const { imdsSettings } = await import("../facts/imds.js");
+          const imds = imdsSettings({ enabled: g.imds, ...(g.imdsEndpoint ? { endpoint: g.imdsEndpoint } : {}) });
+          const why = await lifecycleTerminated({ ...options, imds, pollMs: 5_000, signal: stop.signal });
+          if (why === "terminated") {
+            log.info("the Auto Scaling group is terminating this node: draining it from the Workbench ALB");
+            const drained = await deregisterSelf(options);
+            if (g.json) process.stdout.write(JSON.stringify(drained) + "\n");
+          } else {
+            log.info("not in an Auto Scaling group: nothing to watch; draining happens when the unit stops");
+            await new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve(), { once: true }));
+          }
+        }
+      } catch (e) {
+        if (!stop.signal.aborted) throw e;
+      } finally {
+        process.off("SIGTERM", quit);
+        process.off("SIGINT", quit);
+      }
+      setExit(ExitCode.ok);
+    });
+
+  clusterOptions(alb.command("self-deregister"))
+    .description("login node: deregister this node and wait while the ALB drains it, so Workbench can stop cleanly")
+    .option("--target-group-arn <arn>", "use this Workbench target group as is (no lookup by name and tag)")
+    .option("--max-wait <seconds>", "stop waiting for the drain after this long (default: the deregistration delay + 10 s)", positiveSeconds)
+    .action(async (o: SelfFlags, cmd: Command) => {
+      const g = globals(cmd);
+      const { options } = await selfOptions(g, o, "alb self-deregister");
+      const { deregisterSelf } = await import("../albsync/self.js");
+      const report = await deregisterSelf({ ...options, ...(o.maxWait ? { maxWaitMs: o.maxWait * 1000 } : {}) });
+      if (g.json) process.stdout.write(JSON.stringify(report) + "\n");
       setExit(ExitCode.ok);
     });
 

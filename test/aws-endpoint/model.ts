@@ -166,6 +166,8 @@ export class AwsModel {
     availabilityZone: "",
     localIpv4: "10.0.0.10",
     roleName: "pwb-head-node-role",
+    /** `autoscaling/target-lifecycle-state` (InService, Terminated, …); null: not in an Auto Scaling group (404). */
+    targetLifecycleState: null as string | null,
   };
 
   private seq = 0;

@@ -118,6 +118,19 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
     }));
   }
 
+  /** The health of these targets only (one node asking about itself: a small answer, a narrow grant). */
+  async targetHealthOf(targetGroupArn: string, targets: TargetRef[]): Promise<ObservedTarget[]> {
+    const out = await this.send<Elbv2Sdk.DescribeTargetHealthCommandOutput>(
+      new this.sdk.DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn, Targets: targets.map((t) => ({ Id: t.id, Port: t.port })) }),
+    );
+    return (out.TargetHealthDescriptions ?? []).map((d) => ({
+      id: d.Target?.Id ?? "",
+      port: d.Target?.Port ?? 0,
+      state: d.TargetHealth?.State ?? "unknown",
+      ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
+    }));
+  }
+
   /** The target group with this name, or null (TargetGroupNotFound). */
   async targetGroupByName(name: string): Promise<TargetGroupInfo | null> {
     try {

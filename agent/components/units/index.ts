@@ -1,4 +1,5 @@
 import agentService from "../../../units/pwb-agent.service";
+import albSelfService from "../../../units/pwb-alb-self.service";
 import albSyncService from "../../../units/pwb-alb-sync.service";
 import albSyncTimer from "../../../units/pwb-alb-sync.timer";
 import { parseInstallSection } from "../../engine/systemd.js";
@@ -12,6 +13,7 @@ export const EMBEDDED_UNITS: Record<string, string> = {
   "pwb-agent.service": agentService,
   "pwb-alb-sync.service": albSyncService,
   "pwb-alb-sync.timer": albSyncTimer,
+  "pwb-alb-self.service": albSelfService,
 };
 
 function unitFile(name: string, notifies?: string[]): Resource {
@@ -31,9 +33,9 @@ function enabledUnit(name: string, active?: boolean): Resource {
 
 /**
  * The agent's own units. Every role re-converges at boot (pwb-agent.service, enabled but never
- * started from apply: it *is* apply). Only the head node runs the ALB sync timer, and only when the
- * site has a Workbench ALB; elsewhere it is kept disabled and stopped even when a package put its
- * unit files there.
+ * started from apply: it *is* apply). Only the head node runs the ALB sync timer, and only login
+ * nodes register themselves (pwb-alb-self.service), both only when the site has a Workbench ALB;
+ * elsewhere they are kept disabled and stopped even when a package put their unit files there.
  */
 export const unitsComponent: Component = {
   name: "units",
@@ -51,6 +53,11 @@ export const unitsComponent: Component = {
       );
     } else {
       resources.push({ kind: "service", name: "pwb-alb-sync.timer", enabled: false, active: false });
+    }
+    if (facts.role === "login" && syncsAlb) {
+      resources.push(unitFile("pwb-alb-self.service"), enabledUnit("pwb-alb-self.service", true));
+    } else {
+      resources.push({ kind: "service", name: "pwb-alb-self.service", enabled: false, active: false });
     }
     return resources;
   },
