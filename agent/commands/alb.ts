@@ -205,6 +205,25 @@ async function selfOptions(g: CliGlobals, o: SelfFlags, command: string) {
   };
 }
 
+/**
+ * As a service (--watch), a node that cannot tell its instance id or settings yet (IMDS not up, the
+ * site file not there yet) says why and tries again every 30 s instead of exiting into a restart loop.
+ */
+async function selfOptionsPatiently(g: CliGlobals, o: SelfFlags, signal: AbortSignal): ReturnType<typeof selfOptions> {
+  for (;;) {
+    try {
+      return await selfOptions(g, o, "alb self-register");
+    } catch (e) {
+      if (!(e instanceof BadInputError)) throw e;
+      loggerFor(g).error({ err: e.message }, "cannot register this node yet; trying again in 30 s");
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, 30_000);
+        signal.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
+      });
+    }
+  }
+}
+
 export function addAlbCommands(program: Command, setExit: (code: number) => void): void {
   const alb = program.command("alb").description("the Workbench Application Load Balancer (head node)");
 
@@ -247,14 +266,14 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--watch", "then stay, and drain this node as soon as its Auto Scaling lifecycle state turns Terminated", false)
     .action(async (o: SelfFlags, cmd: Command) => {
       const g = globals(cmd);
-      const { log, options } = await selfOptions(g, o, "alb self-register");
-      const { registerSelf, lifecycleTerminated, deregisterSelf } = await import("../albsync/self.js");
       const stop = new AbortController();
       // systemd's stop runs ExecStop (the drain) first; SIGTERM then only ends the wait.
       const quit = () => stop.abort(new Error("stopped"));
       process.once("SIGTERM", quit);
       process.once("SIGINT", quit);
       try {
+        const { log, options } = o.watch ? await selfOptionsPatiently(g, o, stop.signal) : await selfOptions(g, o, "alb self-register");
+        const { registerSelf, lifecycleTerminated, deregisterSelf } = await import("../albsync/self.js");
         const report = await registerSelf({ ...options, signal: stop.signal, ...(o.waitHealthy ? { waitHealthyMs: o.waitHealthy * 1000 } : {}) });
         if (g.json) process.stdout.write(JSON.stringify(report) + "\n");
         if (o.watch) {

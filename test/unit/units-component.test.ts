@@ -37,7 +37,7 @@ describe("units component", () => {
   it("runs self-registration (pwb-alb-self.service) on login nodes with a Workbench ALB only, started by apply", () => {
     const self = (role: Role, site: SiteConfig | null) =>
       unitsComponent.wants(facts(role), site, undefined).filter((r) => (r.kind === "service" && r.name === "pwb-alb-self.service") || (r.kind === "file" && r.path.endsWith("/pwb-alb-self.service")));
-    expect(self("login", null)).toMatchObject([{ kind: "file", path: "/usr/lib/systemd/system/pwb-alb-self.service" }, { enabled: true, active: true, wantedBy: ["multi-user.target"] }]);
+    expect(self("login", null)).toMatchObject([{ kind: "file", path: "/usr/lib/systemd/system/pwb-alb-self.service" }, { enabled: true, active: true, wantedBy: ["multi-user.target", "rstudio-server.service"] }]);
     expect(self("login", { alb: { name: "pwb" } } as unknown as SiteConfig)).toHaveLength(2);
     for (const [role, site] of [["login", { alb: null }], ["head", null], ["compute", null]] as const) {
       expect(self(role, site as unknown as SiteConfig | null)).toEqual([{ kind: "service", name: "pwb-alb-self.service", enabled: false, active: false }]);
