@@ -7,6 +7,8 @@ import { deregisterSelf, lifecycleTerminated, registerSelf, type SelfOptions } f
 import { createLogger } from "../../agent/log.js";
 import { TEST_CREDENTIALS, albHarness, type AlbHarness } from "../aws-endpoint/harness.js";
 import { launchLoginNode } from "../aws-endpoint/scenarios.js";
+import { renderNodePolicy } from "../../agent/clusterconfig/iam-policies.js";
+import type { RenderInput } from "../../agent/clusterconfig/input.js";
 
 /*
  * A login node putting itself in the Workbench target group and taking itself out, in process, with
@@ -124,5 +126,26 @@ describe("alb self-register / self-deregister", () => {
     expect(done).toBe(false);
     h.ep.model.imds.targetLifecycleState = "Terminated";
     expect(await watch).toBe("terminated");
+  });
+
+  it("the login node's IAM policy grants exactly the ELB actions these calls make, the changes only on this cluster's tagged group", async () => {
+    const h = await albHarness({ endpoint: { drainMs: 100 } });
+    closers.push(() => h.close());
+    const wb = await fakeWorkbench();
+    wb.ready();
+    const { o } = await loginNode(h, wb);
+    await registerSelf({ ...o, waitHealthyMs: 200 });
+    await deregisterSelf(o);
+    expect(h.ep.calls.filter((c) => c.status !== 200)).toEqual([]);
+    const called = [...new Set(h.ep.calls.filter((c) => c.service === "elbv2").map((c) => `elasticloadbalancing:${c.action}`))].sort();
+    const input = { clusterName: "pwb-demo", region: "eu-west-1", partition: "aws", accountId: "123456789012", access: { artifacts: { bucket: "b", keys: ["k"] }, parameterPath: "/pwb/", deniedParameters: [] } } as unknown as RenderInput;
+    const policy = JSON.parse(renderNodePolicy(input, "login")) as { Statement: Array<{ Action: string | string[]; Resource: string; Condition?: { StringEquals: Record<string, string> } }> };
+    const elb = policy.Statement.filter((s) => [s.Action].flat().some((a) => a.startsWith("elasticloadbalancing:")));
+    expect(elb.flatMap((s) => [s.Action].flat()).sort()).toEqual(called);
+    const writes = elb.find((s) => [s.Action].flat().includes("elasticloadbalancing:RegisterTargets"))!;
+    expect(writes.Resource).toBe("arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/*/*");
+    // The tags alb ensure puts on the Workbench target group (the endpoint's seeded one carries them too).
+    const tags = h.ep.model.tagsOf(h.cluster.workbench!.arn);
+    for (const [k, v] of Object.entries(writes.Condition!.StringEquals)) expect([k, tags[k.replace("aws:ResourceTag/", "")]]).toEqual([k, v]);
   });
 });
