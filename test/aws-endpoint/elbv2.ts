@@ -111,6 +111,15 @@ function healthCheckFrom(p: QueryParams): Partial<HealthCheck> {
   return hc;
 }
 
+/** AWS's own rule for HTTP(S) target groups: each check must time out before the next one is due. */
+function checkHealthTiming(hc: HealthCheck, undo: () => void = () => {}): void {
+  const http = hc.protocol === "HTTP" || hc.protocol === "HTTPS";
+  if (http && hc.timeoutSeconds >= hc.intervalSeconds) {
+    undo();
+    throw validation("Health check interval must be greater than the timeout.");
+  }
+}
+
 function actionsFrom(p: QueryParams, model: AwsModel): ListenerAction[] {
   return p.list("DefaultActions.member").map((a) => {
     const type = a.get("Type") ?? "";
@@ -228,9 +237,9 @@ export const ELBV2_ACTIONS: Record<string, Handler> = {
     for (const t of targets) {
       const existing = m.get(`${t.id}:${t.port}`);
       if (existing && existing.state !== "draining") continue;
-      const state = model.registeredState;
+      const state = model.healthChecks ? "initial" : model.registeredState;
       const reason = state === "initial" ? "Elb.RegistrationInProgress" : undefined;
-      m.set(`${t.id}:${t.port}`, { id: t.id, port: t.port, state, ...(reason ? { reason } : {}) });
+      m.set(`${t.id}:${t.port}`, { id: t.id, port: t.port, state, ...(reason ? { reason } : {}), registeredAt: model.clock() });
     }
     return {};
   },
@@ -249,8 +258,9 @@ export const ELBV2_ACTIONS: Record<string, Handler> = {
       const key = `${t.id}:${t.port}`;
       const existing = m.get(key);
       if (!existing) continue; // AWS: deregistering an absent target succeeds
-      if (model.drainMs > 0) {
-        Object.assign(existing, { state: "draining", reason: "Target.DeregistrationInProgress", drainingUntil: Date.now() + model.drainMs });
+      const drainMs = model.healthChecks ? Number(tg.attributes.get("deregistration_delay.timeout_seconds") ?? 300) * 1000 : model.drainMs;
+      if (drainMs > 0) {
+        Object.assign(existing, { state: "draining", reason: "Target.DeregistrationInProgress", drainingUntil: model.clock() + drainMs });
       } else {
         m.delete(key);
       }
@@ -276,12 +286,14 @@ export const ELBV2_ACTIONS: Record<string, Handler> = {
       throw new AwsApiError("DuplicateTargetGroupName", `A target group with the same name '${name}' exists, but with different settings`);
     }
     const tg = model.addTargetGroup({ name, protocol, port, vpcId, targetType, healthCheck: healthCheckFrom(p) });
+    checkHealthTiming(tg.healthCheck, () => model.deleteTargetGroup(tg.arn));
     applyTags(model, tg.arn, tagsParam(p));
     return { TargetGroups: [tgXml(tg)] };
   },
 
   ModifyTargetGroup({ p, model }) {
     const tg = model.requireTargetGroup(requireParam(p, "TargetGroupArn"));
+    checkHealthTiming({ ...tg.healthCheck, ...healthCheckFrom(p) });
     Object.assign(tg.healthCheck, healthCheckFrom(p));
     return { TargetGroups: [tgXml(tg)] };
   },

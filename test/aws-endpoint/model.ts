@@ -61,6 +61,8 @@ export interface RegisteredTarget {
   description?: string;
   /** Set while draining after a deregistration: when the model drops the target. */
   drainingUntil?: number;
+  /** When RegisterTargets added it (the model's clock), for the health checks that follow. */
+  registeredAt?: number;
 }
 
 export interface ListenerAction {
@@ -139,6 +141,15 @@ export interface ModelOptions {
   registeredState?: TargetHealthState;
   /** How long a deregistered target stays `draining` before it disappears (0: at once). */
   drainMs?: number;
+  /**
+   * AWS's timing instead of the fixed states above: a registered target stays `initial` until
+   * HealthyThresholdCount checks HealthCheckIntervalSeconds apart (the first at registration) pass,
+   * and a deregistered one drains for the group's deregistration_delay.timeout_seconds. `probe`
+   * says whether the node answers its health check (Workbench up) at that moment.
+   */
+  healthChecks?: { probe: (id: string, port: number) => boolean };
+  /** The model's clock (ms); default Date.now. A faster clock compresses AWS's timing in a benchmark. */
+  clock?: () => number;
 }
 
 export class AwsModel {
@@ -146,6 +157,8 @@ export class AwsModel {
   readonly account = ACCOUNT_ID;
   registeredState: TargetHealthState;
   drainMs: number;
+  healthChecks: ModelOptions["healthChecks"] | null;
+  clock: () => number;
 
   readonly loadBalancers = new Map<string, LoadBalancer>();
   readonly targetGroups = new Map<string, TargetGroup>();
@@ -176,6 +189,8 @@ export class AwsModel {
     this.region = opts.region ?? "eu-west-1";
     this.registeredState = opts.registeredState ?? "initial";
     this.drainMs = opts.drainMs ?? 0;
+    this.healthChecks = opts.healthChecks ?? null;
+    this.clock = opts.clock ?? Date.now;
     this.imds.availabilityZone = `${this.region}a`;
     this.ssm = new SsmModel(this);
     this.addVpc({ id: DEFAULT_VPC, cidr: "10.0.0.0/16" });
@@ -314,9 +329,34 @@ export class AwsModel {
   /** The targets of a group as DescribeTargetHealth would list them now. */
   targetsOf(tgArn: string): RegisteredTarget[] {
     const m = this.targetMap(tgArn);
-    const now = Date.now();
+    const now = this.clock();
     for (const [k, t] of m) if (t.drainingUntil !== undefined && t.drainingUntil <= now) m.delete(k);
+    if (this.healthChecks) this.runHealthChecks(tgArn, m.values(), now);
     return [...m.values()];
+  }
+
+  /** The state AWS's health checks would have given each registered target by `now`. */
+  private runHealthChecks(tgArn: string, targets: Iterable<RegisteredTarget>, now: number): void {
+    const hc = this.requireTargetGroup(tgArn).healthCheck;
+    const every = hc.intervalSeconds * 1000;
+    for (const t of targets) {
+      if (t.registeredAt === undefined || t.state === "draining" || t.state === "unused") continue;
+      // Probed when read: the node's answer now stands for the checks since the last read.
+      const up = this.healthChecks!.probe(t.id, t.port);
+      const checks = Math.floor((now - t.registeredAt) / every) + 1; // checks run so far, the first at registration
+      const set = (state: TargetHealthState, reason?: string) => {
+        t.state = state;
+        if (reason) Object.assign(t, { reason, description: describeReason(reason) });
+        else {
+          delete t.reason;
+          delete t.description;
+        }
+      };
+      if (t.state === "initial" && up && checks >= hc.healthyThreshold) set("healthy");
+      else if (t.state === "initial" && !up && checks >= hc.unhealthyThreshold) set("unhealthy", "Target.FailedHealthChecks");
+      else if (t.state === "healthy" && !up) set("unhealthy", "Target.FailedHealthChecks");
+      else if (t.state === "unhealthy" && up) set("healthy");
+    }
   }
 
   /** Every `initial` target of a running instance turns `healthy` (health checks passed). */

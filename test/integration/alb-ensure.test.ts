@@ -72,7 +72,7 @@ describe("alb ensure", () => {
     expect(sg.ingress).toEqual([{ protocol: "tcp", fromPort: 443, toPort: 443, cidrs: [{ cidr: "10.0.0.0/16", description: "Posit Workbench HTTPS" }], groups: [] }]);
     const tg = m.targetGroups.get(r.targetGroupArn!)!;
     expect(tg).toMatchObject({ protocol: "HTTP", port: 8787, vpcId: DEFAULT_VPC, targetType: "instance" });
-    expect(tg.healthCheck).toMatchObject({ protocol: "HTTP", path: "/health-check", matcher: "200", intervalSeconds: 15 });
+    expect(tg.healthCheck).toMatchObject({ protocol: "HTTP", path: "/health-check", matcher: "200", intervalSeconds: 5, timeoutSeconds: 4, healthyThreshold: 2 });
     expect(Object.fromEntries(tg.attributes)).toMatchObject({
       "stickiness.enabled": "true", "stickiness.type": "lb_cookie", "stickiness.lb_cookie.duration_seconds": "86400", "deregistration_delay.timeout_seconds": "60",
     });

@@ -68,11 +68,14 @@ describe("ELBv2 over awsQuery", () => {
     expect(empty.TargetHealthDescriptions).toEqual([]);
   });
 
-  it("RegisterTargets refuses an instance that is not running (InvalidTarget); DeregisterTargets of an absent target succeeds", async () => {
+  it("RegisterTargets refuses an instance that is not running (InvalidTarget); DeregisterTargets of an absent target succeeds, of an unknown instance fails", async () => {
     const stopped = ep.model.addInstance({ state: "stopped" }).id;
     const err = await elbv2().send(new RegisterTargetsCommand({ TargetGroupArn: c.workbench!.arn, Targets: [{ Id: stopped, Port: 8787 }] })).catch((e: Error) => e);
     expect(err).toMatchObject({ name: "InvalidTargetException", message: `The following targets are not in a running state and cannot be registered: '${stopped}'` });
-    await expect(elbv2().send(new DeregisterTargetsCommand({ TargetGroupArn: c.workbench!.arn, Targets: [{ Id: "i-0abc0000000000999", Port: 8787 }] }))).resolves.toBeDefined();
+    await expect(elbv2().send(new DeregisterTargetsCommand({ TargetGroupArn: c.workbench!.arn, Targets: [{ Id: stopped, Port: 8787 }] }))).resolves.toBeDefined();
+    // An id EC2 does not know fails the whole batch, as AWS does.
+    const unknown = await elbv2().send(new DeregisterTargetsCommand({ TargetGroupArn: c.workbench!.arn, Targets: [{ Id: stopped, Port: 8787 }, { Id: "i-0abc0000000000999", Port: 8787 }] })).catch((e: Error) => e);
+    expect(unknown).toMatchObject({ name: "InvalidTargetException", message: "The following targets are not valid instances: 'i-0abc0000000000999'" });
   });
 
   it("throttling (code Throttling, HTTP 400) is retried by the SDK's standard mode and reported after the last attempt", async () => {

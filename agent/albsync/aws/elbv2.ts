@@ -97,6 +97,9 @@ function toListener(l: Elbv2Sdk.Listener): ListenerInfo {
   };
 }
 
+/** 5 s (AWS's default for HTTP), but always under the interval, as AWS requires. */
+export const healthCheckTimeout = (intervalSeconds: number) => Math.max(2, Math.min(5, intervalSeconds - 1));
+
 const tagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalancingV2Client> {
@@ -262,7 +265,7 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
         HealthCheckPort: "traffic-port",
         HealthCheckPath: input.healthCheck.path,
         HealthCheckIntervalSeconds: input.healthCheck.intervalSeconds,
-        HealthCheckTimeoutSeconds: 5,
+        HealthCheckTimeoutSeconds: healthCheckTimeout(input.healthCheck.intervalSeconds),
         HealthyThresholdCount: 2,
         UnhealthyThresholdCount: 2,
         Matcher: { HttpCode: input.healthCheck.matcher },
@@ -282,6 +285,7 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
         HealthCheckPort: "traffic-port",
         HealthCheckPath: hc.path,
         HealthCheckIntervalSeconds: hc.intervalSeconds,
+        HealthCheckTimeoutSeconds: healthCheckTimeout(hc.intervalSeconds),
         Matcher: { HttpCode: hc.matcher },
       }),
     );
