@@ -63,6 +63,8 @@ export interface RegisteredTarget {
   drainingUntil?: number;
   /** When RegisterTargets added it (the model's clock), for the health checks that follow. */
   registeredAt?: number;
+  /** When a healthy target's node first failed its check: unhealthy after UnhealthyThresholdCount of them. */
+  failingSince?: number;
 }
 
 export interface ListenerAction {
@@ -343,6 +345,7 @@ export class AwsModel {
       if (t.registeredAt === undefined || t.state === "draining" || t.state === "unused") continue;
       // Probed when read: the node's answer now stands for the checks since the last read.
       const up = this.healthChecks!.probe(t.id, t.port);
+      if (up) delete t.failingSince;
       const checks = Math.floor((now - t.registeredAt) / every) + 1; // checks run so far, the first at registration
       const set = (state: TargetHealthState, reason?: string) => {
         t.state = state;
@@ -354,7 +357,10 @@ export class AwsModel {
       };
       if (t.state === "initial" && up && checks >= hc.healthyThreshold) set("healthy");
       else if (t.state === "initial" && !up && checks >= hc.unhealthyThreshold) set("unhealthy", "Target.FailedHealthChecks");
-      else if (t.state === "healthy" && !up) set("unhealthy", "Target.FailedHealthChecks");
+      else if (t.state === "healthy" && !up) {
+        t.failingSince ??= now;
+        if (now - t.failingSince >= (hc.unhealthyThreshold - 1) * every) set("unhealthy", "Target.FailedHealthChecks");
+      }
       else if (t.state === "unhealthy" && up) set("healthy");
     }
   }

@@ -62,11 +62,14 @@ describe("alb self-register / self-deregister", () => {
     const wb = await fakeWorkbench();
     const { id, o } = await loginNode(h, wb);
     const run = registerSelf(o);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 1_000));
     expect([wb.probes > 1, h.ep.count("RegisterTargets")]).toEqual([true, 0]); // not before Workbench answers
     wb.ready();
     const report = await run;
-    expect(report.workbenchReadyMs).toBeGreaterThanOrEqual(250);
+    expect(report.workbenchReadyMs).toBeGreaterThanOrEqual(500);
+    // The lookup ran while Workbench was starting: once it answered, one call was left.
+    const lastLookup = h.ep.calls.filter((c) => c.action === "DescribeTags").at(-1)!;
+    expect(lastLookup.startedAt).toBeLessThan(h.ep.calls.find((c) => c.action === "RegisterTargets")!.startedAt - 400);
     expect(h.mutations()).toEqual([{ action: "RegisterTargets", ids: [id], ports: ["8787"] }]);
     expect(targetState(h, id)).toBe("initial");
   });
