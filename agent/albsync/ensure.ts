@@ -44,6 +44,9 @@ export interface AlbEnsureReport {
   apiCalls: number;
 }
 
+/** The plain-HTTP port browsers try first. */
+const HTTP_PORT = 80;
+
 const NEW = "(new)";
 
 export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport> {
@@ -68,6 +71,8 @@ export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport
     const lb = await e.loadBalancer(report.securityGroupId ?? NEW);
     current = "listener";
     await e.listener(lb, report.targetGroupArn ?? NEW);
+    current = "HTTP redirect listener";
+    await e.redirectListener(lb);
     current = "login nodes' security groups";
     await e.targetIngress(report.securityGroupId ?? NEW);
     return report;
@@ -149,6 +154,7 @@ class Ensurer {
       cidrs = [cidr];
     }
     const wanted: IngressRule[] = cidrs.map((cidr) => ({ port: this.s.listenerPort, cidr, description: "Posit Workbench HTTPS" }));
+    if (this.s.httpRedirect) wanted.push(...cidrs.map((cidr) => ({ port: HTTP_PORT, cidr, description: "Posit Workbench HTTP, redirected to HTTPS" })));
     await this.ensureIngress(sg, this.s.securityGroupName, wanted, "security-group-rules");
   }
 
@@ -286,6 +292,32 @@ class Ensurer {
       await this.elb.modifyHttpsListener({ listenerArn: existing.arn, port: s.listenerPort, certificateArn: cert, sslPolicy: s.sslPolicy, targetGroupArn });
     }
     this.step({ resource: "listener", name, action: this.dry ? "would-update" : "updated", id: existing.arn, detail });
+  }
+
+  /** HTTP on 80 answering 301 to HTTPS on the listener port, so a browser typing the plain name lands on Workbench. */
+  async redirectListener(lb: LoadBalancerInfo | null): Promise<void> {
+    const s = this.s;
+    if (!s.httpRedirect) return;
+    const name = `HTTP:${HTTP_PORT}`;
+    const shape = `HTTP ${HTTP_PORT} → 301 to HTTPS ${s.listenerPort}`;
+    const existing = lb ? (await this.elb.listeners(lb.arn)).find((l) => l.port === HTTP_PORT) : undefined;
+    if (!lb || !existing) {
+      if (this.dry || !lb) {
+        this.step({ resource: "listener", name, action: "would-create", detail: shape });
+        return;
+      }
+      const l = await this.elb.createRedirectListener({ loadBalancerArn: lb.arn, port: HTTP_PORT, httpsPort: s.listenerPort, tags: ownedTags(this.o.cluster, "workbench-listener") });
+      this.step({ resource: "listener", name, action: "created", id: l.arn, detail: shape });
+      return;
+    }
+    const r = existing.redirect;
+    if (existing.protocol === "HTTP" && r?.protocol === "HTTPS" && r.port === String(s.listenerPort) && r.statusCode === "HTTP_301") {
+      this.step({ resource: "listener", name, action: "exists", id: existing.arn });
+      return;
+    }
+    if (!this.dry) await this.elb.modifyToRedirect(existing.arn, s.listenerPort);
+    const was = r ? `redirect to ${r.protocol} ${r.port}` : `forward to ${existing.forwardTo.join(",") || "nothing"}`;
+    this.step({ resource: "listener", name, action: this.dry ? "would-update" : "updated", id: existing.arn, detail: `${existing.protocol} ${HTTP_PORT} ${was} becomes ${shape}` });
   }
 
   async targetIngress(albSecurityGroupId: string): Promise<void> {

@@ -6,6 +6,7 @@ import type { AlbSettings, AlbSettingsInput } from "./types.js";
 export const ALB_DEFAULTS = {
   scheme: "internal",
   listenerPort: 443,
+  httpRedirect: true,
   sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
   ingressCidrs: [],
   targetSecurityGroupIds: [],

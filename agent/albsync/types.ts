@@ -38,6 +38,8 @@ export interface AlbSettings {
   scheme: "internal" | "internet-facing";
   /** HTTPS listener port (443). */
   listenerPort: number;
+  /** An HTTP listener on 80 answering with a permanent redirect to the HTTPS listener (on by default). */
+  httpRedirect: boolean;
   /** TLS policy of the listener. */
   sslPolicy: string;
   /** Who may reach the listener. Empty (default): the VPC's own CIDR block. */

@@ -21,6 +21,7 @@ export const ALB_SETTING_FLAGS: Record<keyof AlbSettings, string> = {
   certificateArn: "--certificate-arn",
   scheme: "--scheme",
   listenerPort: "--listener-port",
+  httpRedirect: "--no-http-redirect",
   sslPolicy: "--ssl-policy",
   ingressCidrs: "--ingress-cidrs",
   targetSecurityGroupIds: "--target-security-groups",
@@ -135,6 +136,7 @@ interface EnsureFlags extends ClusterFlags {
   healthCheckMatcher?: string;
   healthCheckInterval?: number;
   stickiness: boolean;
+  httpRedirect: boolean;
   stickinessDuration?: number;
   deregistrationDelay?: number;
   dryRun: boolean;
@@ -146,7 +148,7 @@ function ensureInput(o: EnsureFlags): AlbSettingsInput {
     subnets: o.subnets, certificateArn: o.certificateArn, scheme: o.scheme, listenerPort: o.listenerPort, sslPolicy: o.sslPolicy,
     ingressCidrs: o.ingressCidrs, targetSecurityGroupIds: o.targetSecurityGroups, targetPort: o.targetPort,
     healthCheckPath: o.healthCheckPath, healthCheckMatcher: o.healthCheckMatcher, healthCheckIntervalSeconds: o.healthCheckInterval,
-    stickiness: o.stickiness, stickinessDurationSeconds: o.stickinessDuration, deregistrationDelaySeconds: o.deregistrationDelay,
+    stickiness: o.stickiness, httpRedirect: o.httpRedirect, stickinessDurationSeconds: o.stickinessDuration, deregistrationDelaySeconds: o.deregistrationDelay,
   };
 }
 
@@ -243,6 +245,7 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--health-check-matcher <codes>", "healthy HTTP codes (default 200)")
     .option("--health-check-interval <seconds>", "seconds between health checks (default 15)", integer)
     .option("--no-stickiness", "turn sticky sessions off (on by default: lb_cookie)")
+    .option("--no-http-redirect", "no HTTP listener on port 80 redirecting to HTTPS (on by default)")
     .option("--stickiness-duration <seconds>", "lifetime of the stickiness cookie (default 86400)", integer)
     .option("--deregistration-delay <seconds>", "time a removed login node gets to finish requests (default 60)", integer)
     .option("--dry-run", "print what would be created or changed; change nothing", false)

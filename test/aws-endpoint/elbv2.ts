@@ -70,6 +70,7 @@ function listenerXml(l: Listener): Result {
     DefaultActions: l.defaultActions.map((a) => ({
       Type: a.Type,
       TargetGroupArn: a.TargetGroupArn,
+      RedirectConfig: a.RedirectConfig,
       ForwardConfig: a.Type === "forward" && a.TargetGroupArn
         ? { TargetGroups: [{ TargetGroupArn: a.TargetGroupArn, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } }
         : undefined,
@@ -127,6 +128,17 @@ function actionsFrom(p: QueryParams, model: AwsModel): ListenerAction[] {
     if (type === "forward") {
       if (!tgArn) throw validation("A target group ARN must be specified for a forward action");
       model.requireTargetGroup(tgArn);
+    }
+    if (type === "redirect") {
+      const r = (k: string) => a.get(`RedirectConfig.${k}`);
+      const status = r("StatusCode");
+      if (status !== "HTTP_301" && status !== "HTTP_302") throw validation("A redirect action requires StatusCode HTTP_301 or HTTP_302");
+      const protocol = r("Protocol") ?? "#{protocol}";
+      if (!["HTTP", "HTTPS", "#{protocol}"].includes(protocol)) throw validation(`Redirect protocol '${protocol}' is not valid`);
+      return {
+        Type: type,
+        RedirectConfig: { Protocol: protocol, Port: r("Port") ?? "#{port}", Host: r("Host") ?? "#{host}", Path: r("Path") ?? "/#{path}", Query: r("Query") ?? "#{query}", StatusCode: status },
+      };
     }
     return { Type: type, ...(tgArn ? { TargetGroupArn: tgArn } : {}) };
   });

@@ -70,6 +70,8 @@ export interface RegisteredTarget {
 export interface ListenerAction {
   Type: string;
   TargetGroupArn?: string;
+  /** For `redirect`: AWS's RedirectConfig (unset parts keep the request's own, written #{protocol} etc.). */
+  RedirectConfig?: { Protocol: string; Port: string; Host: string; Path: string; Query: string; StatusCode: string };
 }
 
 export interface Listener {

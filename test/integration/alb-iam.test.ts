@@ -116,7 +116,7 @@ describe("IAM policy for the head node", () => {
       ...[...m.listeners.keys()],
       ...[...m.securityGroups.values()].filter((g) => g.name.startsWith("pwb-alb-")).map((g) => g.id),
     ];
-    expect(created).toHaveLength(4);
+    expect(created).toHaveLength(5); // security group, target group, ALB, HTTPS and HTTP listeners
     for (const id of created) {
       const tags = m.tagsOf(id);
       for (const [k, v] of pwbKeys) {

@@ -34,6 +34,8 @@ export interface ListenerInfo {
   certificates: string[];
   sslPolicy: string | null;
   forwardTo: string[];
+  /** The default action's redirect, when it is one. */
+  redirect: { protocol: string; port: string; statusCode: string } | null;
 }
 
 export interface TargetRef {
@@ -84,6 +86,7 @@ function toLoadBalancer(lb: Elbv2Sdk.LoadBalancer): LoadBalancerInfo {
 }
 
 function toListener(l: Elbv2Sdk.Listener): ListenerInfo {
+  const redirect = (l.DefaultActions ?? []).find((a) => a.Type === "redirect");
   const forwardTo = (l.DefaultActions ?? []).flatMap((a) =>
     a.Type === "forward" ? (a.TargetGroupArn ? [a.TargetGroupArn] : (a.ForwardConfig?.TargetGroups ?? []).map((t) => t.TargetGroupArn ?? "")) : [],
   );
@@ -94,11 +97,19 @@ function toListener(l: Elbv2Sdk.Listener): ListenerInfo {
     certificates: (l.Certificates ?? []).map((c) => c.CertificateArn ?? ""),
     sslPolicy: l.SslPolicy ?? null,
     forwardTo: [...new Set(forwardTo)],
+    redirect: redirect?.RedirectConfig
+      ? { protocol: redirect.RedirectConfig.Protocol ?? "", port: redirect.RedirectConfig.Port ?? "", statusCode: redirect.RedirectConfig.StatusCode ?? "" }
+      : null,
   };
 }
 
 /** 5 s (AWS's default for HTTP), but always under the interval, as AWS requires. */
 export const healthCheckTimeout = (intervalSeconds: number) => Math.max(2, Math.min(5, intervalSeconds - 1));
+
+const redirectAction = (httpsPort: number): Elbv2Sdk.Action => ({
+  Type: "redirect",
+  RedirectConfig: { Protocol: "HTTPS", Port: String(httpsPort), StatusCode: "HTTP_301" },
+});
 
 const tagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
@@ -339,6 +350,26 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
     const l = out.Listeners?.[0];
     if (!l) throw new Error("CreateListener returned no listener");
     return toListener(l);
+  }
+
+  /** HTTP on `port`, answering every request with a permanent redirect to HTTPS on `httpsPort` (same host, path, query). */
+  async createRedirectListener(input: { loadBalancerArn: string; port: number; httpsPort: number; tags: Tags }): Promise<ListenerInfo> {
+    const out = await this.send<Elbv2Sdk.CreateListenerCommandOutput>(
+      new this.sdk.CreateListenerCommand({
+        LoadBalancerArn: input.loadBalancerArn,
+        Protocol: "HTTP",
+        Port: input.port,
+        DefaultActions: [redirectAction(input.httpsPort)],
+        Tags: tagList(input.tags),
+      }),
+    );
+    const l = out.Listeners?.[0];
+    if (!l) throw new Error("CreateListener returned no listener");
+    return toListener(l);
+  }
+
+  async modifyToRedirect(listenerArn: string, httpsPort: number): Promise<void> {
+    await this.send(new this.sdk.ModifyListenerCommand({ ListenerArn: listenerArn, Protocol: "HTTP", DefaultActions: [redirectAction(httpsPort)] }));
   }
 
   async modifyHttpsListener(input: { listenerArn: string; port: number; certificateArn: string; sslPolicy: string; targetGroupArn: string }): Promise<void> {
