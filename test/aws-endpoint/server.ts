@@ -13,6 +13,7 @@ import type { ListShaping } from "./paging.js";
 import { EC2_VERSION, ELBV2_VERSION, QueryParams, ec2Error, ec2Response, elbv2Error, elbv2Response } from "./protocol.js";
 import { SSM_ACTIONS } from "./ssm.js";
 import { answerS3, s3ErrorXml } from "./s3.js";
+import { signatureProblem } from "./sigv4.js";
 
 export interface CallRecord extends CallInfo {
   /** HTTP status of the answer (0 while pending or when the connection was dropped or hung). */
@@ -195,6 +196,15 @@ export async function serve(state: ServerState, port: number): Promise<{ port: n
     }
     const record: CallRecord = { service: parsed.service, action: parsed.action, params: parsed.params, status: 0, startedAt: Date.now() };
     state.calls.push(record);
+    const unsigned = signatureProblem(req, parsed.service, state.model.region);
+    if (unsigned) {
+      const r = errorReply(parsed.service, unsigned, requestId);
+      // S3 names the bucket's region, which the SDK's followRegionRedirects retries with.
+      if (unsigned.code === "AuthorizationHeaderMalformed" || unsigned.code === "PermanentRedirect") r.headers["x-amz-bucket-region"] = state.model.region;
+      Object.assign(record, { status: r.status, errorCode: r.errorCode, endedAt: Date.now() });
+      res.writeHead(r.status, r.headers).end(r.body);
+      return;
+    }
 
     const faults: Fault[] = state.faults.take(record);
     const delay = (parsed.service === "imds" ? 0 : state.latencyMs) + faults.reduce((ms, f) => ms + (f.kind === "latency" ? f.ms : 0), 0);

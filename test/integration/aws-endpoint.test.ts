@@ -262,3 +262,33 @@ describe("standalone", () => {
     expect(code).toBe(0);
   });
 });
+
+describe("SigV4 at the front door", () => {
+  it("unsigned requests are refused as each service refuses them; IMDS needs no signature", async () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(ep.url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body });
+    const elb = await post("Action=DescribeLoadBalancers&Version=2015-12-01");
+    expect([elb.status, await elb.text()]).toEqual([403, expect.stringContaining("<Code>MissingAuthenticationToken</Code>")]);
+    const e2 = await post("Action=DescribeInstances&Version=2016-11-15");
+    expect([e2.status, await e2.text()]).toEqual([401, expect.stringContaining("<Code>AuthFailure</Code>")]);
+    const s = await fetch(ep.url, { method: "POST", headers: { "x-amz-target": "AmazonSSM.GetParameter", "content-type": "application/x-amz-json-1.1" }, body: "{}" });
+    expect([s.status, (await s.json()).__type]).toEqual([400, "MissingAuthenticationTokenException"]);
+    const token = await fetch(`${ep.url}/latest/api/token`, { method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60" } });
+    expect(token.status).toBe(200);
+  });
+
+  it("a client configured for another region, or signing for another service, is refused; nothing runs", async () => {
+    const wrongRegion = new ElasticLoadBalancingV2Client({ ...config(), region: "us-west-2" });
+    const err = await wrongRegion.send(new DescribeTargetHealthCommand({ TargetGroupArn: c.workbench!.arn })).catch((e: Error) => e);
+    expect(err).toMatchObject({ name: "SignatureDoesNotMatch", message: expect.stringContaining("Credential should be scoped to a valid region") });
+    const scope = `AWS4-HMAC-SHA256 Credential=${TEST_CREDENTIALS.accessKeyId}/20260101/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=00`;
+    const before = ep.model.targetsOf(c.workbench!.arn).length;
+    const r = await fetch(ep.url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: scope },
+      body: `Action=RegisterTargets&Version=2015-12-01&TargetGroupArn=${encodeURIComponent(c.workbench!.arn)}&Targets.member.1.Id=${c.pools[0]!.instances[0]}`,
+    });
+    expect([r.status, await r.text()]).toEqual([403, expect.stringContaining("Credential should be scoped to correct service: &apos;elasticloadbalancing&apos;")]);
+    expect(ep.model.targetsOf(c.workbench!.arn)).toHaveLength(before);
+  });
+});
