@@ -5,6 +5,7 @@
 import { BadInputError, RuntimeFailure } from "../errors.js";
 import type { Logger } from "../log.js";
 import { Ec2, hasIngress, type IngressRule, type SecurityGroupInfo } from "./aws/ec2.js";
+import { dnsKey, Route53 } from "./aws/route53.js";
 import { Elbv2, type LoadBalancerInfo, type TargetGroupInfo } from "./aws/elbv2.js";
 import { describeError, hasCode } from "./aws/errors.js";
 import { ApiCallStats, type AwsClientOptions } from "./aws/sdk.js";
@@ -26,7 +27,7 @@ export interface AlbEnsureOptions {
 export type StepAction = "exists" | "created" | "updated" | "would-create" | "would-update";
 
 export interface EnsureStep {
-  resource: "security-group" | "security-group-rules" | "target-group" | "target-group-health-check" | "target-group-attributes" | "load-balancer" | "listener" | "target-security-group-rules";
+  resource: "security-group" | "security-group-rules" | "target-group" | "target-group-health-check" | "target-group-attributes" | "load-balancer" | "listener" | "target-security-group-rules" | "dns-record";
   name: string;
   action: StepAction;
   id?: string;
@@ -57,6 +58,7 @@ export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport
     dryRun: o.dryRun ?? false, steps: [], securityGroupId: null, targetGroupArn: null, loadBalancerArn: null, listenerArn: null, dnsName: null, apiCalls: 0,
   };
   let current = "starting";
+  let route53: Route53 | null = null;
   try {
     const e = new Ensurer(o, ec2, elb, report);
     current = "security group";
@@ -75,6 +77,12 @@ export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport
     await e.redirectListener(lb);
     current = "login nodes' security groups";
     await e.targetIngress(report.securityGroupId ?? NEW);
+    if (o.settings.hostedZoneId && o.settings.recordName) {
+      current = "DNS record";
+      // Route 53's client is only loaded for a site that names a record.
+      route53 = await Route53.open(aws, stats);
+      await e.dnsRecord(route53, lb);
+    }
     return report;
   } catch (err) {
     if (err instanceof BadInputError) throw err;
@@ -84,6 +92,7 @@ export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport
     report.apiCalls = stats.attempts;
     ec2.close();
     elb.close();
+    route53?.close();
   }
 }
 
@@ -318,6 +327,26 @@ class Ensurer {
     if (!this.dry) await this.elb.modifyToRedirect(existing.arn, s.listenerPort);
     const was = r ? `redirect to ${r.protocol} ${r.port}` : `forward to ${existing.forwardTo.join(",") || "nothing"}`;
     this.step({ resource: "listener", name, action: this.dry ? "would-update" : "updated", id: existing.arn, detail: `${existing.protocol} ${HTTP_PORT} ${was} becomes ${shape}` });
+  }
+
+  /** An A alias from the site's DNS name to the ALB, so users reach Workbench by name from day one. */
+  async dnsRecord(route53: Route53, lb: LoadBalancerInfo | null): Promise<void> {
+    const zone = this.s.hostedZoneId!;
+    const name = this.s.recordName!;
+    const current = await route53.aRecord(zone, name);
+    const target = lb ? { dnsName: lb.dnsName, hostedZoneId: lb.canonicalHostedZoneId } : null;
+    const shape = `A alias in ${zone} → ${target?.dnsName ?? "the new ALB"}`;
+    if (target && current?.dnsName === dnsKey(target.dnsName) && current.hostedZoneId === target.hostedZoneId) {
+      this.step({ resource: "dns-record", name, action: "exists", id: zone });
+      return;
+    }
+    const detail = current ? `${current.dnsName ? `alias to ${current.dnsName}` : "a plain A record"} becomes ${shape}` : shape;
+    if (this.dry || !target) {
+      this.step({ resource: "dns-record", name, action: current ? "would-update" : "would-create", detail });
+      return;
+    }
+    await route53.upsertAlias(zone, name, target);
+    this.step({ resource: "dns-record", name, action: current ? "updated" : "created", id: zone, detail });
   }
 
   async targetIngress(albSecurityGroupId: string): Promise<void> {

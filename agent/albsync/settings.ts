@@ -30,6 +30,8 @@ export function resolveAlbSettings(cluster: string, input: AlbSettingsInput = {}
     vpcId: null,
     subnets: [],
     certificateArn: null,
+    hostedZoneId: null,
+    recordName: null,
     ...ALB_DEFAULTS,
     ingressCidrs: [],
     targetSecurityGroupIds: [],
@@ -79,5 +81,12 @@ export function albSettingProblems(s: AlbSettings, purpose: "sync" | "ensure"): 
   intIn("healthCheckIntervalSeconds", s.healthCheckIntervalSeconds, 5, 300);
   intIn("stickinessDurationSeconds", s.stickinessDurationSeconds, 1, 604_800);
   intIn("deregistrationDelaySeconds", s.deregistrationDelaySeconds, 0, 3600);
+  if (Boolean(s.hostedZoneId) !== Boolean(s.recordName)) {
+    bad(s.hostedZoneId ? "recordName" : "hostedZoneId", "a DNS record needs both the hosted zone id and the record name");
+  }
+  if (s.hostedZoneId && !/^Z[A-Z0-9]{1,31}$/.test(s.hostedZoneId)) bad("hostedZoneId", `"${s.hostedZoneId}" is not a Route 53 hosted zone id (Z and capital letters or digits)`);
+  if (s.recordName && !/^(?=.{1,253}\.?$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$/.test(s.recordName)) {
+    bad("recordName", `"${s.recordName}" is not a DNS name like workbench.example.com`);
+  }
   return out;
 }

@@ -40,6 +40,10 @@ export interface AlbSettings {
   listenerPort: number;
   /** An HTTP listener on 80 answering with a permanent redirect to the HTTPS listener (on by default). */
   httpRedirect: boolean;
+  /** Route 53 hosted zone (Z…) of `recordName`; with it, `ensure` keeps an A alias to the ALB. */
+  hostedZoneId: string | null;
+  /** DNS name users type (workbench.example.com), in that zone. */
+  recordName: string | null;
   /** TLS policy of the listener. */
   sslPolicy: string;
   /** Who may reach the listener. Empty (default): the VPC's own CIDR block. */

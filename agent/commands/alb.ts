@@ -22,6 +22,8 @@ export const ALB_SETTING_FLAGS: Record<keyof AlbSettings, string> = {
   scheme: "--scheme",
   listenerPort: "--listener-port",
   httpRedirect: "--no-http-redirect",
+  hostedZoneId: "--hosted-zone-id",
+  recordName: "--record-name",
   sslPolicy: "--ssl-policy",
   ingressCidrs: "--ingress-cidrs",
   targetSecurityGroupIds: "--target-security-groups",
@@ -84,6 +86,7 @@ async function clusterOf(g: CliGlobals, o: ClusterFlags, root: Root, log: Logger
 const SITE_KEYS: Partial<Record<keyof AlbSettings, keyof AlbSite>> = {
   albName: "name", targetGroupName: "targetGroupName", vpcId: "vpcId", subnets: "subnets", certificateArn: "certificateArn",
   scheme: "scheme", ingressCidrs: "ingressCidrs", targetSecurityGroupIds: "targetSecurityGroupIds",
+  hostedZoneId: "hostedZoneId", recordName: "recordName",
 };
 
 const defined = (input: AlbSettingsInput): AlbSettingsInput =>
@@ -137,6 +140,8 @@ interface EnsureFlags extends ClusterFlags {
   healthCheckInterval?: number;
   stickiness: boolean;
   httpRedirect: boolean;
+  hostedZoneId?: string;
+  recordName?: string;
   stickinessDuration?: number;
   deregistrationDelay?: number;
   dryRun: boolean;
@@ -148,7 +153,7 @@ function ensureInput(o: EnsureFlags): AlbSettingsInput {
     subnets: o.subnets, certificateArn: o.certificateArn, scheme: o.scheme, listenerPort: o.listenerPort, sslPolicy: o.sslPolicy,
     ingressCidrs: o.ingressCidrs, targetSecurityGroupIds: o.targetSecurityGroups, targetPort: o.targetPort,
     healthCheckPath: o.healthCheckPath, healthCheckMatcher: o.healthCheckMatcher, healthCheckIntervalSeconds: o.healthCheckInterval,
-    stickiness: o.stickiness, httpRedirect: o.httpRedirect, stickinessDurationSeconds: o.stickinessDuration, deregistrationDelaySeconds: o.deregistrationDelay,
+    stickiness: o.stickiness, httpRedirect: o.httpRedirect, hostedZoneId: o.hostedZoneId, recordName: o.recordName, stickinessDurationSeconds: o.stickinessDuration, deregistrationDelaySeconds: o.deregistrationDelay,
   };
 }
 
@@ -246,6 +251,8 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--health-check-interval <seconds>", "seconds between health checks (default 15)", integer)
     .option("--no-stickiness", "turn sticky sessions off (on by default: lb_cookie)")
     .option("--no-http-redirect", "no HTTP listener on port 80 redirecting to HTTPS (on by default)")
+    .option("--hosted-zone-id <id>", "Route 53 hosted zone of --record-name: keep an A alias to the ALB there")
+    .option("--record-name <name>", "DNS name of Workbench (e.g. workbench.example.com), in --hosted-zone-id")
     .option("--stickiness-duration <seconds>", "lifetime of the stickiness cookie (default 86400)", integer)
     .option("--deregistration-delay <seconds>", "time a removed login node gets to finish requests (default 60)", integer)
     .option("--dry-run", "print what would be created or changed; change nothing", false)

@@ -185,6 +185,8 @@ const albSchema = strictObject({
   scheme: oneOf(["internal", "internet-facing"], expected('"internal" or "internet-facing"')).optional(),
   ingressCidrs: array(name("an IPv4 CIDR like 10.0.0.0/16", /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 18), expected("a list of CIDRs")).optional(),
   targetSecurityGroupIds: array(awsId("sg", "a security group id"), expected("a list of security group ids")).optional(),
+  hostedZoneId: name("a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ", /^Z[A-Z0-9]{1,31}$/, 32).optional(),
+  recordName: name("a DNS name like workbench.example.com", /^(?=.{1,253}\.?$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$/, 254).optional(),
 });
 
 const siteShape = strictObject({

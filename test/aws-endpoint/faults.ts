@@ -1,6 +1,6 @@
 // Faults injected on demand, per service/action (optionally per request) or globally.
 
-export type Service = "elbv2" | "ec2" | "ssm" | "imds" | "s3";
+export type Service = "elbv2" | "ec2" | "ssm" | "imds" | "s3" | "route53";
 
 /** What the endpoint knows about a call when it decides which faults apply. */
 export interface CallInfo {

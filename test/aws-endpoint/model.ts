@@ -1,5 +1,6 @@
 // The in-memory account the endpoint serves: load balancers, target groups, targets and their
 // health, listeners, instances, security groups, VPCs, tags, SSM parameters and commands.
+import { Route53Model } from "./route53.js";
 import { createHash } from "node:crypto";
 import { AwsApiError } from "./errors.js";
 import { SsmModel } from "./ssm-model.js";
@@ -176,6 +177,8 @@ export class AwsModel {
   readonly ssm: SsmModel;
   /** S3 objects (a mirror's artifacts and SHA256SUMS). */
   readonly s3 = new S3Model();
+  /** Route 53 hosted zones and their records. */
+  readonly route53 = new Route53Model();
   /** What the IMDS side answers. */
   imds = {
     instanceId: "i-0abc0000000000010",

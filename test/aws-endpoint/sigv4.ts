@@ -7,7 +7,9 @@ import { AwsApiError } from "./errors.js";
 import type { Service } from "./faults.js";
 
 /** The signing name of each API, as in the credential scope. */
-const SIGNING_NAME: Partial<Record<Service, string>> = { elbv2: "elasticloadbalancing", ec2: "ec2", ssm: "ssm", s3: "s3" };
+const SIGNING_NAME: Partial<Record<Service, string>> = { elbv2: "elasticloadbalancing", ec2: "ec2", ssm: "ssm", s3: "s3", route53: "route53" };
+/** Route 53 is global: its requests are signed for us-east-1 whatever the caller's region. */
+const GLOBAL_REGION: Partial<Record<Service, string>> = { route53: "us-east-1" };
 
 const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/;
 
@@ -31,7 +33,7 @@ export function signatureProblem(req: IncomingMessage, service: Service, region:
     }
   }
   const [, , , scopeRegion, scopeService] = scope;
-  if (scopeRegion !== region) {
+  if (scopeRegion !== (GLOBAL_REGION[service] ?? region)) {
     if (service === "s3") {
       // Signed for us-east-1 is what reaches S3's global endpoint: it answers with a redirect naming the region.
       if (scopeRegion === "us-east-1") {

@@ -221,3 +221,50 @@ describe("alb ensure", () => {
     expect(login.ingress).toHaveLength(1);
   });
 });
+
+describe("alb ensure: the DNS name (Route 53, REST XML)", () => {
+  const ZONE = "Z0123456789ABCDEFGHIJ";
+  const dns = { hostedZoneId: ZONE, recordName: "workbench.example.com" };
+
+  it("keeps an A alias from the site's name to the ALB: created, then found; a stale one is upserted in place", async () => {
+    const ep = await endpoint();
+    ep.model.route53.addZone(ZONE, "example.com");
+    const dry = await ensure(ep, dns, { dryRun: true });
+    expect(dry.steps.at(-1)).toMatchObject({ resource: "dns-record", name: "workbench.example.com", action: "would-create" });
+    expect(ep.count("ChangeResourceRecordSets")).toBe(0);
+    const r = await ensure(ep, dns);
+    const lb = ep.model.loadBalancers.get(r.loadBalancerArn!)!;
+    expect(r.steps.at(-1)).toMatchObject({ resource: "dns-record", action: "created", id: ZONE });
+    expect(ep.model.route53.record(ZONE, "workbench.example.com", "A")).toEqual({
+      name: "workbench.example.com.", type: "A", alias: { hostedZoneId: "Z32O12XQLNTSW2", dnsName: `${lb.dnsName}.`.toLowerCase(), evaluateTargetHealth: true },
+    });
+    // Signed for us-east-1 (Route 53 is global) although the cluster is in eu-west-1: the endpoint checks the scope.
+    expect(ep.calls.filter((c) => c.service === "route53").map((c) => [c.action, c.status])).toEqual([
+      ["ListResourceRecordSets", 200], ["ListResourceRecordSets", 200], ["ChangeResourceRecordSets", 200],
+    ]);
+    expect((await ensure(ep, dns)).steps.at(-1)).toMatchObject({ action: "exists" });
+    expect(ep.count("ChangeResourceRecordSets")).toBe(1);
+
+    ep.model.route53.zones.get(ZONE)!.records.set("workbench.example.com. A", { name: "workbench.example.com.", type: "A", ttl: 300, values: ["10.0.0.99"] });
+    const fixed = await ensure(ep, dns);
+    expect(fixed.steps.at(-1)).toMatchObject({ action: "updated", detail: expect.stringContaining("a plain A record becomes A alias") });
+    expect(ep.model.route53.record(ZONE, "workbench.example.com", "A")?.alias?.dnsName).toBe(`${lb.dnsName}.`.toLowerCase());
+  });
+
+  it("a zone that does not exist: the run fails at the DNS record, saying so; everything before it stands", async () => {
+    const ep = await endpoint();
+    const err = await ensure(ep, dns).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeFailure);
+    expect((err as Error).message).toMatch(/^alb ensure failed at the DNS record: NoSuchHostedZone/);
+    expect(inventory(ep).listeners).toEqual(["HTTPS:443", "HTTP:80"]);
+  });
+
+  it("a zone without a name, or a name that is not DNS: bad settings before any AWS call", async () => {
+    const ep = await endpoint();
+    for (const input of [{ hostedZoneId: ZONE }, { recordName: "workbench.example.com" }, { ...dns, recordName: "not a name" }, { ...dns, hostedZoneId: "zone-1" }]) {
+      const { albSettingProblems } = await import("../../agent/albsync/settings.js");
+      expect(albSettingProblems(resolveAlbSettings(CLUSTER, { vpcId: DEFAULT_VPC, subnets: DEFAULT_SUBNETS, certificateArn: CERT, ...input }), "ensure").length).toBe(1);
+    }
+    expect(ep.calls).toEqual([]);
+  });
+});

@@ -272,7 +272,7 @@ describe("SigV4 at the front door", () => {
     const e2 = await post("Action=DescribeInstances&Version=2016-11-15");
     expect([e2.status, await e2.text()]).toEqual([401, expect.stringContaining("<Code>AuthFailure</Code>")]);
     const s = await fetch(ep.url, { method: "POST", headers: { "x-amz-target": "AmazonSSM.GetParameter", "content-type": "application/x-amz-json-1.1" }, body: "{}" });
-    expect([s.status, (await s.json()).__type]).toEqual([400, "MissingAuthenticationTokenException"]);
+    expect([s.status, ((await s.json()) as { __type: string }).__type]).toEqual([400, "MissingAuthenticationTokenException"]);
     const token = await fetch(`${ep.url}/latest/api/token`, { method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60" } });
     expect(token.status).toBe(200);
   });

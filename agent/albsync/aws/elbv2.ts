@@ -22,6 +22,8 @@ export interface LoadBalancerInfo {
   type: string;
   scheme: string;
   dnsName: string;
+  /** The ALB's own hosted zone, for a Route 53 alias to it. */
+  canonicalHostedZoneId: string;
   vpcId: string;
   subnets: string[];
   securityGroups: string[];
@@ -79,6 +81,7 @@ function toLoadBalancer(lb: Elbv2Sdk.LoadBalancer): LoadBalancerInfo {
     type: lb.Type ?? "",
     scheme: lb.Scheme ?? "",
     dnsName: lb.DNSName ?? "",
+    canonicalHostedZoneId: lb.CanonicalHostedZoneId ?? "",
     vpcId: lb.VpcId ?? "",
     subnets: (lb.AvailabilityZones ?? []).map((z) => z.SubnetId ?? "").filter(Boolean),
     securityGroups: lb.SecurityGroups ?? [],
