@@ -42,7 +42,7 @@ export interface AlbSyncOptions {
   /** Read and decide, change nothing (AWS, state, metrics). */
   dryRun?: boolean;
   aws?: Omit<AwsClientOptions, "region">;
-  /** The whole tick ends by then (the unit's TimeoutStartSec is 25 s). */
+  /** The whole tick ends by then (the unit's TimeoutStartSec is 24 s). */
   deadlineMs?: number;
   /** How long pools discovered through the API are trusted before the next scan. */
   discoveryTtlMs?: number;

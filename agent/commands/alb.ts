@@ -331,7 +331,7 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--metrics-file <path>", "Prometheus textfile (under --root)", METRICS_PATH)
     .option("--no-metrics", "write no Prometheus textfile")
     .option("--lock-timeout <seconds>", "wait this long for another alb-sync run, then leave without changes", positiveSeconds, 2)
-    .option("--deadline <seconds>", "give up on AWS after this long (the unit allows 25 s)", positiveSeconds, 20)
+    .option("--deadline <seconds>", "give up on AWS after this long (the unit allows 24 s)", positiveSeconds, 20)
     .option("--dry-run", "read and decide; change nothing (AWS, state, metrics)", false)
     .action(async (o: SyncFlags, cmd: Command) => {
       const g = globals(cmd);

@@ -1,10 +1,21 @@
 import agentService from "../../../units/pwb-agent.service";
+import albEnsureService from "../../../units/pwb-alb-ensure.service";
 import albSelfService from "../../../units/pwb-alb-self.service";
 import albSyncService from "../../../units/pwb-alb-sync.service";
 import albSyncTimer from "../../../units/pwb-alb-sync.timer";
+import { albSettingProblems, resolveAlbSettings } from "../../albsync/settings.js";
+import type { AlbSettingsInput } from "../../albsync/types.js";
 import { parseInstallSection } from "../../engine/systemd.js";
+import type { AlbSite } from "../../site/types.js";
 import type { Resource } from "../../engine/types.js";
 import type { Component } from "../types.js";
+
+/** Whether `alb ensure` has all it needs from the site (VPC, two subnets, certificate): nothing to type by hand. */
+function siteAlbComplete(cluster: string | null, alb: AlbSite): boolean {
+  if (!cluster) return false;
+  const input: AlbSettingsInput = { vpcId: alb.vpcId, subnets: alb.subnets, certificateArn: alb.certificateArn };
+  return albSettingProblems(resolveAlbSettings(cluster, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))), "ensure").length === 0;
+}
 
 /** Same directory the rpm/deb put them in, so a packaged node and a bare binary agree. */
 export const UNIT_DIR = "/usr/lib/systemd/system";
@@ -14,6 +25,7 @@ export const EMBEDDED_UNITS: Record<string, string> = {
   "pwb-alb-sync.service": albSyncService,
   "pwb-alb-sync.timer": albSyncTimer,
   "pwb-alb-self.service": albSelfService,
+  "pwb-alb-ensure.service": albEnsureService,
 };
 
 function unitFile(name: string, notifies?: string[]): Resource {
@@ -53,6 +65,12 @@ export const unitsComponent: Component = {
       );
     } else {
       resources.push({ kind: "service", name: "pwb-alb-sync.timer", enabled: false, active: false });
+    }
+    // Day one: a site whose alb: section is complete gets its ALB from apply, not from a hand-run ensure.
+    if (facts.role === "head" && site?.alb && siteAlbComplete(facts.cluster.name, site.alb)) {
+      resources.push(unitFile("pwb-alb-ensure.service"), enabledUnit("pwb-alb-ensure.service", true));
+    } else {
+      resources.push({ kind: "service", name: "pwb-alb-ensure.service", enabled: false, active: false });
     }
     if (facts.role === "login" && syncsAlb) {
       resources.push(unitFile("pwb-alb-self.service"), enabledUnit("pwb-alb-self.service", true));
