@@ -1,10 +1,11 @@
 import { Option, type Command } from "commander";
 import { renderBuildImageConfig } from "../bake/ami.js";
 import { renderBakeReport, runBake } from "../bake/index.js";
-import { ExitCode } from "../errors.js";
+import { BadInputError, ExitCode } from "../errors.js";
 import { globals, loggerFor } from "./cli-support.js";
 import { engineContext } from "./context.js";
 import { openNode, requireSite } from "./node.js";
+import { recordBake } from "./recorded.js";
 
 /**
  * The AMI build's commands: `bake` (runs inside the image build) and `ami render` (its
@@ -30,7 +31,22 @@ function addBakeCommand(program: Command, setExit: (code: number) => void): void
       const site = requireSite(node, "bake");
       // Progress bars belong on a terminal; with --json stdout carries the report, so draw on stderr.
       const stream = g.json ? process.stderr : process.stdout;
-      const report = await runBake({ site, os: facts.os, ctx: engineContext(root, facts, log, false), tty: stream.isTTY ? stream : null });
+      const started = performance.now();
+      const bake = runBake({ site, os: facts.os, ctx: engineContext(root, facts, log, false), tty: stream.isTTY ? stream : null });
+      // The image's metrics say how its bake went, failed or not (agent/metrics/node.ts).
+      const outcome = (report: Awaited<typeof bake> | null) => ({
+        finishedAt: Date.now(),
+        success: report !== null,
+        durationMs: Math.round(performance.now() - started),
+        installed: report?.artifacts.filter((a) => a.install === "installed").length ?? 0,
+        downloaded: report?.artifacts.filter((a) => a.fetch === "downloaded" || a.fetch === "resumed").length ?? 0,
+      });
+      const report = await bake.catch(async (e: unknown) => {
+        // Bad input changes nothing on disk, metrics included.
+        if (!(e instanceof BadInputError)) await recordBake(root, facts, log, outcome(null));
+        throw e;
+      });
+      await recordBake(root, facts, log, outcome(report));
       process.stdout.write(g.json ? JSON.stringify(report, null, 2) + "\n" : renderBakeReport(report));
       setExit(ExitCode.ok);
     });

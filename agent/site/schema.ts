@@ -7,6 +7,7 @@ import { cudaSection } from "./sections/cuda.js";
 import { imagesSection } from "./sections/images.js";
 import { checksumsSection } from "./sections/checksums.js";
 import { spankSection } from "./sections/spank.js";
+import { METRICS_SINCE, telemetrySection } from "./sections/telemetry.js";
 
 /*
  * The site file's shape. Every object is strict (an unknown key is an error, so a typo never passes
@@ -205,6 +206,7 @@ const siteShape = strictObject({
   cuda: cudaSection.optional(),
   images: imagesSection.optional(),
   checksums: checksumsSection.optional(),
+  telemetry: telemetrySection.optional(),
 });
 
 type Shape = output<typeof siteShape>;
@@ -222,6 +224,8 @@ export const MANAGED_RSERVER_KEYS = new Set([
   "launcher-default-cluster", "launcher-sessions-create-container-user", "launcher-sessions-forward-container-environment",
   "launcher-sessions-forward-environment", "auth-pam-sessions-enabled", "r-versions-path", "audit-data-path",
   "monitor-data-path", "admin-enabled", "admin-group", "admin-superuser-group", "audit-r-sessions", "audit-r-console",
+  // telemetry: (agent/site/sections/telemetry.ts)
+  "metrics-enabled", "metrics-port", "server-access-log", "audited-jobs", "audited-jobs-storage-path",
 ]);
 
 /** Variables launcher-env gets from other fields. */
@@ -298,6 +302,9 @@ function crossChecks(s: Shape, ctx: RefinementCtx<Shape>): void {
   }
 
   if (version) {
+    if (s.telemetry?.metrics?.enabled === true && !atLeast(version, METRICS_SINCE)) {
+      issue(["telemetry", "metrics", "enabled"], `expected false: Workbench's Prometheus endpoint needs Workbench ${METRICS_SINCE} or newer`);
+    }
     if (s.workbench.ides.positron.enabled && !atLeast(version, "2024.12.0")) {
       issue(["workbench", "ides", "positron", "enabled"], "expected false: Positron sessions need Workbench 2024.12.0 or newer");
     }

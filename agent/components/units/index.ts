@@ -3,6 +3,8 @@ import albEnsureService from "../../../units/pwb-alb-ensure.service";
 import albSelfService from "../../../units/pwb-alb-self.service";
 import albSyncService from "../../../units/pwb-alb-sync.service";
 import albSyncTimer from "../../../units/pwb-alb-sync.timer";
+import doctorService from "../../../units/pwb-agent-doctor.service";
+import doctorTimer from "../../../units/pwb-agent-doctor.timer";
 import { albSettingProblems, resolveAlbSettings } from "../../albsync/settings.js";
 import type { AlbSettingsInput } from "../../albsync/types.js";
 import { parseInstallSection } from "../../engine/systemd.js";
@@ -26,6 +28,8 @@ export const EMBEDDED_UNITS: Record<string, string> = {
   "pwb-alb-sync.timer": albSyncTimer,
   "pwb-alb-self.service": albSelfService,
   "pwb-alb-ensure.service": albEnsureService,
+  "pwb-agent-doctor.service": doctorService,
+  "pwb-agent-doctor.timer": doctorTimer,
 };
 
 function unitFile(name: string, notifies?: string[]): Resource {
@@ -45,15 +49,23 @@ function enabledUnit(name: string, active?: boolean): Resource {
 
 /**
  * The agent's own units. Every role re-converges at boot (pwb-agent.service, enabled but never
- * started from apply: it *is* apply). Only the head node runs the ALB sync timer, and only login
- * nodes register themselves (pwb-alb-self.service), both only when the site has a Workbench ALB;
- * elsewhere they are kept disabled and stopped even when a package put their unit files there.
+ * started from apply: it *is* apply) and runs doctor every 5 minutes (pwb-agent-doctor.timer). Only
+ * the head node runs the ALB sync timer, and only login nodes register themselves
+ * (pwb-alb-self.service), both only when the site has a Workbench ALB; elsewhere they are kept
+ * disabled and stopped even when a package put their unit files there.
  */
 export const unitsComponent: Component = {
   name: "units",
   roles: ["head", "login", "compute"],
   wants(facts, site) {
-    const resources: Resource[] = [unitFile("pwb-agent.service"), enabledUnit("pwb-agent.service")];
+    const resources: Resource[] = [
+      unitFile("pwb-agent.service"),
+      enabledUnit("pwb-agent.service"),
+      // Every role: doctor every 5 minutes keeps the node's verdicts (metrics) current.
+      unitFile("pwb-agent-doctor.service"),
+      unitFile("pwb-agent-doctor.timer", ["pwb-agent-doctor.timer"]),
+      enabledUnit("pwb-agent-doctor.timer", true),
+    ];
     // A site without an `alb:` section has no Workbench ALB to sync; without a site, keep the default.
     const syncsAlb = site === null || site.alb !== null;
     if (facts.role === "head" && syncsAlb) {
