@@ -21,8 +21,9 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     const a = cli([...G, "--root", dir, "--json", "apply"]);
     expect(a.code, a.stderr).toBe(0);
     const report = JSON.parse(a.stdout);
-    expect(report.changes).toBe(5); // pwb-agent.service enabled; the doctor timer installed, enabled and started
-    expect(report.deferred).toEqual([["systemctl", "daemon-reload"], ["systemctl", "start", "pwb-agent-doctor.timer"]]);
+    // pwb-agent.service enabled; the doctor timer and pwb-alb-self.service (self-registration) installed, enabled and started
+    expect(report.changes).toBe(7);
+    expect(report.deferred).toEqual([["systemctl", "daemon-reload"], ["systemctl", "start", "pwb-agent-doctor.timer"], ["systemctl", "start", "pwb-alb-self.service"]]);
     expect(await fs.readlink(path.join(dir, "etc/systemd/system/multi-user.target.wants/pwb-agent.service"))).toBe(
       "/usr/lib/systemd/system/pwb-agent.service",
     );
@@ -63,7 +64,7 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     const drift = cli([...G, "--root", dir, "plan"]);
     expect(drift.code).toBe(10);
     expect(drift.stdout).toContain("-OnUnitActiveSec=5min");
-    expect(drift.stdout).toContain("+OnUnitActiveSec=30s");
+    expect(drift.stdout).toContain("+OnUnitActiveSec=25s");
     const fix = JSON.parse(cli([...G, "--root", dir, "--json", "apply"]).stdout);
     expect(fix.restarted).toEqual(["pwb-alb-sync.timer"]);
     expect(fix.deferred).toEqual([["systemctl", "daemon-reload"], ["systemctl", "try-restart", "pwb-alb-sync.timer"]]);
@@ -98,7 +99,7 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     const r = cli([...G, "--root", dir, "--json", "--verbose", "plan"]);
     expect(r.code).toBe(10);
     const parsed = JSON.parse(r.stdout);
-    expect(parsed.count).toBe(5);
+    expect(parsed.count).toBe(7);
     expect(parsed.changes[0]).toMatchObject({ id: "file:/usr/lib/systemd/system/pwb-agent.service", kind: "file", action: "create" });
     expect(parsed.changes[0].diff).toContain("+ExecStart=/usr/bin/pwb-agent apply");
   });

@@ -122,6 +122,7 @@ describe("login node: runs Workbench from the shared configuration", () => {
     expect(first.deferred).toEqual([
       ["systemctl", "daemon-reload"],
       ["systemctl", "start", "pwb-agent-doctor.timer"],
+      ["systemctl", "start", "pwb-alb-self.service"], // joins the ALB once Workbench answers
       ["systemctl", "start", "rstudio-launcher.service"],
       ["systemctl", "start", "rstudio-server.service"],
       ["systemctl", "try-restart", "systemd-sysctl.service"],
