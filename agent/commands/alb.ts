@@ -157,6 +157,23 @@ function ensureInput(o: EnsureFlags): AlbSettingsInput {
   };
 }
 
+/**
+ * A dry run in `plan`'s form: one block per resource that would change ("+" create, "~" update),
+ * what would change beneath, then the count; resources already as wanted are left out.
+ */
+export function renderEnsurePlan(steps: EnsureStep[]): string {
+  const pending = steps.filter((s) => s.action === "would-create" || s.action === "would-update");
+  if (!pending.length) return "No changes: the Workbench ALB is in its desired state.\n";
+  const lines: string[] = [];
+  for (const s of pending) {
+    const [sign, action] = s.action === "would-create" ? ["+", "create"] : ["~", "update"];
+    lines.push(`${sign} ${s.resource} ${s.name}  (${action})`);
+    if (s.detail) lines.push(`    ${s.detail}`);
+  }
+  lines.push("", `${pending.length} change${pending.length === 1 ? "" : "s"} pending.`);
+  return lines.join("\n") + "\n";
+}
+
 function renderSteps(steps: EnsureStep[], dryRun: boolean, dnsName: string | null): string {
   const width = Math.max(...steps.map((s) => s.action.length));
   const rows = steps.map((s) => `${s.action.padEnd(width)}  ${s.resource} ${s.name}${s.id ? ` (${s.id})` : ""}${s.detail && s.action !== "exists" ? `: ${s.detail}` : ""}`);
@@ -264,8 +281,11 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
       const settings = await settingsOrThrow(g, root, region, log, cluster, ensureInput(o), "ensure", "alb ensure");
       const { runAlbEnsure } = await import("../albsync/ensure.js");
       const report = await runAlbEnsure({ cluster, region, settings, dryRun: o.dryRun, log, settingName: (f) => ALB_SETTING_FLAGS[f] });
-      process.stdout.write(g.json ? JSON.stringify(report, null, 2) + "\n" : renderSteps(report.steps, report.dryRun, report.dnsName));
-      setExit(ExitCode.ok);
+      if (g.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+      else process.stdout.write(report.dryRun ? renderEnsurePlan(report.steps) : renderSteps(report.steps, report.dryRun, report.dnsName));
+      // As `plan`: a dry run with changes pending exits 10.
+      const pending = report.steps.some((s) => s.action === "would-create" || s.action === "would-update");
+      setExit(report.dryRun && pending ? ExitCode.changesPending : ExitCode.ok);
     });
 
   clusterOptions(alb.command("self-register"))
