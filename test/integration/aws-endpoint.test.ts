@@ -180,7 +180,8 @@ describe("SSM over JSON 1.1", () => {
       Parameters: { commands: ["pwb-agent doctor --json"] },
     }));
     const id = sent.Command!.CommandId!;
-    expect(sent.Command).toMatchObject({ DocumentName: "AWS-RunShellScript", TargetCount: 2, Parameters: { commands: ["pwb-agent doctor --json"] } });
+    // As AWS: SendCommand answers before any instance ran it.
+    expect(sent.Command).toMatchObject({ DocumentName: "AWS-RunShellScript", Status: "Pending", CompletedCount: 0, TargetCount: 2, Parameters: { commands: ["pwb-agent doctor --json"] } });
     const list = await ssm().send(new ListCommandInvocationsCommand({ CommandId: id, Details: true }));
     expect(list.CommandInvocations!.map((i) => i.InstanceId).sort()).toEqual([...c.pools[0]!.instances].sort());
     expect(list.CommandInvocations![0]!.CommandPlugins![0]!.Status).toBe("Success");
