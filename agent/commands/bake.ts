@@ -1,9 +1,9 @@
 import { Option, type Command } from "commander";
 import { renderBuildImageConfig } from "../bake/ami.js";
-import { renderBakeReport, runBake } from "../bake/index.js";
+import { bakeJson, renderBake } from "../bake/index.js";
 import { ExitCode } from "../errors.js";
-import { globals, loggerFor } from "./cli-support.js";
-import { engineContext } from "./context.js";
+import { globals, loggerFor, positiveSeconds } from "./cli-support.js";
+import { bakeNode } from "./converge.js";
 import { openNode, requireSite } from "./node.js";
 
 /**
@@ -16,23 +16,31 @@ export function addBakeCommands(program: Command, setExit: (code: number) => voi
 }
 
 /**
- * `pwb-agent bake`: at AMI build time, download, verify and install the site's Workbench, R, Python
- * and Quarto versions, so a node that boots from the image only configures. A second run fetches
- * and installs nothing. Exit 2 when the site is missing or an artifact has no checksum.
+ * `pwb-agent bake`: at AMI build time, the engine converges the image phase of every component for
+ * every role (Workbench, R, Python, Quarto, Apptainer, the SPANK plugin, CUDA when asked), so a node
+ * that boots from the image only configures. Same plan, lock, verified downloads and atomic writes as
+ * `apply`; `--dry-run` prints the plan. A second run fetches and installs nothing.
  */
 function addBakeCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command("bake")
-    .description("download, verify (sha256) and install Workbench, R, Python and Quarto for an AMI; services left disabled")
-    .action(async (_o, cmd: Command) => {
-      const node = await openNode(cmd, { site: true });
+    .description("AMI build time: converge the image phase of every component for every role (packages, artifacts, builds); services left disabled")
+    .option("--dry-run", "print the plan; change nothing")
+    .option("--lock-timeout <seconds>", "wait this long for a running apply or bake", positiveSeconds, 600)
+    .action(async (o: { dryRun?: boolean; lockTimeout: number }, cmd: Command) => {
+      const node = await openNode(cmd, { site: true, role: "compute" });
       const { g, log, root, facts } = node;
       const site = requireSite(node, "bake");
       // Progress bars belong on a terminal; with --json stdout carries the report, so draw on stderr.
       const stream = g.json ? process.stderr : process.stdout;
-      const report = await runBake({ site, os: facts.os, ctx: engineContext(root, facts, log, false), tty: stream.isTTY ? stream : null });
-      process.stdout.write(g.json ? JSON.stringify(report, null, 2) + "\n" : renderBakeReport(report));
-      setExit(ExitCode.ok);
+      const result = await bakeNode(root, facts, log, {
+        site,
+        dryRun: o.dryRun === true,
+        lockTimeoutMs: o.lockTimeout * 1000,
+        fetch: { tty: stream.isTTY ? stream : null },
+      });
+      process.stdout.write(g.json ? JSON.stringify(bakeJson(result), null, 2) + "\n" : renderBake(result));
+      setExit(o.dryRun && result.changes.length ? ExitCode.changesPending : ExitCode.ok);
     });
 }
 
