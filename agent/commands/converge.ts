@@ -21,7 +21,7 @@ export interface ConvergeOptions {
 
 interface Desired {
   resources: Resource[];
-  /** Ids of image-phase resources (not also declared by the node phase): a change to one is a repair. */
+  /** Ids of image-phase packages, artifacts and builds: a change to one is a repair of the image. */
   image: Set<string>;
 }
 
@@ -41,9 +41,15 @@ async function desired(root: Root, facts: Facts, log: Logger, o: ConvergeOptions
     return { resources: node, image: new Set() };
   }
   const nodeIds = new Set(node.map(resourceId));
-  const image = (await imageState(facts, site, { root, log, mode })).filter((r) => !nodeIds.has(resourceId(r)));
-  return { resources: [...image, ...node], image: new Set(image.map(resourceId)) };
+  const image = await imageState(facts, site, { root, log, mode });
+  return {
+    resources: [...image.filter((r) => !nodeIds.has(resourceId(r))), ...node],
+    // What the image should have held: its packages, artifacts and builds (not its settings, which a role may override).
+    image: new Set(image.filter((r) => IMAGE_KINDS.has(r.kind)).map(resourceId)),
+  };
 }
+
+const IMAGE_KINDS = new Set<Resource["kind"]>(["packages", "package", "archive", "download", "command"]);
 
 /** Marks image-phase changes in a plan: the image should have held them. */
 function markRepairs(changes: Change[], image: Set<string>): Change[] {

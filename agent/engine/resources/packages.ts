@@ -84,21 +84,20 @@ export const packagesHandler: Handler<PackagesResource> = {
     const family = requireFamily(ctx);
     const files = missing.filter((i) => i.fetch).map((i) => ctx.root.path(i.fetch!.path));
     const named = missing.filter((i) => !i.fetch);
+    const spec = (i: PackageItem) => (i.version ? (family === "rhel" ? `${i.name}-${i.version}` : `${i.name}=${i.version}`) : i.name);
+    const transaction = (args: string[]) =>
+      family === "rhel"
+        ? ["dnf", "install", "-y", "--setopt=install_weak_deps=False", ...args]
+        : ["apt-get", "install", "-y", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", ...args];
+    const opts = { mutates: true, env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: 30 * 60_000 };
     if (ctx.root.live) {
       // One transaction: local files and repository packages together, so their dependencies resolve together.
-      const args = [...files, ...named.map((i) => (i.version ? (family === "rhel" ? `${i.name}-${i.version}` : `${i.name}=${i.version}`) : i.name))];
-      const argv =
-        family === "rhel"
-          ? ["dnf", "install", "-y", "--setopt=install_weak_deps=False", ...args]
-          : ["apt-get", "install", "-y", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", ...args];
-      await runChecked(ctx.runner, argv, { mutates: true, env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: 30 * 60_000 });
+      await runChecked(ctx.runner, transaction([...files, ...named.map(spec)]), opts);
       ctx.stats.commandsRun += 1;
     } else {
       if (files.length) await installFilesIntoRoot(files, family, ctx);
       // Repository packages need the node's repositories: recorded on a simulated root, not run.
-      if (named.length) {
-        await runChecked(ctx.runner, family === "rhel" ? ["dnf", "install", "-y", ...named.map((i) => i.name)] : ["apt-get", "install", "-y", ...named.map((i) => i.name)], { mutates: true });
-      }
+      if (named.length) await runChecked(ctx.runner, transaction(named.map(spec)), opts);
     }
     ctx.stats.packagesInstalled += missing.length;
   },
