@@ -94,7 +94,8 @@ async function planAndApply(resources: Resource[], ctx: EngineContext, fetch: Fe
   const changes = await plan(resources, ctx);
   const first = await apply(changes, resources, ctx, fetch);
   if (first.packagesInstalled === 0) return { changes, report: first };
-  const again = await plan(resources, ctx);
+  // Packages are not planned twice: what the first pass installed (or recorded, on a simulated root) is done.
+  const again = (await plan(resources, ctx)).filter((c) => c.kind !== "packages" && c.kind !== "package");
   if (again.length === 0) return { changes, report: first };
   const second = await apply(again, resources, ctx, fetch);
   return {
