@@ -102,6 +102,13 @@ export interface Lifecycle {
   boots: BootFigures[];
 }
 
+export interface LifecycleOptions {
+  /** A mirror the caller keeps (and closes); default: one for the lifecycle only. */
+  mirror?: LoopbackMirror;
+  /** Called after the bake and after each boot, for a running commentary. */
+  onStep?(what: "bake" | "boot", detail: unknown): void;
+}
+
 const NODES: Array<{ node: string; role: Role; gpus?: number }> = [
   { node: "head", role: "head" },
   { node: "login", role: "login" },
@@ -116,8 +123,9 @@ const HEAVY = new Set<Change["kind"]>(["package", "packages", "download", "archi
  * Ubuntu 22.04 root that, like a ParallelCluster AMI, ships Slurm's headers under /opt/slurm), then a
  * head, a login, a CPU and a GPU compute node booted from copies of it, each planned and applied once.
  */
-export async function runLifecycle(base: string, log: Logger, onStep: (what: string, detail: unknown) => void = () => undefined): Promise<Lifecycle> {
-  const mirror = await startLoopbackMirror(await fixtureMirrorFiles(path.join(base, "fixtures")));
+export async function runLifecycle(base: string, log: Logger, o: LifecycleOptions = {}): Promise<Lifecycle> {
+  const onStep = o.onStep ?? (() => undefined);
+  const mirror = o.mirror ?? (await startFixtureMirror(base));
   try {
     const siteYaml = lifecycleSite(mirror);
     const image = path.join(base, "image");
@@ -154,6 +162,11 @@ export async function runLifecycle(base: string, log: Logger, onStep: (what: str
     }
     return { image, site: path.join(base, "site.yaml"), bake, bakeMs, boots };
   } finally {
-    await mirror.close();
+    if (!o.mirror) await mirror.close();
   }
+}
+
+/** A loopback mirror of the fixture artifacts, built under `base/fixtures`. */
+export async function startFixtureMirror(base: string): Promise<LoopbackMirror> {
+  return startLoopbackMirror(await fixtureMirrorFiles(path.join(base, "fixtures")));
 }

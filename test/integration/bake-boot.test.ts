@@ -1,0 +1,78 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyNode, planNode } from "../../agent/commands/converge.js";
+import { Root } from "../../agent/engine/root.js";
+import { gatherFacts } from "../../agent/facts/index.js";
+import { createLogger, silentLogger } from "../../agent/log.js";
+import { LIFECYCLE, runLifecycle, startFixtureMirror, type Lifecycle } from "../../agent/sim/image.js";
+import type { LoopbackMirror } from "../../agent/sim/mirror.js";
+import { parseSiteText } from "../../agent/site/load.js";
+import { tempDir } from "../helpers/engine.js";
+
+/*
+ * The AMI lifecycle for real on Ubuntu 22.04 roots: fixture .debs from a loopback mirror, installed by
+ * dpkg into the image root's own database; then four nodes booted from copies of that image. The
+ * first-boot plan of each must hold no package, download, archive or command resource.
+ */
+describe("bake once, boot every role from the image", () => {
+  let base: string;
+  let lc: Lifecycle;
+  let mirror: LoopbackMirror;
+  beforeAll(async () => {
+    base = await tempDir("pwb-lifecycle-");
+    mirror = await startFixtureMirror(base);
+    lc = await runLifecycle(base, silentLogger(), { mirror });
+  }, 120_000);
+  afterAll(() => mirror.close());
+
+  const dpkgStatus = (root: string) => fs.readFile(path.join(root, "var/lib/dpkg/status"), "utf8");
+
+  it("bake installs every package into the image's dpkg database and leaves Workbench off", async () => {
+    const status = await dpkgStatus(lc.image);
+    for (const pkg of [`r-${LIFECYCLE.r}`, `python-${LIFECYCLE.python}`, "rstudio-workbench", "apptainer"]) {
+      expect(status).toMatch(new RegExp(`Package: ${pkg}\\nStatus: install ok installed`));
+    }
+    expect(lc.bake.report).toMatchObject({ packagesInstalled: expect.any(Number), downloads: 6 });
+    expect(await fs.readlink(path.join(lc.image, "usr/local/bin/quarto"))).toBe(`/opt/quarto/${LIFECYCLE.quarto}/bin/quarto`);
+    expect(await fs.readdir(path.join(lc.image, "etc/systemd/system")).catch(() => [])).not.toContain("multi-user.target.wants");
+    const record = JSON.parse(await fs.readFile(path.join(lc.image, "var/lib/pwb-agent/image.json"), "utf8"));
+    expect(record.resources).toEqual(expect.arrayContaining(["packages:runtimes", "packages:workbench", "packages:apptainer", `archive:/opt/quarto/${LIFECYCLE.quarto}`]));
+  });
+
+  it("first boot on head, login, CPU and GPU compute: no package, download or command; the mirror is never asked", () => {
+    expect(lc.boots.map((b) => b.node)).toEqual(["head", "login", "compute", "gpu-compute"]);
+    for (const b of lc.boots) {
+      expect(b.plan.filter((c) => ["package", "packages", "download", "archive", "command"].includes(c.kind)).map((c) => c.id), b.node).toEqual([]);
+      expect(b.heavy, b.node).toBe(0);
+      expect(b.mirrorRequests, b.node).toBe(0);
+      expect(b.report, b.node).toMatchObject({ packagesInstalled: 0, downloads: 0, commandsRun: 0 });
+    }
+    // What first boot does is configuration: the login node enables Workbench; the GPU node's wrapper adds --nv.
+    const login = lc.boots.find((b) => b.node === "login")!;
+    expect(login.plan.map((c) => c.id)).toEqual(expect.arrayContaining(["service:rstudio-server.service", "service:rstudio-launcher.service"]));
+  });
+
+  it("a node whose image lost something repairs it at apply, with a warning naming it and the repair's duration", async () => {
+    const dir = path.join(base, "nodes", "compute");
+    await fs.rm(path.join(dir, "opt/quarto", LIFECYCLE.quarto), { recursive: true });
+    await fs.rm(path.join(dir, "var/cache/pwb-agent/artifacts"), { recursive: true });
+    const root = new Root(dir);
+    const lines: string[] = [];
+    const log = createLogger({ sink: (l) => lines.push(l) });
+    const facts = await gatherFacts({ root, imds: { enabled: false }, log });
+    const site = parseSiteText(await fs.readFile(path.join(dir, "etc/pwb-agent/site.yaml"), "utf8"), "site.yaml");
+    const plan = await planNode(root, facts, log, { site });
+    expect(plan.map((c) => [c.id, c.summary.at(-1)])).toEqual([[`archive:/opt/quarto/${LIFECYCLE.quarto}`, "missing from the image: apply repairs it"]]);
+    const before = mirror.requests.length;
+    const report = await applyNode(root, facts, log, { site, lockTimeoutMs: 5_000 });
+    expect(report).toMatchObject({ changes: 1, downloads: 1 });
+    expect(mirror.requests.slice(before)).toEqual(["/SHA256SUMS", `/quarto/quarto-${LIFECYCLE.quarto}-linux-amd64.tar.gz`]);
+    expect(await fs.readFile(path.join(dir, "opt/quarto", LIFECYCLE.quarto, "bin/quarto"), "utf8")).toContain(LIFECYCLE.quarto);
+    const warning = lines.map((l) => JSON.parse(l)).find((r) => r.severity === "warn" && r.resource === `archive:/opt/quarto/${LIFECYCLE.quarto}`);
+    expect(warning?.msg).toMatch(new RegExp(`^image resource archive:/opt/quarto/${LIFECYCLE.quarto.replace(/\./g, "\\.")} was missing: repaired in \\d+ ms$`));
+    expect(warning?.durationMs).toEqual(expect.any(Number));
+    // Repaired: the next plan is empty.
+    expect(await planNode(root, facts, log, { site })).toEqual([]);
+  });
+});
