@@ -7,6 +7,8 @@ import { gatherFacts } from "../../agent/facts/index.js";
 import { createLogger, silentLogger } from "../../agent/log.js";
 import { LIFECYCLE, runLifecycle, startFixtureMirror, type Lifecycle } from "../../agent/sim/image.js";
 import type { LoopbackMirror } from "../../agent/sim/mirror.js";
+import { joinCluster } from "../../agent/sim/cluster.js";
+import { writeSimulatedNode } from "../../agent/sim/node.js";
 import { parseSiteText } from "../../agent/site/load.js";
 import { tempDir } from "../helpers/engine.js";
 
@@ -74,5 +76,26 @@ describe("bake once, boot every role from the image", () => {
     expect(warning?.durationMs).toEqual(expect.any(Number));
     // Repaired: the next plan is empty.
     expect(await planNode(root, facts, log, { site })).toEqual([]);
+  });
+
+  it("SPANK: baked once for the image's Slurm; a cluster on another release series rebuilds it at boot and says so", async () => {
+    const dir = path.join(base, "nodes", "compute-slurm-24.11");
+    await fs.cp(lc.image, dir, { recursive: true, verbatimSymlinks: true });
+    await writeSimulatedNode(dir, { role: "compute", os: "ubuntu2204" });
+    await joinCluster(dir, path.join(base, "shared"), await fs.readFile(lc.site, "utf8"));
+    // The cluster's /opt/slurm (the head node's share) is Slurm 24.11, the image's was 23.11.
+    await fs.writeFile(path.join(dir, "opt/slurm/include/slurm/slurm_version.h"), "#define SLURM_VERSION_NUMBER 0x180b02\n");
+    const root = new Root(dir);
+    const lines: string[] = [];
+    const log = createLogger({ sink: (l) => lines.push(l) });
+    const facts = await gatherFacts({ root, imds: { enabled: false }, log });
+    const site = parseSiteText(await fs.readFile(lc.site, "utf8"), "site.yaml");
+    const ids = (await planNode(root, facts, log, { site })).map((c) => c.id);
+    expect(ids).toEqual(expect.arrayContaining([expect.stringMatching(/^command:spank slurm-24\.11-\S+: configure$/), expect.stringMatching(/^symlink:.*\/spank\/current$/)]));
+    expect(ids.filter((id) => id.startsWith("command:spank slurm-23.11"))).toEqual([]);
+    const warn = lines.map((l) => JSON.parse(l)).find((r) => r.severity === "warn" && /^spank: /.test(r.msg));
+    expect(warn?.msg).toMatch(/^spank: the plugin in use \(slurm-23\.11-\S+\) was not built for this cluster's Slurm 24\.11\.2: building slurm-24\.11-/);
+    // The same series as the image (every first boot above): nothing of the plugin is built.
+    for (const b of lc.boots) expect(b.plan.filter((c) => c.id.includes("spank slurm-")).map((c) => c.id), b.node).toEqual([]);
   });
 });
