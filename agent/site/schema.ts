@@ -295,6 +295,13 @@ function crossChecks(s: Shape, ctx: RefinementCtx<Shape>): void {
     }
   }
 
+  // Workbench only offers the images; the runtime that runs them (Apptainer) and the Slurm plugin that
+  // starts sessions in them are baked into the AMI from these sections. Without them every session fails.
+  if (s.containers.enabled) {
+    if (s.apptainer === undefined) issue(["containers", "enabled"], "expected an apptainer: section when containers.enabled is true (the container runtime baked into the image), or containers.enabled: false");
+    if (s.spank === undefined) issue(["containers", "enabled"], "expected a spank: section when containers.enabled is true (the Slurm plugin that starts sessions in containers), or containers.enabled: false");
+  }
+
   if (version) {
     if (s.workbench.ides.positron.enabled && !atLeast(version, "2024.12.0")) {
       issue(["workbench", "ides", "positron", "enabled"], "expected false: Positron sessions need Workbench 2024.12.0 or newer");
