@@ -70,3 +70,16 @@ async function writeTree(dir: string, files: Record<string, string>): Promise<vo
     await fs.writeFile(real, text, { mode: 0o755 });
   }
 }
+
+/** A yum repository of the .rpm files in `dir` (createrepo_c): its files by path relative to `dir`. */
+export async function buildRepository(dir: string): Promise<Array<[string, Buffer]>> {
+  await run("createrepo_c", ["--quiet", dir]);
+  const out: Array<[string, Buffer]> = [];
+  for (const sub of ["", "repodata"]) {
+    for (const f of await fs.readdir(path.join(dir, sub))) {
+      const rel = sub ? `${sub}/${f}` : f;
+      if ((await fs.stat(path.join(dir, rel))).isFile()) out.push([rel, await fs.readFile(path.join(dir, rel))]);
+    }
+  }
+  return out;
+}

@@ -10,7 +10,7 @@ import { PACKAGE_CACHE, releasePackages } from "./release.js";
 /** EPEL for EL 8/9: Rocky and Alma ship epel-release in their extras repository; RHEL does not. */
 function epel(platform: PackagePlatform, mirror: { url: string } | null): Resource[] {
   if (!platform.el) return [];
-  if (!platform.el.rhel) return [{ kind: "package", name: "epel-release" }];
+  if (!platform.el.rhel) return [{ kind: "packages", label: "epel", items: [{ name: "epel-release" }] }];
   const file = `epel-release-latest-${platform.el.major}.noarch.rpm`;
   const url = mirror && !mirror.url.startsWith("s3://") ? `${mirrorBase(mirror.url)}/epel/${file}` : `https://dl.fedoraproject.org/pub/epel/${file}`;
   // dnf checks the package's signature against the repository key it installs; "latest" has no fixed hash.

@@ -1,4 +1,5 @@
 import { promises as fs } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { RuntimeFailure } from "../../errors.js";
 import type { OsFamily } from "../../facts/types.js";
@@ -96,8 +97,12 @@ export const packagesHandler: Handler<PackagesResource> = {
       ctx.stats.commandsRun += 1;
     } else {
       if (files.length) await installFilesIntoRoot(files, family, ctx);
-      // Repository packages need the node's repositories: recorded on a simulated root, not run.
-      if (named.length) await runChecked(ctx.runner, transaction(named.map(spec)), opts);
+      if (named.length) {
+        // A simulated EL root whose own repositories are local (loopback or file://): dnf installs into it for
+        // real. Anything else would reach out to the network, which a simulated node never does: recorded.
+        if (family === "rhel" && (await localRepositories(ctx.root))) await dnfIntoRoot(named.map(spec), ctx);
+        else await runChecked(ctx.runner, transaction(named.map(spec)), opts);
+      }
     }
     ctx.stats.packagesInstalled += missing.length;
   },
@@ -118,6 +123,42 @@ async function installFilesIntoRoot(files: string[], family: OsFamily, ctx: Engi
     await runChecked(ctx.runner, ["rpm", ...rpmRootArgs(root), "-U", "--nodeps", "--replacepkgs", ...files]);
   }
   ctx.stats.commandsRun += 1;
+}
+
+/** True when the root has yum repositories and every one of them is on this machine (loopback or file://). */
+async function localRepositories(root: Root): Promise<boolean> {
+  const dir = root.path("/etc/yum.repos.d");
+  const files = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".repo"));
+  if (files.length === 0) return false;
+  for (const f of files) {
+    const text = await fs.readFile(path.join(dir, f), "utf8");
+    if (/^\s*(mirrorlist|metalink)\s*=/m.test(text)) return false;
+    const urls = [...text.matchAll(/^\s*baseurl\s*=\s*(\S+)/gm)].map((m) => m[1]!);
+    if (!urls.every((u) => /^(file:\/\/|https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/])/.test(u))) return false;
+  }
+  return true;
+}
+
+/**
+ * `dnf --installroot` with only the root's own repositories and release. The rpm database goes where
+ * RHEL keeps it: some hosts' rpm (Debian's) defaults it to $HOME/.rpmdb, so dnf runs with a HOME whose
+ * .rpmmacros says /var/lib/rpm.
+ */
+async function dnfIntoRoot(specs: string[], ctx: EngineContext): Promise<void> {
+  const root = ctx.root;
+  const osRelease = (await fs.readFile(root.path("/etc/os-release"), "utf8").catch(() => "")).match(/^VERSION_ID="?([0-9]+)/m);
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-dnf-home-"));
+  try {
+    await fs.writeFile(path.join(home, ".rpmmacros"), `%_dbpath ${RPM_DB}\n`);
+    await runChecked(ctx.runner, [
+      "dnf", "install", "-y", "-q", `--installroot=${root.dir}`, `--setopt=reposdir=${root.path("/etc/yum.repos.d")}`,
+      `--setopt=cachedir=${root.path("/var/cache/dnf")}`, "--setopt=install_weak_deps=False",
+      ...(osRelease ? [`--releasever=${osRelease[1]}`] : []), ...specs,
+    ], { env: { HOME: home }, timeoutMs: 30 * 60_000 });
+    ctx.stats.commandsRun += 1;
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
 }
 
 /** dpkg --root needs its database skeleton; a real Ubuntu root already has it. */
