@@ -8,25 +8,26 @@ import type { Facts } from "../facts/types.js";
 import type { SiteConfig } from "../site/types.js";
 
 /**
- * Written by `bake` as its last resource: this root is a baked image, and which image resources it
- * holds. `apply` converges the image phase (as a repair) only on such a root; the file has no time or
- * host in it, so a second bake of the same site changes nothing.
+ * Written by `bake` as its last resource: this root is a baked image. `apply` converges the image phase
+ * (as a repair) only on such a root. It names no time, host or version, and not the steps bake took
+ * (those depend on what was already there), so a second bake of the same site changes nothing.
  */
 export const IMAGE_RECORD = "/var/lib/pwb-agent/image.json";
 
 export interface ImageRecord {
-  /** The image resources bake converged, by engine id. */
-  resources: string[];
+  /** The site sections whose image phase was converged. */
+  sections: string[];
 }
 
 export function resourceId(r: Resource): string {
   return handlerFor(r).id(r);
 }
 
-/** The image phase of every component, plus the record that says the image holds it. */
+/** The image phase of every component, plus the record that says this root is a baked image. */
 export async function bakeResources(facts: Facts, site: SiteConfig, ctx: GatherContext): Promise<Resource[]> {
   const image = await imageState(facts, site, ctx);
-  const record: ImageRecord = { resources: image.map(resourceId) };
+  const sections = ["workbench", "runtimes", ...(["apptainer", "spank", "cuda"] as const).filter((k) => site[k] !== null)];
+  const record: ImageRecord = { sections };
   return [...image, { kind: "file", path: IMAGE_RECORD, content: JSON.stringify(record, null, 2) + "\n", mode: 0o644, owner: "root", group: "root" }];
 }
 
@@ -36,7 +37,7 @@ export async function readImageRecord(root: Root): Promise<ImageRecord | null> {
   if (text === null) return null;
   try {
     const parsed = JSON.parse(text) as ImageRecord;
-    return Array.isArray(parsed.resources) ? parsed : null;
+    return Array.isArray(parsed.sections) ? parsed : null;
   } catch {
     return null;
   }

@@ -29,6 +29,7 @@ function mirrorPaths(os: LifecycleOs) {
     workbench: deb ? `/workbench/jammy/rstudio-workbench-${V.workbench.replace("+", "-")}-amd64.deb` : `/workbench/rhel9/rstudio-workbench-rhel-${V.workbench.replace("+", "-")}-x86_64.rpm`,
     apptainer: deb ? `/apptainer/apptainer_${V.apptainer}_amd64.deb` : `/apptainer/apptainer-${V.apptainer}-1.x86_64.rpm`,
     spank: "/spank/slurm-singularity-exec-3.2.0.tar.gz",
+    wheelhouse: `/jupyter/wheelhouse-python-${V.python}.tar.gz`,
   };
 }
 
@@ -60,6 +61,8 @@ export async function fixtureMirrorFiles(work: string, os: LifecycleOs = "ubuntu
   }));
   files.set(P.apptainer, await pkg({ name: "apptainer", version: deb ? V.apptainer : `${V.apptainer}-1`, files: { "usr/bin/apptainer": `#!/bin/sh\necho "apptainer version ${V.apptainer}"\n` } }));
   files.set(P.spank, await buildTarball(work, "slurm-singularity-exec-3.2.0", { "CMakeLists.txt": "project(slurm-singularity-exec)\n" }));
+  // Names only: pip runs on a live node; on a simulated root it is recorded, not run.
+  files.set(P.wheelhouse, await buildTarball(work, "wheelhouse", Object.fromEntries(["ipykernel-6.29.5", "jupyterlab-4.3.4", "pwb_jupyterlab-1.0.16"].map((w) => [`${w}-py3-none-any.whl`, "stand-in wheel\n"]))));
   if (!deb) {
     const repo = path.join(work, "repo");
     await fs.mkdir(repo, { recursive: true });
@@ -92,7 +95,7 @@ mirror:
   url: ${mirror.url}/
 runtimes:
   r: { versions: [${V.r}] }
-  python: { versions: [${V.python}] }
+  python: { versions: [${V.python}], default: ${V.python} }
   quarto: { versions: [${V.quarto}] }
 containers:
   enabled: true

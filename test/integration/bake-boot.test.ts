@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyNode, planNode } from "../../agent/commands/converge.js";
+import { applyNode, bakeNode, planNode } from "../../agent/commands/converge.js";
 import { Root } from "../../agent/engine/root.js";
 import { gatherFacts } from "../../agent/facts/index.js";
 import { createLogger, silentLogger } from "../../agent/log.js";
@@ -47,11 +47,30 @@ describe.each(["ubuntu2204", "rocky9"] as const)("bake once, boot every role fro
     for (const pkg of [r, `python-${LIFECYCLE.python}`, "rstudio-workbench", "apptainer"]) expect(have.has(pkg), pkg).toBe(true);
     // Rocky: EPEL and the SPANK plugin's build tools come from the parent image's repository, through dnf --installroot.
     if (os === "rocky9") for (const pkg of ["epel-release", "cmake", "make", "gcc-c++", "libstdc++-static"]) expect(have.has(pkg), pkg).toBe(true);
-    expect(lc.bake.report).toMatchObject({ downloads: 6 });
+    expect(lc.bake.report).toMatchObject({ downloads: 7 });
     expect(await fs.readlink(path.join(lc.image, "usr/local/bin/quarto"))).toBe(`/opt/quarto/${LIFECYCLE.quarto}/bin/quarto`);
     expect(await fs.readdir(path.join(lc.image, "etc/systemd/system")).catch(() => [])).not.toContain("multi-user.target.wants");
     const record = JSON.parse(await fs.readFile(path.join(lc.image, "var/lib/pwb-agent/image.json"), "utf8"));
-    expect(record.resources).toEqual(expect.arrayContaining(["packages:runtimes", "packages:workbench", "packages:apptainer", `archive:/opt/quarto/${LIFECYCLE.quarto}`]));
+    expect(record).toEqual({ sections: ["workbench", "runtimes", "apptainer", "spank"] });
+  });
+
+  it("a second bake of the image fetches nothing and changes nothing", async () => {
+    const before = mirror.requests.length;
+    const root = new Root(lc.image);
+    const log = silentLogger();
+    const facts = await gatherFacts({ root, roleOverride: "compute", imds: { enabled: false }, log });
+    const site = parseSiteText(await fs.readFile(lc.site, "utf8"), "site.yaml");
+    const again = await bakeNode(root, facts, log, { site, dryRun: false, lockTimeoutMs: 5_000 });
+    expect(again.changes.map((c) => c.id)).toEqual([]);
+    expect(again.report).toMatchObject({ changes: 0, filesWritten: 0, packagesInstalled: 0, downloads: 0, commandsRun: 0 });
+    expect(mirror.requests.length - before).toBe(0);
+  });
+
+  it("Jupyter: ipykernel, JupyterLab and pwb_jupyterlab go into the default Python at bake; jupyter.conf points at its jupyter", async () => {
+    const pip = lc.bake.report!.deferred.find((argv) => argv.includes("pip"));
+    expect(pip).toEqual([`/opt/python/${LIFECYCLE.python}/bin/python3`, "-m", "pip", "install", "--disable-pip-version-check", "--no-warn-script-location", "--no-index", "--find-links", `/var/cache/pwb-agent/artifacts/jupyter/python-${LIFECYCLE.python}`, "ipykernel", "jupyterlab", "pwb_jupyterlab"]);
+    const conf = await fs.readFile(path.join(base, "shared/opt-rstudio/etc/rstudio/jupyter.conf"), "utf8");
+    expect(conf).toContain(`jupyter-exe=/opt/python/${LIFECYCLE.python}/bin/jupyter\n`);
   });
 
   it("first boot on head, login, CPU and GPU compute: no package, download or command; the mirror is never asked", () => {

@@ -4,6 +4,7 @@ import { promises as fs, realpathSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../agent/program.js";
+import { buildTarball } from "../../agent/sim/fixture-packages.js";
 import { writeSimulatedNode } from "../../agent/sim/node.js";
 import { startArtifactServer, type ArtifactServer } from "../helpers/artifact-server.js";
 import { snapshot, tempDir } from "../helpers/engine.js";
@@ -28,6 +29,7 @@ const PATHS = {
   python: `/python/ubuntu-2204/python-${PY}_1_amd64.deb`,
   quarto: `/quarto/quarto-${QUARTO}-linux-amd64.tar.gz`,
   workbench: `/workbench/jammy/rstudio-workbench-2024.12.1-563.pro5-amd64.deb`,
+  wheelhouse: `/jupyter/wheelhouse-python-${PY}.tar.gz`,
 };
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -94,6 +96,8 @@ describe("pwb-agent bake", () => {
       '#!/bin/sh\nset -e\nmkdir -p /etc/systemd/system/multi-user.target.wants\nln -sf /lib/systemd/system/rstudio-server.service /etc/systemd/system/multi-user.target.wants/rstudio-server.service\n',
     ));
     bodies.set(PATHS.quarto, await buildQuartoTarball(work));
+    // Wheels for pip --no-index (names only: pip itself is recorded, not run, on a simulated root).
+    bodies.set(PATHS.wheelhouse, await buildTarball(work, "wheelhouse", { "ipykernel-6.29.5-py3-none-any.whl": "not a real wheel\n" }));
     srv = await startArtifactServer();
     resetMirror();
   });
@@ -144,10 +148,13 @@ describe("pwb-agent bake", () => {
     expect(ids(report)).toEqual([
       "packages:runtimes", `archive:/opt/quarto/${QUARTO}`,
       "symlink:/usr/local/bin/R", "symlink:/usr/local/bin/Rscript", "symlink:/usr/local/bin/python3", "symlink:/usr/local/bin/pip3", "symlink:/usr/local/bin/quarto",
+      // ipykernel in every Python, from the mirror's wheelhouse (pip is recorded, not run, on a simulated root).
+      `archive:/var/cache/pwb-agent/artifacts/jupyter/python-${PY}`, `command:jupyter: python ${PY}: pip install ipykernel`, expect.stringMatching(new RegExp(`^file:/var/lib/pwb-agent/jupyter/${PY}-[0-9a-f]{12}\\.json$`)),
       "packages:workbench", "file:/var/lib/pwb-agent/image.json",
       "service:rstudio-server.service",
     ]);
-    expect(report.report).toMatchObject({ packagesInstalled: 3, downloads: 4 });
+    expect(report.report).toMatchObject({ packagesInstalled: 3, downloads: 5 });
+    expect(report.report.deferred).toContainEqual([`/opt/python/${PY}/bin/python3`, "-m", "pip", "install", "--disable-pip-version-check", "--no-warn-script-location", "--no-index", "--find-links", `/var/cache/pwb-agent/artifacts/jupyter/python-${PY}`, "ipykernel"]);
 
     // Real installs: files on disk, and dpkg's database lists each package as installed.
     expect(await exists(path.join(root, `opt/R/${R}/bin/R`))).toBe(true);
@@ -169,7 +176,7 @@ describe("pwb-agent bake", () => {
     // Verified against the mirror's SHA256SUMS and kept in the cache.
     expect(await fs.readFile(path.join(root, "var/cache/pwb-agent/artifacts", PATHS.r.slice(1)))).toEqual(bodies.get(PATHS.r));
     // The record that makes this root a baked image.
-    expect(JSON.parse(await fs.readFile(path.join(root, "var/lib/pwb-agent/image.json"), "utf8")).resources).toContain("packages:runtimes");
+    expect(JSON.parse(await fs.readFile(path.join(root, "var/lib/pwb-agent/image.json"), "utf8"))).toEqual({ sections: ["workbench", "runtimes"] });
 
     // Second bake: every version is installed, so no request at all and nothing changed.
     srv.requests.length = 0;
@@ -207,7 +214,7 @@ describe("pwb-agent bake", () => {
     srv.faults.set(PATHS.r, { resetAfterBytes: 256 * 1024, resets: 1 });
     expect(await bake(root, site), stderr.join("")).toBe(0);
     const report = JSON.parse(stdout.join(""));
-    expect(report.report).toMatchObject({ packagesInstalled: 3, downloads: 4 });
+    expect(report.report).toMatchObject({ packagesInstalled: 3, downloads: 5 });
     expect(srv.requests.filter((r) => r.path === PATHS.r).map((r) => [r.range, r.status])).toEqual([[null, 200], [expect.stringMatching(/^bytes=\d+-$/), 206]]);
     expect(await dpkgStatus(root)).toMatch(new RegExp(`Package: r-${R}\\nStatus: install ok installed`));
   });

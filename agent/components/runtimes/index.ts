@@ -3,6 +3,7 @@ import type { Facts } from "../../facts/types.js";
 import type { SiteConfig } from "../../site/types.js";
 import type { Component } from "../types.js";
 import { artifactFetch, specFor } from "./fetch.js";
+import { installedJupyterStamps, jupyterResources } from "./jupyter.js";
 
 /** Where each runtime lives once installed (Posit's r-builds/python-builds layout; Quarto unpacked by the agent). */
 export const RUNTIME_DIRS = {
@@ -28,9 +29,10 @@ function packageName(kind: "r" | "python", version: string, facts: Facts): strin
 
 /**
  * Image phase: every R and Python version in one package transaction (verified files), each Quarto
- * version unpacked into /opt/quarto/<v>, and the default versions' commands on PATH.
+ * version unpacked into /opt/quarto/<v>, the default versions' commands on PATH, and Jupyter: a kernel
+ * in every Python, JupyterLab with Workbench's extension in the default one.
  */
-export function runtimeImageResources(facts: Facts, site: SiteConfig): Resource[] {
+export function runtimeImageResources(facts: Facts, site: SiteConfig, jupyterInstalled: ReadonlySet<string> = new Set()): Resource[] {
   const rt = site.runtimes;
   const items: PackageItem[] = (["r", "python"] as const).flatMap((kind) =>
     rt[kind].versions.map((v) => ({ name: packageName(kind, v, facts), fetch: artifactFetch(specFor(kind, v, facts.os), site) })),
@@ -45,14 +47,18 @@ export function runtimeImageResources(facts: Facts, site: SiteConfig): Resource[
     if (v === null) continue;
     for (const name of COMMANDS[kind]) resources.push({ kind: "symlink", path: `${BIN_DIR}/${name}`, target: `${RUNTIME_DIRS[kind](v)}/bin/${name}` });
   }
+  resources.push(...jupyterResources(site, jupyterInstalled));
   return resources;
 }
 
 /** R, Python and Quarto: image only (nothing about them differs between roles). */
-export const runtimesComponent: Component = {
+export const runtimesComponent: Component<undefined, Set<string>> = {
   name: "runtimes",
   roles: ["head", "login", "compute"],
   needsSite: true,
   wants: () => [],
-  image: { wants: runtimeImageResources },
+  image: {
+    gather: (_facts, _site, ctx) => installedJupyterStamps(ctx.root),
+    wants: runtimeImageResources,
+  },
 };
