@@ -13,12 +13,12 @@ export const cudaComponent: Component<CudaInputs | null, CudaInputs | null> = {
   },
   wants(facts, site, inputs) {
     if (site?.cuda == null || inputs === null) return [];
-    return cudaResources(facts, site.cuda, site.mirror, inputs);
+    return cudaResources(facts, site.cuda, site.mirror, inputs, site.checksums);
   },
   image: {
     async gather(facts, site, ctx) {
       return site.cuda === null ? null : gatherCuda(ctx.root, facts);
     },
-    wants: (facts, site, inputs) => (site.cuda === null || inputs === null ? [] : cudaImageResources(facts, site.cuda, site.mirror, inputs)),
+    wants: (facts, site, inputs) => (site.cuda === null || inputs === null ? [] : cudaImageResources(facts, site.cuda, site.mirror, inputs, site.checksums)),
   },
 };
