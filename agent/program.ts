@@ -82,7 +82,10 @@ function build(setExit: (code: number) => void): Command {
       const g = globals(cmd);
       // The demo's own output is the point: keep the log to warnings unless asked.
       const log = loggerFor({ ...g, quiet: !g.verbose });
-      setExit(await runDemo({ os: o.os, keep: o.keep, bake: o.bake }, log));
+      // demo --bake bakes Ubuntu 22.04 (.debs from dpkg-deb) unless --os says rocky9 (rpmbuild, createrepo_c).
+      const explicitOs = cmd.getOptionValueSource("os") !== "default";
+      if (o.bake && explicitOs && o.os !== "ubuntu2204" && o.os !== "rocky9") throw new BadInputError(`--os ${o.os}: demo --bake bakes ubuntu2204 (default) or rocky9`);
+      setExit(await runDemo({ os: o.bake && !explicitOs ? "ubuntu2204" : o.os, keep: o.keep, bake: o.bake }, log));
     });
 
   addDoctorCommand(program, setExit);

@@ -75,10 +75,12 @@ async function runBakeDemo(o: DemoOptions, log: Logger): Promise<number> {
   const base = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-agent-demo-bake-"));
   const say = (s: string) => process.stdout.write(s);
   try {
-    say(`AMI lifecycle under ${base}: a loopback mirror of fixture artifacts, an Ubuntu 22.04 image root\n`);
+    const lcOs = o.os === "rocky9" ? "rocky9" : "ubuntu2204";
+    say(`AMI lifecycle under ${base}: a loopback mirror of fixture artifacts, a${lcOs === "rocky9" ? " Rocky 9" : "n Ubuntu 22.04"} image root\n`);
     say("(Slurm headers under /opt/slurm, as ParallelCluster AMIs ship them), then four nodes booted from copies.\n\n");
     say("image$ pwb-agent bake\n");
     const lc = await runLifecycle(base, log, {
+      os: lcOs,
       onStep(what, detail) {
         if (what === "bake") {
           const { bake, bakeMs } = detail as { bake: BakeResult; bakeMs: number };
