@@ -91,7 +91,7 @@ async function runBakeDemo(o: DemoOptions, log: Logger): Promise<number> {
         const b = detail as BootFigures;
         say(`${b.node}$ pwb-agent plan      # first boot (${b.role})\n${renderPlan(b.plan)}\n`);
         say(`${b.node}$ pwb-agent apply\n${renderReport(b.report)}`);
-        say(`first boot of ${b.node}: ${b.report.packagesInstalled} packages installed, ${b.report.downloads} downloads, ${b.heavy} package/download/command resources, ${b.report.commandsRun} commands run, ${b.report.durationMs} ms\n\n`);
+        say(`first boot of ${b.node}: ${b.report.packagesInstalled} packages installed, ${b.report.downloads} downloads, ${b.heavy} package/download/command resources, ${b.report.commandsRun} commands run, ${b.applyWallMs} ms\n\n`);
       },
     });
     const heavy = lc.boots.reduce((n, b) => n + b.heavy + b.report.packagesInstalled + b.report.downloads + b.report.commandsRun, 0);

@@ -116,6 +116,8 @@ export interface BootFigures {
   /** The first-boot plan. */
   plan: Change[];
   report: ApplyReport;
+  /** The whole first-boot apply as `pwb-agent apply` runs it: lock, gathers, plan, apply. */
+  applyWallMs: number;
   /** Package, download and command resources in the first-boot plan: 0 on a complete image. */
   heavy: number;
   mirrorRequests: number;
@@ -189,8 +191,10 @@ export async function runLifecycle(base: string, log: Logger, o: LifecycleOption
       const nodeSite = await loadSite({ root, region: facts.cluster.region, log });
       const before = mirror.requests.length;
       const plan = await planNode(root, facts, log, { site: nodeSite });
+      const t1 = performance.now();
       const report = await applyNode(root, facts, log, { lockTimeoutMs: 5_000, site: nodeSite });
-      const figures = { node: n.node, role: n.role, plan, report, heavy: plan.filter((c) => HEAVY.has(c.kind)).length, mirrorRequests: mirror.requests.length - before };
+      const applyWallMs = Math.round(performance.now() - t1);
+      const figures = { node: n.node, role: n.role, plan, report, applyWallMs, heavy: plan.filter((c) => HEAVY.has(c.kind)).length, mirrorRequests: mirror.requests.length - before };
       boots.push(figures);
       onStep("boot", figures);
     }
