@@ -40,7 +40,7 @@ export function engineContext(root: Root, facts: Facts, log: Logger, diffs: bool
     log,
     osFamily: facts.os.family,
     diffs,
-    stats: { filesWritten: 0, bytesWritten: 0, commandsRun: 0, packagesInstalled: 0, downloads: 0 },
+    stats: { filesWritten: 0, bytesWritten: 0, commandsRun: 0 },
   };
 }
 

@@ -4,11 +4,7 @@ import { RuntimeFailure } from "../errors.js";
 import { handlerFor, pathOf } from "./handlers.js";
 import type { ServiceState } from "./resources/service.js";
 import { isUnitPath } from "./systemd.js";
-import type { ApplyReport, ApplyStats, Change, EngineContext, FetchNeed, Resource } from "./types.js";
-
-export function emptyStats(): ApplyStats {
-  return { filesWritten: 0, bytesWritten: 0, commandsRun: 0, packagesInstalled: 0, downloads: 0 };
-}
+import type { ApplyReport, Change, EngineContext, FetchNeed, Resource } from "./types.js";
 
 export interface FetchOptions {
   /** A terminal for progress bars (bake); null logs progress lines. */
@@ -85,8 +81,8 @@ export async function apply(changes: Change[], resources: Resource[], ctx: Engin
     filesWritten: ctx.stats.filesWritten,
     bytesWritten: ctx.stats.bytesWritten,
     commandsRun: ctx.stats.commandsRun,
-    packagesInstalled: ctx.stats.packagesInstalled,
-    downloads: ctx.stats.downloads,
+    packagesInstalled: ctx.stats.packagesInstalled ?? 0,
+    downloads: ctx.stats.downloads ?? 0,
     durationMs: Math.round(performance.now() - started),
   };
 }
@@ -107,7 +103,7 @@ async function fetchFirst(changes: Change[], ctx: EngineContext, o: FetchOptions
     unique.map((n) => ({ name: path.posix.basename(n.path), url: n.url, sha256: n.sha256, dest: ctx.root.path(n.path) })),
     { log: ctx.log, tty: o.tty ?? null, ...(o.policy ? { policy: o.policy } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
   );
-  ctx.stats.downloads += Object.values(report.outcomes).filter((x) => x !== "cached").length;
+  ctx.stats.downloads = (ctx.stats.downloads ?? 0) + Object.values(report.outcomes).filter((x) => x !== "cached").length;
 }
 
 /** Declared service resources first, in their order (e.g. launcher before server), then the rest. */

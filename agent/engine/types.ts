@@ -205,10 +205,10 @@ export interface ApplyStats {
   filesWritten: number;
   bytesWritten: number;
   commandsRun: number;
-  /** Packages a transaction installed (or recorded, on a simulated root). */
-  packagesInstalled: number;
-  /** Files fetched over the network (a cached, verified file is not one). */
-  downloads: number;
+  /** Packages a transaction installed (or recorded, on a simulated root). Absent: none yet. */
+  packagesInstalled?: number;
+  /** Files fetched over the network (a cached, verified file is not one). Absent: none yet. */
+  downloads?: number;
 }
 
 export interface ApplyReport {

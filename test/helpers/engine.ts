@@ -34,7 +34,7 @@ export function context(dir: string, osFamily: OsFamily | null = "rhel"): Engine
     log,
     osFamily,
     diffs: true,
-    stats: { filesWritten: 0, bytesWritten: 0, commandsRun: 0, packagesInstalled: 0, downloads: 0 },
+    stats: { filesWritten: 0, bytesWritten: 0, commandsRun: 0 },
   };
 }
 

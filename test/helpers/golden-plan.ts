@@ -47,7 +47,7 @@ export async function simulatedApply(resources: Resource[], family: OsFamily): P
   });
   vi.stubGlobal("fetch", fetchStub);
   try {
-    const ctx: EngineContext = { root, runner, log: silentLogger(), accounts: new Accounts(root), osFamily: family, diffs: false, stats: { filesWritten: 0, bytesWritten: 0, commandsRun: 0, packagesInstalled: 0, downloads: 0 } };
+    const ctx: EngineContext = { root, runner, log: silentLogger(), accounts: new Accounts(root), osFamily: family, diffs: false, stats: { filesWritten: 0, bytesWritten: 0, commandsRun: 0 } };
     const changes = await plan(resources, ctx);
     await apply(changes, resources, ctx);
     // Files and links after the commands: the engine writes them in declaration order between them.

@@ -82,7 +82,7 @@ async function converge(role: Role, gpu: GpuFacts | null = null, o: { restart?: 
       return real.run(argv, opts);
     },
   };
-  const ctx: EngineContext = { root, runner, log, accounts: new Accounts(root), osFamily: "debian", diffs: false, stats: { filesWritten: 0, bytesWritten: 0, commandsRun: 0, packagesInstalled: 0, downloads: 0 } };
+  const ctx: EngineContext = { root, runner, log, accounts: new Accounts(root), osFamily: "debian", diffs: false, stats: { filesWritten: 0, bytesWritten: 0, commandsRun: 0 } };
   const facts = nodeFacts(role, hostOs(), gpu);
   const inputs = await gatherSpank(root, role, spank, slurmEtc());
   const resources = spankResources(facts, spank, { slurmEtc: slurmEtc(), containersBind: CONTAINERS_BIND }, inputs);

@@ -24,7 +24,7 @@ export const downloadHandler: Handler<DownloadResource> = {
   async apply(change, ctx) {
     const r = change.resource as DownloadResource;
     const real = ctx.root.path(r.path);
-    if ((await fetchFile({ name: r.path, url: r.url, sha256: r.sha256, dest: real }, ctx.log)) !== "cached") ctx.stats.downloads += 1;
+    if ((await fetchFile({ name: r.path, url: r.url, sha256: r.sha256, dest: real }, ctx.log)) !== "cached") ctx.stats.downloads = (ctx.stats.downloads ?? 0) + 1;
     await fs.chmod(real, r.mode);
     ctx.stats.filesWritten += 1;
     ctx.stats.bytesWritten += (await fs.stat(real)).size;

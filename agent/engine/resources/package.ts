@@ -30,6 +30,6 @@ export const packageHandler: Handler<PackageResource> = {
         : ["apt-get", "install", "-y", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", r.source ?? (r.version ? `${r.name}=${r.version}` : r.name)];
     const res = await runChecked(ctx.runner, argv, { mutates: true, env: { DEBIAN_FRONTEND: "noninteractive" } });
     if (!res.deferred) ctx.stats.commandsRun += 1;
-    ctx.stats.packagesInstalled += 1;
+    ctx.stats.packagesInstalled = (ctx.stats.packagesInstalled ?? 0) + 1;
   },
 };

@@ -104,7 +104,7 @@ export const packagesHandler: Handler<PackagesResource> = {
         else await runChecked(ctx.runner, transaction(named.map(spec)), opts);
       }
     }
-    ctx.stats.packagesInstalled += missing.length;
+    ctx.stats.packagesInstalled = (ctx.stats.packagesInstalled ?? 0) + missing.length;
   },
 };
 
