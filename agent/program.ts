@@ -4,6 +4,7 @@ import { applyNode, planNode, printPlan, printReport } from "./commands/converge
 import { renderFacts } from "./commands/detect.js";
 import { runDemo } from "./commands/demo.js";
 import { openNode } from "./commands/node.js";
+import { recordedApply } from "./commands/recorded.js";
 import { addAlbCommands } from "./commands/alb.js";
 import { addClusterConfigCommand } from "./commands/cluster-config.js";
 import { addFleetCommand } from "./commands/fleet.js";
@@ -57,7 +58,8 @@ function build(setExit: (code: number) => void): Command {
     .addOption(lockOption())
     .action(async (o: { lockTimeout: number }, cmd: Command) => {
       const { g, log, root, facts, site } = await openNode(cmd, { site: true });
-      setExit(printReport(await applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000, site }), g.json));
+      const report = await recordedApply(root, facts, log, () => applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000, site }));
+      setExit(printReport(report, g.json));
     });
 
   program

@@ -1,3 +1,4 @@
+import { JOBCOMP_SCRIPT } from "../components/logs/jobcomp.js";
 import { BadInputError } from "../errors.js";
 import { HOOK_SCRIPT_NAME } from "./hook.js";
 import { clusterInputSchema, type ClusterInputFile } from "./input-schema.js";
@@ -13,6 +14,7 @@ export interface SiteForCluster {
   slurm: { partitions: ReadonlyArray<{ name: string; instanceType: string | null; gpus: { count: number } | null }> };
   mirror: { url: string } | null;
   database: { password: { ssm: string } | { file: string } };
+  telemetry?: { jobCompletion: { enabled: boolean } };
 }
 
 const SITE_OBJECT = "site.yaml";
@@ -134,5 +136,6 @@ export function buildRenderInput(site: SiteForCluster, input: ClusterInputFile):
       deniedParameters: "ssm" in site.database.password ? [site.database.password.ssm] : [],
     },
     tags: Object.entries(input.tags).map(([key, value]) => ({ key, value })),
+    ...(site.telemetry?.jobCompletion.enabled ? { jobCompletionScript: JOBCOMP_SCRIPT } : {}),
   };
 }

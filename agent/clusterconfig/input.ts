@@ -31,6 +31,8 @@ export interface RenderInput {
   /** What login and compute nodes may read (their IAM policies). */
   access: NodeAccess;
   tags: Array<{ key: string; value: string }>;
+  /** JobCompLoc of Slurm's jobcomp/script (site telemetry.jobCompletion): job records as JSON lines. */
+  jobCompletionScript?: string;
 }
 
 export interface NodeInput {

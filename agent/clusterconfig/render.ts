@@ -65,6 +65,8 @@ function scheduling(input: RenderInput) {
     Scheduler: "slurm",
     SlurmSettings: {
       Database: { Uri: db.uri, UserName: db.userName, PasswordSecretArn: db.passwordSecretArn, ...(db.databaseName ? { DatabaseName: db.databaseName } : {}) },
+      // Job completion records (site telemetry.jobCompletion): JobComp* are not on ParallelCluster's deny list.
+      ...(input.jobCompletionScript ? { CustomSlurmSettings: [{ JobCompType: "jobcomp/script" }, { JobCompLoc: input.jobCompletionScript }] } : {}),
     },
     SlurmQueues: input.queues.map((q) => ({
       Name: q.name,

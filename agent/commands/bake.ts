@@ -5,8 +5,9 @@ import { writeAll } from "../clusterconfig/outputs.js";
 import { bakeJson, renderBake } from "../bake/index.js";
 import { BadInputError, ExitCode } from "../errors.js";
 import { globals, loggerFor, positiveSeconds } from "./cli-support.js";
-import { bakeNode } from "./converge.js";
+import { bakeNode, type BakeResult } from "./converge.js";
 import { openNode, requireSite } from "./node.js";
+import { recordBake } from "./recorded.js";
 
 /**
  * The AMI build's commands: `bake` (runs inside the image build) and `ami render` (its
@@ -35,14 +36,25 @@ function addBakeCommand(program: Command, setExit: (code: number) => void): void
       const site = requireSite(node, "bake");
       // Progress bars belong on a terminal; with --json stdout carries the report, so draw on stderr.
       const stream = g.json ? process.stderr : process.stdout;
-      const result = await bakeNode(root, facts, log, {
-        site,
-        dryRun: o.dryRun === true,
-        lockTimeoutMs: o.lockTimeout * 1000,
-        fetch: { tty: stream.isTTY ? stream : null },
+      const dryRun = o.dryRun === true;
+      const started = performance.now();
+      const bake = bakeNode(root, facts, log, { site, dryRun, lockTimeoutMs: o.lockTimeout * 1000, fetch: { tty: stream.isTTY ? stream : null } });
+      // The image's metrics say how its bake went, failed or not (agent/metrics/node.ts); a dry run changed nothing.
+      const outcome = (result: BakeResult | null) => ({
+        finishedAt: Date.now(),
+        success: result !== null,
+        durationMs: Math.round(performance.now() - started),
+        installed: result?.report?.packagesInstalled ?? 0,
+        downloaded: result?.report?.downloads ?? 0,
       });
+      const result = await bake.catch(async (e: unknown) => {
+        // Bad input changes nothing on disk, metrics included.
+        if (!dryRun && !(e instanceof BadInputError)) await recordBake(root, facts, log, outcome(null));
+        throw e;
+      });
+      if (!dryRun) await recordBake(root, facts, log, outcome(result));
       process.stdout.write(g.json ? JSON.stringify(bakeJson(result), null, 2) + "\n" : renderBake(result));
-      setExit(o.dryRun && result.changes.length ? ExitCode.changesPending : ExitCode.ok);
+      setExit(dryRun && result.changes.length ? ExitCode.changesPending : ExitCode.ok);
     });
 }
 

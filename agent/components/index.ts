@@ -8,6 +8,7 @@ import { unitsComponent } from "./units/index.js";
 import { apptainerComponent } from "./apptainer/index.js";
 import { cudaComponent } from "./cuda/index.js";
 import { imagesComponent } from "./images/index.js";
+import { logsComponent } from "./logs/index.js";
 import { runtimesComponent } from "./runtimes/index.js";
 import { spankComponent } from "./spank/index.js";
 import { workbenchComponent } from "./workbench/index.js";
@@ -19,7 +20,7 @@ type AnyComponent = Component<any, any>;
 // Containers after Workbench (it creates the image directory); CUDA before Apptainer and the SPANK
 // plugin, so a GPU node has its driver before containers are set up to use it.
 export const COMPONENTS: readonly AnyComponent[] = [
-  unitsComponent, siteFileComponent, runtimesComponent, workbenchComponent, cudaComponent, apptainerComponent, spankComponent, imagesComponent,
+  unitsComponent, siteFileComponent, runtimesComponent, workbenchComponent, cudaComponent, apptainerComponent, spankComponent, imagesComponent, logsComponent,
 ];
 
 /** The components this node runs: its role, `only`, and (for those that need one) a site config. */

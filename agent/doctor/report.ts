@@ -6,11 +6,14 @@ export function doctorFailed(results: readonly CheckResult[]): boolean {
   return results.some((r) => r.status === "fail");
 }
 
-/** One row per check, aligned; a closing line with the verdict. */
+/** One row per check, aligned, with what to do under a failure or warning; a closing line with the verdict. */
 export function renderDoctorTable(results: readonly CheckResult[], role: string): string {
   const nameW = Math.max(5, ...results.map((r) => r.name.length));
   const lines = [`${"CHECK".padEnd(nameW)}  STATUS   DETAIL`];
-  for (const r of results) lines.push(`${r.name.padEnd(nameW)}  ${LABEL[r.status].padEnd(7)}  ${r.detail}`);
+  for (const r of results) {
+    lines.push(`${r.name.padEnd(nameW)}  ${LABEL[r.status].padEnd(7)}  ${r.detail}`);
+    if (r.fix && (r.status === "fail" || r.status === "warn")) lines.push(`${" ".repeat(nameW)}  ${"".padEnd(7)}  → ${r.fix}`);
+  }
   const failed = results.filter((r) => r.status === "fail").length;
   const skippedN = results.filter((r) => r.status === "skipped").length;
   lines.push(

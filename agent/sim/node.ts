@@ -83,8 +83,9 @@ export async function writeSimulatedNode(root: string, o: SimNodeOptions): Promi
 
   const osRelease = SIM_OSES[o.os ?? "rocky9"];
   files["/etc/os-release"] = Object.entries(osRelease).map(([k, v]) => `${k}="${v}"`).join("\n") + "\n";
-  files["/etc/passwd"] = "root:x:0:0:root:/root:/bin/bash\nrstudio-server:x:998:998::/home/rstudio-server:/sbin/nologin\n";
-  files["/etc/group"] = "root:x:0:\nrstudio-server:x:998:\n";
+  // ParallelCluster creates the slurm user (SlurmUser) on every node.
+  files["/etc/passwd"] = "root:x:0:0:root:/root:/bin/bash\nslurm:x:401:401::/home/slurm:/bin/bash\nrstudio-server:x:998:998::/home/rstudio-server:/sbin/nologin\n";
+  files["/etc/group"] = "root:x:0:\nslurm:x:401:\nrstudio-server:x:998:\n";
   const memKiB = (o.memoryMiB ?? 15_880) * 1024;
   files["/proc/meminfo"] = `MemTotal:       ${memKiB} kB\nMemFree:        ${Math.floor(memKiB / 2)} kB\n`;
   const cpus = o.cpus ?? 4;

@@ -6,6 +6,8 @@ import { resolveCuda } from "./sections/cuda.js";
 import { resolveImages } from "./sections/images.js";
 import { resolveChecksums } from "./sections/checksums.js";
 import { resolveSpank } from "./sections/spank.js";
+import { METRICS_SINCE, resolveTelemetry } from "./sections/telemetry.js";
+import { atLeast, parseWorkbenchVersion } from "./version.js";
 import type { LauncherCluster, Partition, ResourceProfile, SiteConfig } from "./types.js";
 
 /** Launcher clusters when the site lists none: one for sessions, one for Workbench jobs (the seeds' pair). */
@@ -75,6 +77,7 @@ export function resolveSite(p: SiteParsed, source: string, text: string): SiteCo
     cuda: resolveCuda(p.cuda),
     images: resolveImages(p.images),
     checksums: resolveChecksums(p.checksums),
+    telemetry: resolveTelemetry(p.telemetry, atLeast(parseWorkbenchVersion(p.workbench.version)!, METRICS_SINCE)),
   };
 }
 

@@ -7,6 +7,7 @@ import { cudaSection } from "./sections/cuda.js";
 import { imagesSection } from "./sections/images.js";
 import { checksumsSection } from "./sections/checksums.js";
 import { spankSection } from "./sections/spank.js";
+import { METRICS_SINCE, telemetrySection } from "./sections/telemetry.js";
 
 /*
  * The site file's shape. Every object is strict (an unknown key is an error, so a typo never passes
@@ -203,6 +204,7 @@ const siteShape = strictObject({
   cuda: cudaSection.optional(),
   images: imagesSection.optional(),
   checksums: checksumsSection.optional(),
+  telemetry: telemetrySection.optional(),
 });
 
 type Shape = output<typeof siteShape>;
@@ -220,6 +222,8 @@ export const MANAGED_RSERVER_KEYS = new Set([
   "launcher-default-cluster", "launcher-sessions-create-container-user", "launcher-sessions-forward-container-environment",
   "launcher-sessions-forward-environment", "auth-pam-sessions-enabled", "r-versions-path", "audit-data-path",
   "monitor-data-path", "admin-enabled", "admin-group", "admin-superuser-group", "audit-r-sessions", "audit-r-console",
+  // telemetry: (agent/site/sections/telemetry.ts)
+  "metrics-enabled", "metrics-port", "server-access-log", "audited-jobs", "audited-jobs-storage-path",
 ]);
 
 /** Variables launcher-env gets from other fields. */
@@ -295,14 +299,17 @@ function crossChecks(s: Shape, ctx: RefinementCtx<Shape>): void {
     }
   }
 
-  // Workbench only offers the images; the runtime that runs them (Apptainer) and the Slurm plugin that
-  // starts sessions in them are baked into the AMI from these sections. Without them every session fails.
-  if (s.containers.enabled) {
-    if (s.apptainer === undefined) issue(["containers", "enabled"], "expected an apptainer: section when containers.enabled is true (the container runtime baked into the image), or containers.enabled: false");
-    if (s.spank === undefined) issue(["containers", "enabled"], "expected a spank: section when containers.enabled is true (the Slurm plugin that starts sessions in containers), or containers.enabled: false");
+  // Workbench only offers the images; the runtime that runs them (Apptainer) is baked into the AMI from
+  // the apptainer: section. Without it every container session fails. (The SPANK plugin is optional:
+  // Workbench 2023.12+ starts Slurm sessions in containers itself; the plugin adds --singularity-container.)
+  if (s.containers.enabled && s.apptainer === undefined) {
+    issue(["containers", "enabled"], "expected an apptainer: section when containers.enabled is true (the container runtime baked into the image), or containers.enabled: false");
   }
 
   if (version) {
+    if (s.telemetry?.metrics?.enabled === true && !atLeast(version, METRICS_SINCE)) {
+      issue(["telemetry", "metrics", "enabled"], `expected false: Workbench's Prometheus endpoint needs Workbench ${METRICS_SINCE} or newer`);
+    }
     if (s.workbench.ides.positron.enabled && !atLeast(version, "2024.12.0")) {
       issue(["workbench", "ides", "positron", "enabled"], "expected false: Positron sessions need Workbench 2024.12.0 or newer");
     }

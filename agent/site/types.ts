@@ -2,6 +2,7 @@ import type { ApptainerSite } from "./sections/apptainer.js";
 import type { CudaSite } from "./sections/cuda.js";
 import type { SessionImage } from "./sections/images.js";
 import type { SpankSite } from "./sections/spank.js";
+import type { TelemetrySite } from "./sections/telemetry.js";
 
 /**
  * The site configuration (site.yaml) after validation, defaults and derivation: read-only, complete.
@@ -105,6 +106,8 @@ export interface SiteConfig {
   images: SessionImage[];
   /** sha256 pins for bake's artifacts, by mirror path (agent/site/sections/checksums.ts). */
   checksums: Record<string, string>;
+  /** Metrics, logs, audit and job records (agent/site/sections/telemetry.ts): always complete, from defaults. */
+  telemetry: TelemetrySite;
 }
 
 /** The site's `alb:` section: fields left out default from the cluster name (agent/albsync/settings.ts). */

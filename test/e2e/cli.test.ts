@@ -21,17 +21,21 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     const a = cli([...G, "--root", dir, "--json", "apply"]);
     expect(a.code, a.stderr).toBe(0);
     const report = JSON.parse(a.stdout);
-    expect(report.changes).toBe(2);
-    expect(report.deferred).toEqual([["systemctl", "daemon-reload"]]);
+    expect(report.changes).toBe(5); // pwb-agent.service enabled; the doctor timer installed, enabled and started
+    expect(report.deferred).toEqual([["systemctl", "daemon-reload"], ["systemctl", "start", "pwb-agent-doctor.timer"]]);
     expect(await fs.readlink(path.join(dir, "etc/systemd/system/multi-user.target.wants/pwb-agent.service"))).toBe(
       "/usr/lib/systemd/system/pwb-agent.service",
     );
     await expect(fs.access(path.join(dir, "usr/lib/systemd/system/pwb-alb-sync.timer"))).rejects.toThrow();
 
-    const before = await snapshot(dir);
+    // Every apply records its own run (last-apply.json, the metrics textfile): that, and only that, is rewritten.
+    const RUN_RECORDS = ["var/lib/pwb-agent/last-apply.json", "var/lib/node_exporter/textfile_collector/pwb_agent.prom", "var/log/pwb-agent/runs.jsonl"];
+    const nodeState = async () => Object.fromEntries(Object.entries(await snapshot(dir)).filter(([p]) => !RUN_RECORDS.includes(p)));
+    const before = await nodeState();
+    expect(Object.keys(await snapshot(dir))).toEqual(expect.arrayContaining(RUN_RECORDS));
     const again = JSON.parse(cli([...G, "--root", dir, "--json", "apply"]).stdout);
     expect(again).toMatchObject({ changes: 0, filesWritten: 0, bytesWritten: 0, restarted: [], deferred: [] });
-    expect(await snapshot(dir)).toEqual(before);
+    expect(await nodeState()).toEqual(before);
     expect(cli([...G, "--root", dir, "plan"]).code).toBe(0);
   });
 
@@ -42,11 +46,14 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     expect(first.applied.map((a: { id: string }) => a.id)).toEqual([
       "file:/usr/lib/systemd/system/pwb-agent.service",
       "service:pwb-agent.service",
+      "file:/usr/lib/systemd/system/pwb-agent-doctor.service",
+      "file:/usr/lib/systemd/system/pwb-agent-doctor.timer",
+      "service:pwb-agent-doctor.timer",
       "file:/usr/lib/systemd/system/pwb-alb-sync.service",
       "file:/usr/lib/systemd/system/pwb-alb-sync.timer",
       "service:pwb-alb-sync.timer",
     ]);
-    expect(first.deferred).toEqual([["systemctl", "daemon-reload"], ["systemctl", "start", "pwb-alb-sync.timer"]]);
+    expect(first.deferred).toEqual([["systemctl", "daemon-reload"], ["systemctl", "start", "pwb-agent-doctor.timer"], ["systemctl", "start", "pwb-alb-sync.timer"]]);
     expect(first.restarted).toEqual([]); // just started, not restarted
     expect(await fs.readlink(path.join(dir, "etc/systemd/system/timers.target.wants/pwb-alb-sync.timer"))).toBe(
       "/usr/lib/systemd/system/pwb-alb-sync.timer",
@@ -72,7 +79,7 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     await fs.symlink("/usr/lib/systemd/system/pwb-alb-sync.timer", path.join(dir, "etc/systemd/system/timers.target.wants/pwb-alb-sync.timer"));
     const r = JSON.parse(cli([...G, "--root", dir, "--json", "apply"]).stdout);
     expect(r.applied).toContainEqual(expect.objectContaining({ id: "service:pwb-alb-sync.timer", action: "disable" }));
-    expect(await fs.readdir(path.join(dir, "etc/systemd/system/timers.target.wants"))).toEqual([]);
+    expect(await fs.readdir(path.join(dir, "etc/systemd/system/timers.target.wants"))).toEqual(["pwb-agent-doctor.timer"]);
     expect(await fs.readFile(path.join(unitDir, "pwb-alb-sync.timer"), "utf8")).toBe(EMBEDDED_UNITS["pwb-alb-sync.timer"]);
   });
 
@@ -81,7 +88,7 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     await writeSimulatedNode(dir, { role: "head" });
     const r = cli([...G, "--root", dir, "units", "install"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/Applied 5 changes/);
+    expect(r.stdout).toMatch(/Applied 8 changes/);
     expect(cli([...G, "--root", dir, "plan"]).code).toBe(0);
   });
 
@@ -91,7 +98,7 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     const r = cli([...G, "--root", dir, "--json", "--verbose", "plan"]);
     expect(r.code).toBe(10);
     const parsed = JSON.parse(r.stdout);
-    expect(parsed.count).toBe(2);
+    expect(parsed.count).toBe(5);
     expect(parsed.changes[0]).toMatchObject({ id: "file:/usr/lib/systemd/system/pwb-agent.service", kind: "file", action: "create" });
     expect(parsed.changes[0].diff).toContain("+ExecStart=/usr/bin/pwb-agent apply");
   });

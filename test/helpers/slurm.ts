@@ -64,6 +64,8 @@ export interface SlurmOptions {
   /** PlugStackConfig=: where the component under test registers plugins. */
   plugstack: string;
   nodeName?: string;
+  /** Slurm's job completion plugin (default jobcomp/none), e.g. { type: "jobcomp/script", loc: "/path/script" }. */
+  jobComp?: { type: string; loc: string };
 }
 
 export class LoopbackSlurm {
@@ -128,7 +130,8 @@ export class LoopbackSlurm {
       "TaskPlugin=task/none",
       "JobAcctGatherType=jobacct_gather/none",
       "AccountingStorageType=accounting_storage/none",
-      "JobCompType=jobcomp/none",
+      `JobCompType=${this.o.jobComp?.type ?? "jobcomp/none"}`,
+      ...(this.o.jobComp ? [`JobCompLoc=${this.o.jobComp.loc}`] : []),
       "MailProg=/bin/true",
       "SchedulerType=sched/backfill",
       "SelectType=select/cons_tres",

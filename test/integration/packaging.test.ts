@@ -289,9 +289,9 @@ describe("rpm and deb packages", () => {
     it("deb prerm/postrm: disable --now on removal only, never on upgrade; reload after removal", () => {
       const prerm = debScript("prerm");
       expect(runScript(prerm, ["upgrade", "0.1.1-1"], { systemdRunning: true })).toEqual([]);
-      expect(runScript(prerm, ["remove"], { systemdRunning: true })).toEqual(["--no-reload disable --now pwb-alb-sync.timer pwb-agent.service"]);
+      expect(runScript(prerm, ["remove"], { systemdRunning: true })).toEqual(["--no-reload disable --now pwb-alb-sync.timer pwb-agent-doctor.timer pwb-agent.service"]);
       expect(runScript(prerm, ["remove"], { systemdRunning: false, env: { DPKG_ROOT: "/tmp/image" } })).toEqual([
-        "--root=/tmp/image --no-reload disable pwb-alb-sync.timer pwb-agent.service",
+        "--root=/tmp/image --no-reload disable pwb-alb-sync.timer pwb-agent-doctor.timer pwb-agent.service",
       ]);
       const postrm = debScript("postrm");
       expect(runScript(postrm, ["upgrade", "0.1.1-1"], { systemdRunning: true })).toEqual([]);
@@ -302,7 +302,7 @@ describe("rpm and deb packages", () => {
       expect(runScript(rpmScript("POSTIN"), ["1"], { systemdRunning: true })).toEqual(["daemon-reload"]);
       expect(runScript(rpmScript("POSTIN"), ["2"], { systemdRunning: false })).toEqual([]);
       expect(runScript(rpmScript("PREUN"), ["1"], { systemdRunning: true })).toEqual([]);
-      expect(runScript(rpmScript("PREUN"), ["0"], { systemdRunning: true })).toEqual(["--no-reload disable --now pwb-alb-sync.timer pwb-agent.service"]);
+      expect(runScript(rpmScript("PREUN"), ["0"], { systemdRunning: true })).toEqual(["--no-reload disable --now pwb-alb-sync.timer pwb-agent-doctor.timer pwb-agent.service"]);
       expect(runScript(rpmScript("POSTUN"), ["0"], { systemdRunning: true })).toEqual(["daemon-reload"]);
     });
 

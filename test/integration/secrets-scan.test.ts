@@ -6,7 +6,8 @@ import { simCluster, simSiteYaml } from "../helpers/workbench.js";
 
 /*
  * Every line the agent prints over a whole Workbench flow (head and login, plan/apply/doctor, human
- * and --json, debug logging, a rotated password and a rejected one) goes through a scanner: the
+ * and --json, debug logging, a rotated password and a rejected one) goes through a scanner, and so
+ * does every metric and log line it leaves on the nodes (textfiles, run log, apply record): the
  * database passwords, the cookie key and both halves of the launcher key pair never appear.
  */
 
@@ -66,7 +67,20 @@ describe("secrets never reach any output", () => {
     const secrets = secretsOf([PASSWORD, ROTATED, ...keys]);
     expect(secrets.length).toBeGreaterThan(20);
 
+    // What the runs leave on the nodes for machines to read: metrics textfiles, the run log, the apply record.
+    const records: Array<{ file: string; text: string }> = [];
+    for (const node of [c.head, c.login]) {
+      for (const dir of ["var/lib/node_exporter/textfile_collector", "var/log/pwb-agent", "var/lib/pwb-agent"]) {
+        for (const name of await fs.readdir(path.join(node, dir)).catch(() => [] as string[])) {
+          const file = path.join(node, dir, name);
+          if ((await fs.stat(file)).isFile()) records.push({ file, text: await fs.readFile(file, "utf8") });
+        }
+      }
+    }
+    expect(records.map((r) => path.basename(r.file))).toEqual(expect.arrayContaining(["pwb_agent.prom", "pwb_agent_doctor.prom", "runs.jsonl", "last-apply.json"]));
+
     const leaks: string[] = [];
+    for (const { file, text } of records) for (const s of secrets) if (text.includes(s)) leaks.push(`${file}: ${s.slice(0, 6)}…`);
     for (const { args, r } of outputs) {
       for (const [stream, text] of [["stdout", r.stdout], ["stderr", r.stderr]] as const) {
         for (const s of secrets) if (text.includes(s)) leaks.push(`${stream} of ${args.slice(4).join(" ")}: ${s.slice(0, 6)}…`);

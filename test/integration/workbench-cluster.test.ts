@@ -121,6 +121,7 @@ describe("login node: runs Workbench from the shared configuration", () => {
     expect(await snapshot(c.shared)).toEqual(shared);
     expect(first.deferred).toEqual([
       ["systemctl", "daemon-reload"],
+      ["systemctl", "start", "pwb-agent-doctor.timer"],
       ["systemctl", "start", "rstudio-launcher.service"],
       ["systemctl", "start", "rstudio-server.service"],
       ["systemctl", "try-restart", "systemd-sysctl.service"],
@@ -164,7 +165,7 @@ describe("login node: runs Workbench from the shared configuration", () => {
     const login = await node(c.login, c.siteFile, log);
     const report = await login.apply();
     // Enabled for the next boot, not started; try-restart (from the new drop-in) leaves a stopped service stopped.
-    expect(report.deferred.filter((argv) => argv[1] === "start")).toEqual([]);
+    expect(report.deferred.filter((argv) => argv[1] === "start" && argv[2]!.startsWith("rstudio-"))).toEqual([]);
     expect(report.applied.map((a) => a.id)).toContain("service:rstudio-server.service");
     expect(lines.join("")).toContain("shared Workbench configuration not ready");
     await (await node(c.head, c.siteFile)).apply();

@@ -1,6 +1,8 @@
 import agentService from "../../../units/pwb-agent.service";
 import albSyncService from "../../../units/pwb-alb-sync.service";
 import albSyncTimer from "../../../units/pwb-alb-sync.timer";
+import doctorService from "../../../units/pwb-agent-doctor.service";
+import doctorTimer from "../../../units/pwb-agent-doctor.timer";
 import { parseInstallSection } from "../../engine/systemd.js";
 import type { Resource } from "../../engine/types.js";
 import type { Component } from "../types.js";
@@ -12,6 +14,8 @@ export const EMBEDDED_UNITS: Record<string, string> = {
   "pwb-agent.service": agentService,
   "pwb-alb-sync.service": albSyncService,
   "pwb-alb-sync.timer": albSyncTimer,
+  "pwb-agent-doctor.service": doctorService,
+  "pwb-agent-doctor.timer": doctorTimer,
 };
 
 function unitFile(name: string, notifies?: string[]): Resource {
@@ -31,7 +35,7 @@ function enabledUnit(name: string, active?: boolean): Resource {
 
 /**
  * The agent's own units. Every role re-converges at boot (pwb-agent.service, enabled but never
- * started from apply: it *is* apply). Only the head node runs the ALB sync timer, and only when the
+ * started from apply: it *is* apply) and runs doctor every 5 minutes (pwb-agent-doctor.timer). Only the head node runs the ALB sync timer, and only when the
  * site has a Workbench ALB; elsewhere it is kept disabled and stopped even when a package put its
  * unit files there.
  */
@@ -39,7 +43,14 @@ export const unitsComponent: Component = {
   name: "units",
   roles: ["head", "login", "compute"],
   wants(facts, site) {
-    const resources: Resource[] = [unitFile("pwb-agent.service"), enabledUnit("pwb-agent.service")];
+    const resources: Resource[] = [
+      unitFile("pwb-agent.service"),
+      enabledUnit("pwb-agent.service"),
+      // Every role: doctor every 5 minutes keeps the node's verdicts (metrics) current.
+      unitFile("pwb-agent-doctor.service"),
+      unitFile("pwb-agent-doctor.timer", ["pwb-agent-doctor.timer"]),
+      enabledUnit("pwb-agent-doctor.timer", true),
+    ];
     // A site without an `alb:` section has no Workbench ALB to sync; without a site, keep the default.
     const syncsAlb = site === null || site.alb !== null;
     if (facts.role === "head" && syncsAlb) {

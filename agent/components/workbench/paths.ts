@@ -35,7 +35,8 @@ export const dropInPath = (unit: string) => `/etc/systemd/system/${unit}.d/pwb-a
  * its own files and the key pair; rserver reads the rest (and signs launcher requests with the key).
  */
 export function readersOf(fileName: string): string[] {
-  if (fileName === LAUNCHER_PEM || fileName === LAUNCHER_PUB) return [LAUNCHER_UNIT, SERVER_UNIT];
+  // Every Workbench program reads logging.conf.
+  if (fileName === LAUNCHER_PEM || fileName === LAUNCHER_PUB || fileName === "logging.conf") return [LAUNCHER_UNIT, SERVER_UNIT];
   if (fileName === "launcher.conf" || /^launcher\.[^.]+\.(conf|profiles\.conf|resources\.conf)$/.test(fileName)) return [LAUNCHER_UNIT];
   return [SERVER_UNIT];
 }

@@ -4,6 +4,7 @@ import type { Features } from "./features.js";
 import { keyValueFile, MANAGED_HEADER, type Entry } from "./ini.js";
 import { SECURE_COOKIE_KEY } from "./paths.js";
 import { plainFile, type SharedFile } from "./shared-file.js";
+import { telemetryEntries } from "./telemetry.js";
 
 /** Data directories on shared storage (EFS) that rserver.conf points at. */
 export function dataPaths(site: SiteConfig) {
@@ -13,6 +14,7 @@ export function dataPaths(site: SiteConfig) {
     monitor: path.posix.join(d, "monitor-data"),
     rVersions: path.posix.join(d, "r-versions"),
     crashDumps: path.posix.join(d, "crash-dumps"),
+    auditedJobs: path.posix.join(d, "audited-jobs"),
   };
 }
 
@@ -48,6 +50,7 @@ export function rserverConf(site: SiteConfig, f: Features): SharedFile {
     ["r-versions-path", data.rVersions],
     ["audit-data-path", data.audit],
     ["monitor-data-path", data.monitor],
+    ...telemetryEntries(site, data.auditedJobs),
   ];
   if (w.audit.rSessions) entries.push(["audit-r-sessions", 1]);
   if (w.audit.rConsole !== "none") entries.push(["audit-r-console", w.audit.rConsole]);

@@ -13,6 +13,7 @@ import { dataPaths, rserverConf } from "./rserver.js";
 import { crashHandlerConf, launcherEnvFile, loadBalancerFile, nginxWorkerConf, rVersionsFile } from "./server-files.js";
 import type { SharedFile } from "./shared-file.js";
 import { slurmClusterConf } from "./slurm-cluster.js";
+import { loggingConf } from "./telemetry.js";
 
 function keyFiles(keys: WorkbenchKeys): SharedFile[] {
   const secret = (name: string, content: string): SharedFile => ({ name, content, mode: 0o600, secret: true });
@@ -32,6 +33,7 @@ export function sharedFiles(site: SiteConfig, inputs: HeadInputs): SharedFile[] 
     databaseConf(site, inputs.databasePassword),
     ...ideConfs(site, f),
     crashHandlerConf(site),
+    loggingConf(site),
   ];
   for (const optional of [nginxWorkerConf(f), rVersionsFile(site)]) if (optional) files.push(optional);
   return files;
@@ -59,6 +61,7 @@ export function sharedConfigResources(site: SiteConfig, inputs: HeadInputs): Res
   ];
   // Sessions of every user write crash dumps here: world-writable, sticky like /tmp.
   if (site.workbench.crashHandling) resources.push({ kind: "dir", path: data.crashDumps, mode: 0o1777, ...ROOT_OWNED });
+  if (site.telemetry.auditedJobs) resources.push({ kind: "dir", path: data.auditedJobs, mode: 0o755, ...SERVER_OWNED });
   if (site.containers.enabled) resources.push({ kind: "dir", path: site.containers.imageDirectory, mode: 0o755, ...ROOT_OWNED });
   for (const file of files) {
     resources.push({

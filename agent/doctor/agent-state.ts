@@ -1,0 +1,64 @@
+import { STATE_PATH as ALB_SYNC_STATE } from "../albsync/state.js";
+import { readTextMaybe } from "../engine/fsutil.js";
+import type { Root } from "../engine/root.js";
+import type { Change } from "../engine/types.js";
+import { readApplyRecord } from "../metrics/apply-record.js";
+import { fail, ok, skipped, warn, type CheckOutcome } from "./checks.js";
+
+/** pwb-alb-sync.timer's period: OnUnitActiveSec=30s (units/pwb-alb-sync.timer). */
+export const ALB_SYNC_PERIOD_S = 30;
+/** Fresh: a success within three ticks (plus the timer's 3 s randomized delay each). */
+export const ALB_SYNC_FRESH_S = 3 * (ALB_SYNC_PERIOD_S + 3);
+
+const ago = (ms: number) => {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
+};
+
+/** The last `pwb-agent apply` on this node succeeded (its record in /var/lib/pwb-agent). */
+export async function checkLastApply(root: Root, now: number): Promise<CheckOutcome> {
+  const r = await readApplyRecord(root);
+  if (r === null) return fail("no apply recorded on this node", "run `pwb-agent apply` (pwb-agent.service runs it at boot: journalctl -u pwb-agent)");
+  if (!r.success) {
+    return fail(`the last apply (${ago(now - r.finishedAt)}) failed: ${r.error ?? "unknown error"}`, "fix the cause, then `pwb-agent apply`; journalctl -u pwb-agent has the run");
+  }
+  return ok(`succeeded ${ago(now - r.finishedAt)}: ${r.changes} change(s) in ${(r.durationMs / 1000).toFixed(1)} s${r.packages ? `, ${r.packages} package(s) installed` : ""}`);
+}
+
+const list = (changes: readonly Change[]) => {
+  const ids = changes.map((c) => c.id);
+  return ids.slice(0, 5).join(", ") + (ids.length > 5 ? `, … (${ids.length - 5} more)` : "");
+};
+
+/** Nothing differs from the desired state (a read-only plan). */
+export function driftOutcome(changes: readonly Change[]): CheckOutcome {
+  if (changes.length === 0) return ok("the node matches its desired state (plan: no changes)");
+  return warn(`${changes.length} resource(s) differ: ${list(changes)}`, "`pwb-agent plan` shows the diff; `pwb-agent apply` converges");
+}
+
+/** The agent's own units are installed and enabled (a plan of the units component alone). */
+export function unitsOutcome(changes: readonly Change[], wanted: string): CheckOutcome {
+  if (changes.length === 0) return ok(wanted);
+  return fail(`not as this role needs: ${list(changes)}`, "`pwb-agent units install`");
+}
+
+/** Head node with an ALB: alb-sync's last success is recent (its state file, written every tick). */
+export async function checkAlbSyncFresh(root: Root, now: number): Promise<CheckOutcome> {
+  const text = await readTextMaybe(root.path(ALB_SYNC_STATE)).catch(() => null);
+  const fix = "systemctl status pwb-alb-sync.timer; journalctl -u pwb-alb-sync (or run `pwb-agent alb-sync` by hand)";
+  if (text === null) return fail(`${ALB_SYNC_STATE} is missing: alb-sync never ran`, fix);
+  let state: { lastSuccess?: unknown; lastRun?: unknown; consecutiveFailures?: unknown };
+  try {
+    state = JSON.parse(text) as typeof state;
+  } catch {
+    return fail(`${ALB_SYNC_STATE} is not valid JSON`, fix);
+  }
+  const last = typeof state.lastSuccess === "number" ? state.lastSuccess : null;
+  const failures = typeof state.consecutiveFailures === "number" ? state.consecutiveFailures : 0;
+  if (last === null) return fail(`alb-sync never succeeded${failures ? ` (${failures} failed tick(s))` : ""}`, fix);
+  const age = now - last;
+  if (age > ALB_SYNC_FRESH_S * 1000) return fail(`last success ${ago(age)} (more than 3 ticks)${failures ? `, ${failures} failed tick(s) since` : ""}`, fix);
+  return ok(`last success ${ago(age)}`);
+}
+
+export const noAlb = () => skipped("the site has no alb: section");
