@@ -4,7 +4,7 @@ import { HOOK_SCRIPT_NAME } from "./hook.js";
 import { clusterInputSchema, type ClusterInputFile } from "./input-schema.js";
 import { parseS3, partitionOf, type QueueInput, type RenderInput } from "./input.js";
 import { loginNodesFor } from "./sizing.js";
-import { NEWEST_KNOWN, parsePclusterVersion, formatVersion } from "./versions.js";
+import { NEWEST_KNOWN, SINCE, atLeast, formatVersion, parsePclusterVersion, pclusterOses, type PclusterVersion } from "./versions.js";
 import { YView } from "./yaml-view.js";
 
 /** The parts of the site configuration a cluster configuration depends on (SiteConfig has them). */
@@ -80,11 +80,27 @@ function queues(site: SiteForCluster, input: ClusterInputFile): QueueInput[] {
   });
 }
 
+/**
+ * What the cluster input asks for that its ParallelCluster release cannot take: refused here, with
+ * the field named, rather than rendered into a file `pcluster create-cluster` rejects.
+ */
+function checkForVersion(input: ClusterInputFile, version: PclusterVersion): void {
+  const release = formatVersion(version);
+  const oses = pclusterOses(version);
+  if (!oses.includes(input.os)) {
+    throw new BadInputError(`os: ParallelCluster ${release} does not support ${input.os} (it supports ${oses.join(", ")}); set pclusterVersion to a release that does`);
+  }
+  if (input.fileSystems.workbenchEfsAccessPointId && !atLeast(version, SINCE.efsAccessPoint)) {
+    throw new BadInputError(`fileSystems.workbenchEfsAccessPointId: EFS access points need ParallelCluster ${SINCE.efsAccessPoint} or newer (pclusterVersion is ${release})`);
+  }
+}
+
 /** Site + cluster input → everything the renderers need, defaults applied. */
 export function buildRenderInput(site: SiteForCluster, input: ClusterInputFile): RenderInput {
   const artifacts = parseS3(input.artifacts)!;
   const prefix = artifacts.prefix ? `${artifacts.prefix}/` : "";
   const version = parsePclusterVersion(input.pclusterVersion ?? NEWEST_KNOWN)!;
+  checkForVersion(input, version);
   const mirror = site.mirror?.url.startsWith("s3://") ? parseS3(site.mirror.url) : null;
   const sessions = input.login.concurrentSessions;
   return {

@@ -23,8 +23,19 @@ export const since = (ctx: RuleContext, version: string) => atLeast(ctx.version,
 
 // ---- shape helpers: each reports at most one issue and says whether the value is usable ----
 
-const TYPE_NAMES = { map: "a mapping (Key: value lines)", list: "a list (- items)", string: "a string", integer: "an integer", boolean: "true or false" } as const;
-type Kind = keyof typeof TYPE_NAMES;
+const TYPE_NAMES = {
+  map: "a mapping (Key: value lines)",
+  list: "a list (- items)",
+  string: "a string (quote what YAML would read as a number, boolean or date: \"123\", \"yes\")",
+  integer: "an integer",
+  number: "a number",
+  boolean: "true or false",
+  strings: "a list of strings",
+} as const;
+export type Kind = keyof typeof TYPE_NAMES;
+
+/** What ParallelCluster's schema library (marshmallow Boolean) takes for true and false. */
+const BOOLEAN_WORDS = new Set(["t", "true", "on", "y", "yes", "1", "f", "false", "off", "n", "no", "0"]);
 
 function is(v: YView, kind: Kind): boolean {
   switch (kind) {
@@ -33,12 +44,16 @@ function is(v: YView, kind: Kind): boolean {
     case "list":
       return v.isSeq;
     case "string":
-      // Scalars ParallelCluster reads as strings; YAML may type `Value: 123` as a number.
-      return v.isScalar && (typeof v.value === "string" || typeof v.value === "number");
+      // marshmallow Str takes strings only: `Value: 123` is "Not a valid string" for ParallelCluster.
+      return typeof v.value === "string";
     case "integer":
       return v.integer() !== undefined;
+    case "number":
+      return typeof v.value === "number" || (typeof v.value === "string" && v.value.trim() !== "" && Number.isFinite(Number(v.value)));
     case "boolean":
-      return typeof v.value === "boolean";
+      return typeof v.value === "boolean" || v.value === 0 || v.value === 1 || (typeof v.value === "string" && BOOLEAN_WORDS.has(v.value.toLowerCase()));
+    case "strings":
+      return v.isSeq && v.items().every((i) => typeof i.value === "string");
   }
 }
 
@@ -83,10 +98,10 @@ export function mapItems(ctx: RuleContext, list: YView): YView[] {
   return list.items().filter((item) => check(ctx, item, "map"));
 }
 
-/** Reports `format` when a present string does not match. */
-export function matches(ctx: RuleContext, v: YView, re: RegExp, expected: string): boolean {
+/** Reports `format` (or the rule given) when a present string does not match. */
+export function matches(ctx: RuleContext, v: YView, re: RegExp, expected: string, rule = "format"): boolean {
   if (!check(ctx, v, "string")) return false;
   if (re.test(str(v)!)) return true;
-  ctx.issues.error("format", v, `${v.where}: expected ${expected}; got "${str(v)}"`);
+  ctx.issues.error(rule, v, `${v.where}: expected ${expected}; got "${str(v)}"`);
   return false;
 }

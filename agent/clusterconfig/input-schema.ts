@@ -55,7 +55,10 @@ export const clusterInputSchema = strictObject({
     policyArns,
   }),
   compute: strictObject({
-    subnetIds: array(subnetId).min(1, expected("at least one subnet")),
+    // Several subnets (one per Availability Zone) make every queue multi-AZ: Instances lists, no duplicates.
+    subnetIds: array(subnetId)
+      .min(1, expected("at least one subnet"))
+      .refine((ids) => new Set(ids).size === ids.length, expected("each subnet once")),
     additionalSecurityGroups: securityGroups,
     policyArns,
   }),
@@ -75,18 +78,29 @@ export const clusterInputSchema = strictObject({
     workbenchEfsAccessPointId: id("an EFS access point id (fsap-…)", /^fsap-[0-9a-z]{17}$/).optional(),
   }),
   directoryService: strictObject({
-    domainName: string(expected("a domain name")).min(1),
+    // ParallelCluster's DomainNameValidator: an FQDN or an LDAP DN of DC= parts.
+    domainName: id("a domain name (corp.example.com) or DN (DC=corp,DC=example,DC=com)", /^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$|^(DC|dc)=[a-zA-Z0-9_-]+(,(DC|dc)=[a-zA-Z0-9_-]+)*$/),
     domainAddr: string(expected("an ldap:// or ldaps:// address")).min(1),
     passwordSecretArn: id("a secret or SSM parameter ARN", /^arn:.*:(secretsmanager:.*:.*:secret:|ssm:.*:.*:parameter\/).*$/),
     domainReadOnlyUser: string(expected("the read-only user's DN")).min(1),
     ldapTlsCaCert: string().min(1).optional(),
     ldapTlsReqCert: oneOf(["never", "allow", "try", "demand", "hard"], expected("never, allow, try, demand or hard")).optional(),
     generateSshKeysForUsers: boolean(expected("true or false")).optional(),
-    additionalSssdConfigs: record(string(), union([string(), number(), boolean()])).optional(),
+    additionalSssdConfigs: record(string(), union([string(), number(), boolean()]))
+      .refine((c) => c.id_provider === undefined || c.id_provider === "ldap", { message: "expected id_provider: ldap (ParallelCluster allows no other)", path: ["id_provider"] })
+      .optional(),
   }).optional(),
   /** SSM parameters login and compute nodes may read. Default /pwb-agent/<name>/. */
   parameterPath: id("an SSM parameter path like /pwb-agent/pwb/", /^\/[A-Za-z0-9_.\-/]*\/$/).optional(),
-  tags: record(string().min(1).max(128), string().max(256)).default({}),
+  // ParallelCluster reserves the parallelcluster: prefix; render adds pwb-agent:concurrent-sessions itself.
+  tags: record(string().min(1).max(128), string().max(256))
+    .superRefine((tags, ctx) => {
+      for (const key of Object.keys(tags).filter((k) => k.startsWith("parallelcluster:") || k === "pwb-agent:concurrent-sessions")) {
+        ctx.addIssue({ code: "custom", path: [key], message: "expected a tag key not starting with parallelcluster: and not pwb-agent:concurrent-sessions (render sets that one)" });
+      }
+    })
+    .refine((tags) => Object.keys(tags).length <= 39, expected("at most 39 tags (ParallelCluster allows 40 per node; render adds one)"))
+    .default({}),
 });
 
 export type ClusterInputFile = output<typeof clusterInputSchema>;

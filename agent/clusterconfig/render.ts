@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import type { NodeInput, RenderInput } from "./input.js";
+import type { NodeInput, QueueInput, RenderInput } from "./input.js";
 import { SESSIONS_TAG } from "./sizing.js";
 import { SINCE, atLeast, parsePclusterVersion } from "./versions.js";
 
@@ -59,6 +59,14 @@ function loginNodes(input: RenderInput) {
   };
 }
 
+/**
+ * A queue in one subnet names its type with InstanceType; across several subnets ParallelCluster
+ * needs the Instances list (SingleInstanceTypeSubnetValidator), which EC2 Fleet spreads over the zones.
+ */
+function instanceTypes(input: RenderInput, q: QueueInput) {
+  return input.compute.subnetIds.length > 1 ? { Instances: [{ InstanceType: q.instanceType }] } : { InstanceType: q.instanceType };
+}
+
 function scheduling(input: RenderInput) {
   const db = input.slurmAccounting;
   return {
@@ -72,7 +80,7 @@ function scheduling(input: RenderInput) {
       Name: q.name,
       CapacityType: q.capacityType,
       Networking: { SubnetIds: input.compute.subnetIds, ...extraGroups(input.compute) },
-      ComputeResources: [{ Name: q.computeResourceName, InstanceType: q.instanceType, MinCount: q.minCount, MaxCount: q.maxCount }],
+      ComputeResources: [{ Name: q.computeResourceName, ...instanceTypes(input, q), MinCount: q.minCount, MaxCount: q.maxCount }],
       ...(q.gpu ? { HealthChecks: { Gpu: { Enabled: true } } } : {}),
       Iam: policies([nodePolicyArn(input, "compute"), ...input.compute.policyArns]),
       CustomActions: hook(input),
@@ -136,5 +144,6 @@ export function renderClusterConfig(input: RenderInput, sources: { site: string;
     `#   aws iam create-policy --policy-name ${nodePolicyName(input, "compute")} --policy-document file://iam/${nodePolicyName(input, "compute")}.json`,
     `#   pcluster create-cluster --cluster-name ${input.clusterName} --cluster-configuration cluster.yaml`,
   ];
-  return `${header.join("\n")}\n${stringify(config, { lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false })}`;
+  // YAML 1.1 quoting, as pcluster reads YAML 1.1: a tag value "yes" or "1:30" stays a string.
+  return `${header.join("\n")}\n${stringify(config, { version: "1.1", lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false })}`;
 }

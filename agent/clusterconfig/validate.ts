@@ -5,12 +5,15 @@ import { checkDirectoryService } from "./rules/directory.js";
 import { checkHeadNode } from "./rules/head.js";
 import { checkIam } from "./rules/iam.js";
 import { checkImage } from "./rules/image.js";
+import { checkInstanceTypes } from "./rules/instance-types.js";
 import { checkKeys } from "./rules/keys.js";
 import { checkLoginNodes } from "./rules/login.js";
 import { checkClusterName } from "./rules/names.js";
 import { checkNetworking } from "./rules/networking.js";
 import { checkScheduling } from "./rules/scheduling.js";
+import { checkSlurmSettings } from "./rules/slurm-settings.js";
 import { checkSharedStorage, checkWorkbenchStorage } from "./rules/storage.js";
+import { checkMultiSubnet } from "./rules/subnets.js";
 import { checkTags } from "./rules/tags.js";
 import { YView } from "./yaml-view.js";
 
@@ -28,6 +31,9 @@ const RULES: Rule[] = [
   checkNetworking,
   checkIam,
   checkScheduling,
+  checkSlurmSettings,
+  checkInstanceTypes,
+  checkMultiSubnet,
   checkLoginNodes,
   (ctx) => checkWorkbenchStorage(ctx, checkSharedStorage(ctx)),
   checkDirectoryService,
@@ -41,9 +47,10 @@ const RULES: Rule[] = [
  * no files. Every issue carries the line and column of the node it is about.
  */
 export function validateClusterConfig(text: string, opts: ValidateOptions): ValidationResult {
-  const issues = new Issues();
-  const { root, syntaxErrors } = YView.parse(text);
-  for (const e of syntaxErrors) issues.list.push({ severity: "error", rule: "yaml", path: "(document)", ...e.position, message: e.message });
+  const issues = new Issues(opts.version);
+  // As pcluster reads it (PyYAML, YAML 1.1): `Value: yes` is a boolean there, not a string.
+  const { root, syntaxErrors } = YView.parse(text, { version: "1.1" });
+  for (const e of syntaxErrors) issues.global("error", "yaml", e.message, e.position);
   if (!syntaxErrors.length) {
     if (!root.isMap) {
       issues.error("type", root, "the cluster configuration must be a YAML mapping (Image:, HeadNode:, Scheduling:, …)");

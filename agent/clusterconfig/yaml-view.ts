@@ -34,9 +34,13 @@ export class YView {
     private readonly fallback: Position,
   ) {}
 
-  static parse(text: string): { root: YView; syntaxErrors: Array<{ message: string; position: Position }>; toJS: () => unknown } {
+  /**
+   * `version: "1.1"` reads scalars as ParallelCluster's YAML loader (PyYAML) does: yes/no/on/off are
+   * booleans, 1:30 is a number, 2024-01-01 a date.
+   */
+  static parse(text: string, opts: { version?: "1.1" | "1.2" } = {}): { root: YView; syntaxErrors: Array<{ message: string; position: Position }>; toJS: () => unknown } {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true, version: opts.version ?? "1.2" });
     const syntaxErrors = [...doc.errors].map((e) => ({
       // prettyErrors appends a source excerpt after the first line; keep the sentence.
       message: e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, ""),

@@ -20,12 +20,12 @@ describe("pwb-agent cluster-config", () => {
     const file = "test/fixtures/cluster-configs/broken-queue-name-uppercase.yaml";
     const r = cli(["cluster-config", "validate", file]);
     expect(r.code).toBe(2);
-    expect(r.stdout.split("\n")[0]).toMatch(new RegExp(`^${file.replace(/\./g, "\\.")}:46:13: error: Scheduling\\.SlurmQueues\\[0\\]\\.Name: "Interactive" is not a valid queue name: .* \\[name\\]$`));
+    expect(r.stdout.split("\n")[0]).toMatch(new RegExp(`^${file.replace(/\./g, "\\.")}:47:13: error: Scheduling\\.SlurmQueues\\[0\\]\\.Name: "Interactive" is not a valid queue name: .* \\[name\\]$`));
     expect(r.stdout).toContain("1 error, 0 warnings (ParallelCluster 3.16.0 rules)");
     const j = cli(["--json", "cluster-config", "validate", file]);
     expect(j.code).toBe(2);
-    const out = JSON.parse(j.stdout) as { valid: boolean; errors: number; issues: Array<{ rule: string; line: number; column: number; path: string }> };
-    expect(out).toMatchObject({ valid: false, errors: 1, issues: [{ rule: "name", line: 46, column: 13, path: "Scheduling.SlurmQueues[0].Name" }] });
+    const out = JSON.parse(j.stdout) as { valid: boolean; errors: number; issues: Array<{ rule: string; versions: string; line: number; column: number; path: string }> };
+    expect(out).toMatchObject({ valid: false, errors: 1, issues: [{ rule: "name", versions: "3.8.0+", line: 47, column: 13, path: "Scheduling.SlurmQueues[0].Name" }] });
   });
 
   it("validate: --pcluster-version below 3.8 and a missing file are bad input (exit 2)", () => {

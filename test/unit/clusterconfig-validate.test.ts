@@ -50,7 +50,7 @@ describe("cluster-config validate: fixtures", () => {
     expect(new Set(fixtures.map((f) => f.text.split("\n")[0])).size).toBe(fixtures.length);
     // They cover the rule families the issue names.
     const rules = new Set(fixtures.map((f) => f.rule));
-    for (const r of ["name", "duplicate", "min-max-count", "range", "mount-dir", "database", "security-groups", "iam-exclusive", "tags", "version", "pwb-home-fsx", "pwb-workbench-shared", "pwb-login-pool", "pwb-login-count", "pwb-hook"]) {
+    for (const r of ["name", "duplicate", "min-max-count", "range", "mount-dir-reserved", "database-uri", "security-groups", "iam-exclusive", "tag-duplicate", "version", "pwb-home-fsx", "pwb-workbench-shared", "pwb-login-pool", "pwb-login-count", "pwb-hook"]) {
       expect(rules, r).toContain(r);
     }
   });
@@ -90,12 +90,15 @@ describe("cluster-config validate: rules", () => {
     expect(errors[0]!.line).toBeGreaterThanOrEqual(5);
   });
 
-  it("warns about unknown keys and suggests the key meant", () => {
+  it("an unknown key is an error, as it is for ParallelCluster, and names the key meant", () => {
     const typo = VALID.replace("          MinCount: 0\n", "          MinCont: 0\n");
-    expect(errorsOf(typo)).toEqual([]);
-    const [w] = warningsOf(typo);
-    expect(w).toMatchObject({ rule: "unknown-key", path: "Scheduling.SlurmQueues[0].ComputeResources[0].MinCont" });
-    expect(w!.message).toContain("did you mean MinCount?");
+    const [e, ...more] = errorsOf(typo);
+    expect(more).toEqual([]);
+    expect(e).toMatchObject({ rule: "unknown-key", path: "Scheduling.SlurmQueues[0].ComputeResources[0].MinCont" });
+    expect(e!.message).toContain("did you mean MinCount?");
+    // For releases after the schema read, the message says how far the key table goes.
+    expect(e!.message).toContain("keys are known up to ParallelCluster 3.12.0");
+    expect(errorsOf(typo, v("3.11"))[0]!.message).not.toContain("known up to");
   });
 
   it("follows YAML aliases", () => {
@@ -135,7 +138,7 @@ describe("cluster-config validate: rules", () => {
     it("warns when the pool is below the table for --sessions, or for the sessions tag", () => {
       expect(warningsOf(VALID, NEWEST, { sessions: 400 })).toEqual([]);
       const [w] = warningsOf(VALID, NEWEST, { sessions: 900 });
-      expect(w).toMatchObject({ rule: "pwb-login-sizing", line: 26, column: 14 });
+      expect(w).toMatchObject({ rule: "pwb-login-sizing", line: 27, column: 14 });
       expect(w!.message).toContain("Posit's tested sizing is 4");
       const tagged = VALID.replace("    Value: workbench\n", "    Value: workbench\n  - Key: pwb-agent:concurrent-sessions\n    Value: \"2500\"\n");
       expect(warningsOf(tagged).map((x) => x.message)).toEqual([expect.stringContaining("2 login nodes for 2500 concurrent sessions")]);

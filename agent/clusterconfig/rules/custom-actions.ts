@@ -31,7 +31,7 @@ function eventScripts(ctx: RuleContext, event: YView): string[] | null {
     const url = str(s)!;
     // The executor downloads s3:// with the instance role and https:// with requests; nothing else.
     if (!/^(s3|https):\/\/\S+$/.test(url)) {
-      ctx.issues.error("custom-action", s, `${s.where}: expected an s3:// or https:// URL; got "${url}"`);
+      ctx.issues.error("custom-action-url", s, `${s.where}: expected an s3:// or https:// URL; got "${url}"`);
       malformed = true;
       continue;
     }
@@ -70,10 +70,8 @@ export function checkCustomActions(ctx: RuleContext): void {
     // Login pools before 3.11: the `version` rule already reports CustomActions there.
     if (canHook && check(ctx, actions, "map")) {
       for (const event of actions.entries()) {
-        if (!events.includes(String(event.name))) {
-          if (event.name === "OnNodeUpdated") ctx.issues.error("custom-action", event, `${event.where}: compute nodes have no OnNodeUpdated event (only OnNodeStart, OnNodeConfigured)`, "key");
-          continue;
-        }
+        // Other events are unknown keys (rules/keys.ts).
+        if (!events.includes(String(event.name))) continue;
         const scripts = eventScripts(ctx, event);
         if (event.name === "OnNodeConfigured" && (scripts === null || scripts.some(isAgentHook))) hooked = true;
       }
@@ -83,7 +81,7 @@ export function checkCustomActions(ctx: RuleContext): void {
     const at = configured.exists ? configured : actions.exists ? actions : node;
     const fix = `add CustomActions.OnNodeConfigured with Script: s3://…/${HOOK_SCRIPT_NAME} (\`pwb-agent cluster-config render\` writes it)`;
     if (canHook) {
-      ctx.issues.error("pwb-hook", at, `${node.where}: ${label} does not run the pwb-agent hook at OnNodeConfigured: ${fix}`, "key");
+      ctx.issues.error("pwb-hook", at, `${node.where}: ${label} does not run the pwb-agent hook at OnNodeConfigured, so it would never converge to its role (Workbench, Slurm client, mounts): ${fix}`, "key");
     } else {
       ctx.issues.warn(
         "pwb-hook",

@@ -1,4 +1,4 @@
-import { check, mapItems, matches, need, type RuleContext } from "../context.js";
+import { check, mapItems, matches, need, str, type RuleContext } from "../context.js";
 import type { YView } from "../yaml-view.js";
 
 const ROLE = /^arn:.*:role\//;
@@ -38,4 +38,26 @@ export function checkIam(ctx: RuleContext): void {
   for (const p of ctx.root.dig("LoginNodes", "Pools").items()) nodeIam(ctx, p.get("Iam"));
   const boundary = ctx.root.dig("Iam", "PermissionsBoundary");
   if (boundary.exists) matches(ctx, boundary, POLICY, "an IAM policy ARN (arn:…:policy/…)");
+  resourcePrefix(ctx, ctx.root.dig("Iam", "ResourcePrefix"));
+}
+
+/** IamResourcePrefixValidator: an IAM path (/team/), a name prefix (pwb-), or both (/team/pwb-). */
+const IAM_PATH = /^((\/[a-zA-Z0-9_.,+@=-]+)+)\//;
+const IAM_NAME_PREFIX = /^[a-zA-Z0-9_.,+@=-]+$/;
+const NAME_PREFIX_MAX = 30;
+const PATH_MAX = 512;
+
+function resourcePrefix(ctx: RuleContext, v: YView): void {
+  if (!check(ctx, v, "string")) return;
+  const prefix = str(v)!;
+  const cut = prefix.lastIndexOf("/") + 1;
+  const path = cut === 0 ? "" : prefix.slice(0, cut);
+  const name = prefix.slice(cut);
+  if (!IAM_PATH.test(prefix) && !IAM_NAME_PREFIX.test(prefix)) {
+    ctx.issues.error("iam-resource-prefix", v, `${v.where}: expected an IAM path (/team/), a name prefix (pwb-) or both (/team/pwb-); got "${prefix}"`);
+  } else if (name.length > NAME_PREFIX_MAX) {
+    ctx.issues.error("iam-resource-prefix", v, `${v.where}: the name prefix "${name}" has ${name.length} characters; at most ${NAME_PREFIX_MAX}`);
+  } else if (path.length > PATH_MAX) {
+    ctx.issues.error("iam-resource-prefix", v, `${v.where}: the IAM path has ${path.length} characters; at most ${PATH_MAX}`);
+  }
 }

@@ -1,150 +1,23 @@
-import { SINCE, formatVersion } from "../versions.js";
-import { since, type RuleContext } from "../context.js";
+import { formatVersion } from "../versions.js";
+import { check, since, type RuleContext } from "../context.js";
 import type { YView } from "../yaml-view.js";
 import { closest } from "../../did-you-mean.js";
+import { CLUSTER_SCHEMA, LEAF_TYPES, SCHEMA_READ_UP_TO, type Section } from "../schema-keys.js";
 
-/**
- * The keys ParallelCluster's schema accepts in the sections these checks model (CLI
- * cluster_schema.py; version-gated keys name their first release). An unknown key is a warning, not
- * an error: pcluster rejects it, but a newer release may have added it; the message suggests the
- * key meant. A key used before its release is an error.
- */
-interface Section {
-  keys: string[];
-  since?: Record<string, string>;
-  maps?: Record<string, Section>;
-  lists?: Record<string, Section>;
-}
-
-const TAGS: Section = { keys: ["Key", "Value"] };
-const IMAGE_AMI: Section = { keys: ["CustomAmi"] };
-const PROXY = { keys: ["HttpProxyAddress"] };
-const ACTIONS = (events: string[], gated: Record<string, string> = {}): Section => ({ keys: events, since: gated });
-const POLICIES: Section = { keys: ["Policy"] };
-
-const NODE_IAM = (extra: string[]): Section => ({
-  keys: ["InstanceRole", "InstanceProfile", "AdditionalIamPolicies", ...extra],
-  lists: { AdditionalIamPolicies: POLICIES },
-});
-
-const SECTIONS: Section = {
-  keys: [
-    "Region", "Image", "HeadNode", "Scheduling", "LoginNodes", "SharedStorage", "Monitoring", "AdditionalPackages", "Tags",
-    "Iam", "DirectoryService", "Imds", "CustomS3Bucket", "AdditionalResources", "DevSettings", "DeploymentSettings",
-  ],
-  maps: {
-    Image: { keys: ["Os", "CustomAmi"] },
-    HeadNode: {
-      keys: ["InstanceType", "DisableSimultaneousMultithreading", "Networking", "Ssh", "LocalStorage", "Dcv", "CustomActions", "Iam", "Imds", "Image", "SharedStorageType"],
-      maps: {
-        Networking: { keys: ["SubnetId", "ElasticIp", "SecurityGroups", "AdditionalSecurityGroups", "Proxy"], maps: { Proxy: PROXY } },
-        Ssh: { keys: ["KeyName", "AllowedIps"] },
-        Iam: NODE_IAM(["S3Access"]),
-        CustomActions: ACTIONS(["OnNodeStart", "OnNodeConfigured", "OnNodeUpdated"]),
-        Image: IMAGE_AMI,
-        Imds: { keys: ["Secured"] },
-      },
-    },
-    LoginNodes: {
-      keys: ["Pools"],
-      lists: {
-        Pools: {
-          keys: ["Name", "InstanceType", "Image", "Networking", "Count", "Ssh", "Iam", "GracetimePeriod", "Dcv", "CustomActions"],
-          since: { Dcv: SINCE.loginPoolDcv, CustomActions: SINCE.loginCustomActions },
-          maps: {
-            Networking: { keys: ["SubnetIds", "SecurityGroups", "AdditionalSecurityGroups", "Proxy"], maps: { Proxy: PROXY } },
-            Ssh: { keys: ["KeyName", "AllowedIps"], since: { AllowedIps: SINCE.loginPoolSshAllowedIps } },
-            Iam: NODE_IAM([]),
-            CustomActions: ACTIONS(["OnNodeStart", "OnNodeConfigured", "OnNodeUpdated"]),
-            Image: IMAGE_AMI,
-          },
-        },
-      },
-    },
-    Scheduling: {
-      keys: ["Scheduler", "ScalingStrategy", "SlurmSettings", "SlurmQueues", "AwsBatchQueues", "AwsBatchSettings"],
-      maps: {
-        SlurmSettings: {
-          keys: [
-            "ScaledownIdletime", "Dns", "QueueUpdateStrategy", "EnableMemoryBasedScheduling", "Database", "ExternalSlurmdbd",
-            "CustomSlurmSettings", "CustomSlurmSettingsIncludeFile", "MungeKeySecretArn",
-          ],
-          since: { ExternalSlurmdbd: SINCE.externalSlurmdbd },
-          maps: {
-            Database: { keys: ["Uri", "UserName", "PasswordSecretArn", "DatabaseName"] },
-            Dns: { keys: ["DisableManagedDns", "HostedZoneId", "UseEc2Hostnames"] },
-          },
-        },
-      },
-      lists: {
-        SlurmQueues: {
-          keys: [
-            "Name", "CapacityType", "AllocationStrategy", "ComputeSettings", "CustomActions", "Iam", "Image", "CapacityReservationTarget",
-            "ComputeResources", "Networking", "HealthChecks", "CustomSlurmSettings", "Tags", "JobExclusiveAllocation",
-          ],
-          maps: {
-            Networking: { keys: ["SubnetIds", "SecurityGroups", "AdditionalSecurityGroups", "AssignPublicIp", "PlacementGroup", "Proxy"], maps: { Proxy: PROXY } },
-            Iam: NODE_IAM(["S3Access"]),
-            // Compute nodes have no OnNodeUpdated (schema QueueCustomActionsSchema).
-            CustomActions: ACTIONS(["OnNodeStart", "OnNodeConfigured"]),
-            Image: IMAGE_AMI,
-          },
-          lists: {
-            Tags: TAGS,
-            ComputeResources: {
-              keys: [
-                "Name", "InstanceType", "Instances", "MaxCount", "MinCount", "SpotPrice", "Efa", "DisableSimultaneousMultithreading",
-                "SchedulableMemory", "CapacityReservationTarget", "Networking", "HealthChecks", "CustomSlurmSettings", "Tags",
-                "StaticNodePriority", "DynamicNodePriority", "LaunchTemplateOverrides",
-              ],
-              lists: { Tags: TAGS, Instances: { keys: ["InstanceType"] } },
-            },
-          },
-        },
-      },
-    },
-    DirectoryService: {
-      keys: [
-        "DomainName", "DomainAddr", "PasswordSecretArn", "DomainReadOnlyUser", "LdapTlsCaCert", "LdapTlsReqCert", "LdapAccessFilter",
-        "GenerateSshKeysForUsers", "AdditionalSssdConfigs",
-      ],
-    },
-    Iam: { keys: ["Roles", "PermissionsBoundary", "ResourcePrefix"] },
-    DeploymentSettings: {
-      keys: ["LambdaFunctionsVpcConfig", "DisableSudoAccessForDefaultUser", "DefaultUserHome"],
-      since: { DefaultUserHome: SINCE.defaultUserHome, DisableSudoAccessForDefaultUser: SINCE.defaultUserHome },
-    },
-  },
-  lists: {
-    Tags: TAGS,
-    SharedStorage: {
-      keys: ["MountDir", "Name", "StorageType", "EbsSettings", "EfsSettings", "FsxLustreSettings", "FsxOpenZfsSettings", "FsxOntapSettings", "FsxFileCacheSettings"],
-      maps: {
-        EfsSettings: {
-          keys: [
-            "Encrypted", "KmsKeyId", "PerformanceMode", "ThroughputMode", "ProvisionedThroughput", "FileSystemId", "DeletionPolicy",
-            "EncryptionInTransit", "IamAuthorization", "AccessPointId",
-          ],
-          since: { AccessPointId: SINCE.efsAccessPoint },
-        },
-        FsxLustreSettings: {
-          keys: [
-            "StorageCapacity", "DeploymentType", "ImportedFileChunkSize", "ExportPath", "ImportPath", "WeeklyMaintenanceStartTime",
-            "AutomaticBackupRetentionDays", "CopyTagsToBackups", "DailyAutomaticBackupStartTime", "PerUnitStorageThroughput", "BackupId",
-            "KmsKeyId", "FileSystemId", "AutoImportPolicy", "DriveCacheType", "DataCompressionType", "StorageType", "DeletionPolicy",
-          ],
-        },
-      },
-    },
-  },
-};
+const NEXT_AFTER_SCHEMA_READ = "3.13.0";
 
 /** Why a gated key matters here, beyond "pcluster rejects it". */
 const GATE_HINTS: Record<string, string> = {
   CustomActions: "before 3.11 login nodes cannot run the agent hook; bake the AMI with pwb-agent.service enabled instead",
 };
+/** Unknown keys worth a sentence more than "did you mean". */
+const UNKNOWN_HINTS: Record<string, string> = {
+  OnNodeUpdated: "compute nodes have no OnNodeUpdated event (only OnNodeStart, OnNodeConfigured)",
+};
+/** The one DevSettings part admins use on production clusters (longer bootstrap for big AMIs). */
+const DEV_SETTINGS_OK = new Set(["Timeouts"]);
 
-function suggest(key: string, known: string[]): string {
+function suggest(key: string, known: readonly string[]): string {
   const best = closest(key, known, Math.max(2, Math.floor(key.length / 4)));
   return best ? ` (did you mean ${best}?)` : "";
 }
@@ -154,7 +27,10 @@ function visit(ctx: RuleContext, map: YView, section: Section, inLoginPool: bool
   for (const entry of map.entries()) {
     const key = String(entry.name);
     if (!section.keys.includes(key)) {
-      ctx.issues.warn("unknown-key", entry, `${entry.where}: not a key ParallelCluster accepts here${suggest(key, section.keys)}`, "key");
+      const hint = UNKNOWN_HINTS[key] ? `: ${UNKNOWN_HINTS[key]}` : suggest(key, section.keys);
+      // The key table was read from the schema up to SCHEMA_READ_UP_TO; say so when checking for a later release.
+      const newer = since(ctx, NEXT_AFTER_SCHEMA_READ) ? ` (keys are known up to ParallelCluster ${SCHEMA_READ_UP_TO} and its current reference)` : "";
+      ctx.issues.error("unknown-key", entry, `${entry.where}: unknown key; ParallelCluster rejects it ("Unknown field")${hint}${newer}`, "key");
       continue;
     }
     const gate = section.since?.[key];
@@ -164,12 +40,42 @@ function visit(ctx: RuleContext, map: YView, section: Section, inLoginPool: bool
       continue;
     }
     const child = section.maps?.[key];
-    if (child) visit(ctx, entry, child, inLoginPool);
+    if (child && check(ctx, entry, "map")) visit(ctx, entry, child, inLoginPool);
     const items = section.lists?.[key];
-    if (items) for (const item of entry.items()) visit(ctx, item, items, inLoginPool || key === "Pools");
+    if (items && check(ctx, entry, "list")) for (const item of entry.items()) if (check(ctx, item, "map")) visit(ctx, item, items, inLoginPool || key === "Pools");
+    const leaf = !child && !items ? LEAF_TYPES[key] : undefined;
+    if (leaf && check(ctx, entry, leaf)) constraints(ctx, entry, section, key);
   }
 }
 
+/** The schema's OneOf, Regexp and Range for one value (each item of a list of strings). */
+function constraints(ctx: RuleContext, entry: YView, section: Section, key: string): void {
+  const values = entry.isSeq ? entry.items() : [entry];
+  const allowed = section.enums?.[key];
+  const pattern = section.patterns?.[key];
+  const range = section.ranges?.[key];
+  for (const v of values) {
+    const value = v.value;
+    if (allowed && !allowed.some((a) => a === value || (typeof a === "number" && v.integer() === a))) {
+      ctx.issues.error("format", v, `${v.where}: expected one of ${allowed.join(", ")}; got "${String(value)}"`);
+    } else if (pattern && typeof value === "string" && !pattern.re.test(value)) {
+      ctx.issues.error("format", v, `${v.where}: expected ${pattern.what}; got "${value}"`);
+    }
+  }
+  if (range) {
+    const n = typeof entry.value === "number" ? entry.value : Number(entry.value);
+    if (Number.isFinite(n) && (n < range[0] || n > range[1])) {
+      const bound = range[1] === Number.MAX_SAFE_INTEGER ? `at least ${range[0]}` : `from ${range[0]} to ${range[1]}`;
+      ctx.issues.error("range", entry, `${entry.where}: must be ${bound}; got ${n}`);
+    }
+  }
+}
+
+/** Every key against ParallelCluster's schema; DevSettings (but its Timeouts) flagged as not for production. */
 export function checkKeys(ctx: RuleContext): void {
-  visit(ctx, ctx.root, SECTIONS, false);
+  visit(ctx, ctx.root, CLUSTER_SCHEMA, false);
+  for (const entry of ctx.root.get("DevSettings").entries()) {
+    if (DEV_SETTINGS_OK.has(String(entry.name))) continue;
+    ctx.issues.warn("pwb-dev-settings", entry, `${entry.where}: DevSettings are for developing ParallelCluster itself (undocumented, unsupported); a Workbench cluster should not depend on them`, "key");
+  }
 }

@@ -48,7 +48,8 @@ export function checkLoginNodes(ctx: RuleContext): void {
       if (count !== undefined) counts.push({ pool, count, at: countView });
     }
     const grace = pool.get("GracetimePeriod");
-    if (grace.exists) intIn(ctx, grace, 1, 120, "GracetimePeriod (minutes)");
+    // Schema Range(3, 120) since 3.8 (raised from 1 before login nodes were released).
+    if (grace.exists) intIn(ctx, grace, 3, 120, "GracetimePeriod (minutes)");
   }
   checkUnique(ctx, names, "login pool");
 

@@ -22,7 +22,23 @@ function securityGroups(ctx: RuleContext, net: YView): void {
   }
 }
 
+/**
+ * MixedSecurityGroupOverwriteValidator (a warning): the head node and the queues should either all keep
+ * ParallelCluster's security groups or all replace them, or nodes may not reach each other.
+ */
+function mixedSecurityGroups(ctx: RuleContext): void {
+  const head = ctx.root.dig("HeadNode", "Networking", "SecurityGroups");
+  const queues = ctx.root.dig("Scheduling", "SlurmQueues").items().filter((q) => q.isMap);
+  if (!queues.length) return;
+  const replaced = queues.map((q) => q.dig("Networking", "SecurityGroups").items().length > 0);
+  const headReplaces = head.items().length > 0;
+  if (replaced.every((r) => r === headReplaces)) return;
+  const at = headReplaces ? head : queues[replaced.indexOf(true)]!.dig("Networking", "SecurityGroups");
+  ctx.issues.warn("security-groups-mixed", at, `${at.where}: some nodes replace ParallelCluster's security groups and others keep them; make sure every node reaches every other, or use AdditionalSecurityGroups instead`, "key");
+}
+
 export function checkNetworking(ctx: RuleContext): void {
+  mixedSecurityGroups(ctx);
   const head = ctx.root.dig("HeadNode", "Networking");
   if (ctx.root.get("HeadNode").isMap && need(ctx, head, "map")) {
     const subnet = head.get("SubnetId");

@@ -57,13 +57,13 @@ function database(ctx: RuleContext, db: YView): void {
   if (need(ctx, uri, "string")) {
     const u = str(uri)!;
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(u)) {
-      ctx.issues.error("database", uri, `${uri.where}: give host[:port] without a scheme (remove "${u.split("://")[0]}://")`);
+      ctx.issues.error("database-uri", uri, `${uri.where}: give host[:port] without a scheme (remove "${u.split("://")[0]}://")`);
     } else if (u.startsWith("/")) {
-      ctx.issues.error("database", uri, `${uri.where}: give host[:port], not a path`);
+      ctx.issues.error("database-uri", uri, `${uri.where}: give host[:port], not a path`);
     } else {
       const m = /^(\[[0-9a-fA-F:]+\]|[^:/\s]+)(?::(\d+))?$/.exec(u);
       const port = m?.[2] === undefined ? 3306 : Number(m[2]);
-      if (!m || port < 1 || port > 65535) ctx.issues.error("database", uri, `${uri.where}: expected host[:port] with a port from 1 to 65535 (default 3306); got "${u}"`);
+      if (!m || port < 1 || port > 65535) ctx.issues.error("database-uri", uri, `${uri.where}: expected host[:port] with a port from 1 to 65535 (default 3306); got "${u}"`);
     }
   }
   need(ctx, db.get("UserName"), "string");
@@ -78,7 +78,7 @@ export function checkScheduling(ctx: RuleContext): void {
   if (!need(ctx, scheduling, "map")) return;
   const scheduler = scheduling.get("Scheduler");
   if (need(ctx, scheduler, "string") && str(scheduler) !== "slurm") {
-    ctx.issues.error("scheduler", scheduler, `${scheduler.where}: Workbench's launcher and login nodes need "slurm"; got "${str(scheduler)}"`);
+    ctx.issues.error("pwb-scheduler", scheduler, `${scheduler.where}: Workbench's launcher and login nodes need "slurm"; got "${str(scheduler)}"`);
     return;
   }
 
@@ -90,7 +90,7 @@ export function checkScheduling(ctx: RuleContext): void {
     if (strategy.exists) oneOf(ctx, strategy, ["DRAIN", "COMPUTE_FLEET_STOP", "TERMINATE"]);
     database(ctx, settings.get("Database"));
     if (settings.get("Database").exists && settings.get("ExternalSlurmdbd").exists) {
-      ctx.issues.error("database", settings.get("ExternalSlurmdbd"), `${settings.where}: Database and ExternalSlurmdbd cannot be configured together`, "key");
+      ctx.issues.error("database-exclusive", settings.get("ExternalSlurmdbd"), `${settings.where}: Database and ExternalSlurmdbd cannot be configured together`, "key");
     }
   }
 

@@ -18,12 +18,12 @@ const SETTINGS: Record<string, string> = {
   FsxLustre: "FsxLustreSettings",
   FsxOpenZfs: "FsxOpenZfsSettings",
   FsxOntap: "FsxOntapSettings",
-  FileCache: "FsxFileCacheSettings",
+  FileCache: "FileCacheSettings",
 };
 /** Keys allowed next to an existing EFS FileSystemId (the rest would be ignored: pcluster rejects them). */
 const EFS_WITH_ID = new Set(["FileSystemId", "EncryptionInTransit", "IamAuthorization", "AccessPointId"]);
 /** constants.py MAX_EBS_COUNT, MAX_NEW_STORAGE_COUNT, MAX_EXISTING_STORAGE_COUNT. */
-const LIMITS = { ebs: 5, newEfs: 1, newFsx: 1, existingEfs: 20, existingFsx: 20 };
+const LIMITS = { ebs: 5, raid: 1, newEfs: 1, newFsx: 1, existingEfs: 20, existingFsx: 20 };
 
 export const HOME_DIR = "/home";
 export const WORKBENCH_DIR = "/opt/rstudio";
@@ -55,6 +55,18 @@ function settingsOf(ctx: RuleContext, item: YView, type: string): void {
       const extra = settings.entries().find((e) => !EFS_WITH_ID.has(String(e.name)));
       if (extra) ctx.issues.error("storage-settings", extra, `${extra.where}: ignored with an existing FileSystemId (only EncryptionInTransit, IamAuthorization, AccessPointId apply)`, "key");
     }
+    // EfsMountOptionsValidator, EfsAccessPointOptionsValidator: both ride on TLS to the file system.
+    const tls = settings.get("EncryptionInTransit").value === true;
+    const iamAuth = settings.get("IamAuthorization");
+    if (iamAuth.value === true && !tls) {
+      ctx.issues.error("efs-mount-options", iamAuth, `${settings.where}: IamAuthorization needs EncryptionInTransit: true`, "key");
+    }
+    const accessPoint = settings.get("AccessPointId");
+    if (accessPoint.exists) {
+      matches(ctx, accessPoint, /^fsap-[0-9a-z]{17}$/, "an EFS access point id (fsap- and 17 characters)");
+      if (!id.exists) ctx.issues.error("efs-access-point", accessPoint, `${settings.where}: an AccessPointId needs the FileSystemId of the existing EFS it belongs to`, "key");
+      else if (!tls) ctx.issues.error("efs-access-point", accessPoint, `${settings.where}: an AccessPointId needs EncryptionInTransit: true`, "key");
+    }
     const mode = settings.get("ThroughputMode");
     const provisioned = settings.get("ProvisionedThroughput");
     if (provisioned.exists) intIn(ctx, provisioned, 1, 1024, "ProvisionedThroughput (MiB/s)");
@@ -75,7 +87,7 @@ export function checkSharedStorage(ctx: RuleContext): StorageItem[] {
   const list = ctx.root.get("SharedStorage");
   const out: StorageItem[] = [];
   const names: Array<{ name: string; at: YView }> = [];
-  const counts = { ebs: [] as YView[], newEfs: [] as YView[], newFsx: [] as YView[], existingEfs: [] as YView[], existingFsx: [] as YView[] };
+  const counts = { ebs: [] as YView[], raid: [] as YView[], newEfs: [] as YView[], newFsx: [] as YView[], existingEfs: [] as YView[], existingFsx: [] as YView[] };
 
   for (const item of mapItems(ctx, list)) {
     const nameView = item.get("Name");
@@ -97,10 +109,11 @@ export function checkSharedStorage(ctx: RuleContext): StorageItem[] {
     if (type) {
       settingsOf(ctx, item, type);
       const hasId = item.dig(SETTINGS[type]!, "FileSystemId").exists;
-      if (type === "Ebs") counts.ebs.push(item);
+      // A RAID is counted apart from single volumes; File Cache, OpenZFS and ONTAP count as existing FSx.
+      if (type === "Ebs") (item.dig("EbsSettings", "Raid").exists ? counts.raid : counts.ebs).push(item);
       if (type === "Efs") (hasId ? counts.existingEfs : counts.newEfs).push(item);
       if (type === "FsxLustre") (hasId ? counts.existingFsx : counts.newFsx).push(item);
-      if (type.startsWith("Fsx") && type !== "FsxLustre") counts.existingFsx.push(item);
+      if (type === "FsxOpenZfs" || type === "FsxOntap" || type === "FileCache") counts.existingFsx.push(item);
     }
 
     const dirView = item.get("MountDir");
@@ -112,25 +125,31 @@ export function checkSharedStorage(ctx: RuleContext): StorageItem[] {
     }
     const dir = normalize(raw);
     if (RESERVED_DIRS.has(dir)) {
-      ctx.issues.error("mount-dir", dirView, `${dirView.where}: ${dir} is reserved by the OS or ParallelCluster`);
+      ctx.issues.error("mount-dir-reserved", dirView, `${dirView.where}: ${dir} is reserved by the OS or ParallelCluster`);
       continue;
     }
-    if (dir === HOME_DIR && (type === "Ebs" || type === "FileCache")) {
-      ctx.issues.error("mount-dir", dirView, `${dirView.where}: /home can be mounted from EFS or FSx only, not ${type}`);
+    // EBS at /home passes ParallelCluster; the Workbench rule (pwb-home-fsx) reports it.
+    if (dir === HOME_DIR && type === "FileCache") {
+      ctx.issues.error("file-cache-not-home", dirView, `${dirView.where}: a File Cache cannot be mounted at /home`);
       continue;
     }
     out.push({ item, mountDir: dir, mountDirView: dirView, type, typeView });
   }
 
   checkUnique(ctx, names, "shared storage");
-  // One mount per directory, and none inside another (the inner one would be hidden or mounted first).
+  // One mount per directory (DuplicateMountDirValidator), and none inside another: ParallelCluster's
+  // OverlappingMountDirValidator is given the storage names instead of the directories, so only we catch it.
   for (let i = 0; i < out.length; i++) {
     for (let j = 0; j < i; j++) {
       const [a, b] = [out[j]!, out[i]!];
       if (a.mountDir === b.mountDir) {
-        ctx.issues.error("mount-dir", b.mountDirView, `${b.mountDirView.where}: ${b.mountDir} is already mounted by ${a.item.where}`);
+        ctx.issues.error("mount-dir-duplicate", b.mountDirView, `${b.mountDirView.where}: ${b.mountDir} is already mounted by ${a.item.where}`);
       } else if (b.mountDir.startsWith(`${a.mountDir}/`) || a.mountDir.startsWith(`${b.mountDir}/`)) {
-        ctx.issues.error("mount-dir", b.mountDirView, `${b.mountDirView.where}: ${b.mountDir} overlaps ${a.mountDir} (${a.item.where})`);
+        ctx.issues.error(
+          "pwb-mount-dir-overlap",
+          b.mountDirView,
+          `${b.mountDirView.where}: ${b.mountDir} overlaps ${a.mountDir} (${a.item.where}): one mount would hide the other or depend on its order; ParallelCluster does not check this (its overlap check compares storage names, not directories)`,
+        );
       }
     }
   }
@@ -138,6 +157,7 @@ export function checkSharedStorage(ctx: RuleContext): StorageItem[] {
     if (views.length > max) ctx.issues.error("storage-count", views[max]!, `${views[max]!.where}: at most ${max} ${what}`);
   };
   limit(counts.ebs, LIMITS.ebs, "EBS volumes");
+  limit(counts.raid, LIMITS.raid, "EBS RAID array");
   limit(counts.newEfs, LIMITS.newEfs, "new EFS file system (give FileSystemId to use existing ones)");
   limit(counts.newFsx, LIMITS.newFsx, "new FSx file system (give FileSystemId to use existing ones)");
   limit(counts.existingEfs, LIMITS.existingEfs, "existing EFS file systems");

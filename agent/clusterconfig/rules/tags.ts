@@ -14,13 +14,13 @@ function tagList(ctx: RuleContext, list: YView): string[] {
     const value = tag.get("Value");
     const keyOk = need(ctx, key, "string");
     if (need(ctx, value, "string") && str(value)!.length > 256) {
-      ctx.issues.error("tags", value, `${value.where}: a tag value has at most 256 characters (it has ${str(value)!.length})`);
+      ctx.issues.error("tag-length", value, `${value.where}: a tag value has at most 256 characters (it has ${str(value)!.length})`);
     }
     if (!keyOk) continue;
     const k = str(key)!;
-    if (k.length > 128) ctx.issues.error("tags", key, `${key.where}: a tag key has at most 128 characters (it has ${k.length})`);
-    else if (k.startsWith(RESERVED_PREFIX)) ctx.issues.error("tags", key, `${key.where}: the "${RESERVED_PREFIX}" prefix is reserved for ParallelCluster's own tags`);
-    else if (seen.has(k)) ctx.issues.error("tags", key, `${key.where}: tag "${k}" is already set at line ${seen.get(k)!.position.line}`);
+    if (k.length > 128) ctx.issues.error("tag-length", key, `${key.where}: a tag key has at most 128 characters (it has ${k.length})`);
+    else if (k.startsWith(RESERVED_PREFIX)) ctx.issues.error("tag-reserved", key, `${key.where}: the "${RESERVED_PREFIX}" prefix is reserved for ParallelCluster's own tags`);
+    else if (seen.has(k)) ctx.issues.error("tag-duplicate", key, `${key.where}: tag "${k}" is already set at line ${seen.get(k)!.position.line}`);
     else {
       seen.set(k, key);
       keys.push(k);
@@ -31,6 +31,8 @@ function tagList(ctx: RuleContext, list: YView): string[] {
 
 export function checkTags(ctx: RuleContext): void {
   const cluster = tagList(ctx, ctx.root.get("Tags"));
+  // Once per Tags list: too many cluster tags are one problem, not one per compute resource.
+  const reported = new Set<string>();
   for (const queue of ctx.root.dig("Scheduling", "SlurmQueues").items()) {
     const queueTags = tagList(ctx, queue.get("Tags"));
     for (const cr of queue.get("ComputeResources").items()) {
@@ -38,7 +40,9 @@ export function checkTags(ctx: RuleContext): void {
       const all = new Set([...cluster, ...queueTags, ...tagList(ctx, crTagsView)]);
       if (all.size > MAX_TAGS) {
         const at = crTagsView.exists ? crTagsView : queue.get("Tags").exists ? queue.get("Tags") : ctx.root.get("Tags");
-        ctx.issues.error("tags", at, `${cr.where}: cluster, queue and compute resource tags together exceed ${MAX_TAGS} (${all.size})`, "key");
+        if (reported.has(at.where)) continue;
+        reported.add(at.where);
+        ctx.issues.error("tag-count", at, `${cr.where}: cluster, queue and compute resource tags together exceed ${MAX_TAGS} (${all.size})`, "key");
       }
     }
   }
