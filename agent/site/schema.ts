@@ -301,6 +301,13 @@ function crossChecks(s: Shape, ctx: RefinementCtx<Shape>): void {
     }
   }
 
+  // Workbench only offers the images; the runtime that runs them (Apptainer) is baked into the AMI from
+  // the apptainer: section. Without it every container session fails. (The SPANK plugin is optional:
+  // Workbench 2023.12+ starts Slurm sessions in containers itself; the plugin adds --singularity-container.)
+  if (s.containers.enabled && s.apptainer === undefined) {
+    issue(["containers", "enabled"], "expected an apptainer: section when containers.enabled is true (the container runtime baked into the image), or containers.enabled: false");
+  }
+
   if (version) {
     if (s.telemetry?.metrics?.enabled === true && !atLeast(version, METRICS_SINCE)) {
       issue(["telemetry", "metrics", "enabled"], `expected false: Workbench's Prometheus endpoint needs Workbench ${METRICS_SINCE} or newer`);
