@@ -85,12 +85,16 @@ function build(setExit: (code: number) => void): Command {
     .command("demo")
     .description("simulate a head and a login node under a temp root: apply the head, then plan, apply and re-apply the login node")
     .addOption(new Option("--os <os>", "OS of the simulated nodes").choices(Object.keys(SIM_OSES)).default("rocky9"))
-    .option("--keep", "keep the simulated cluster's directory", false)
-    .action(async (o: { os: SimOs; keep: boolean }, cmd: Command) => {
+    .option("--keep [dir]", "keep the simulated cluster's directory; with --bake and a DIR: leave DIR/image (the baked image) and DIR/site.yaml", false)
+    .option("--bake", "the AMI lifecycle: bake an image root from a loopback mirror, then boot a head, a login, a CPU and a GPU compute node from copies", false)
+    .action(async (o: { os: SimOs; keep: boolean | string; bake: boolean }, cmd: Command) => {
       const g = globals(cmd);
       // The demo's own output is the point: keep the log to warnings unless asked.
       const log = loggerFor({ ...g, quiet: !g.verbose });
-      setExit(await runDemo({ os: o.os, keep: o.keep }, log));
+      // demo --bake bakes Ubuntu 22.04 (.debs from dpkg-deb) unless --os says rocky9 (rpmbuild, createrepo_c).
+      const explicitOs = cmd.getOptionValueSource("os") !== "default";
+      if (o.bake && explicitOs && o.os !== "ubuntu2204" && o.os !== "rocky9") throw new BadInputError(`--os ${o.os}: demo --bake bakes ubuntu2204 (default) or rocky9`);
+      setExit(await runDemo({ os: o.bake && !explicitOs ? "ubuntu2204" : o.os, keep: o.keep, bake: o.bake }, log));
     });
 
   addDoctorCommand(program, setExit);

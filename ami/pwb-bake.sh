@@ -1,18 +1,16 @@
 #!/bin/bash
 # ParallelCluster build-image component: installs the pwb-agent package and runs `pwb-agent bake`,
-# so Workbench, R, Python and Quarto are in the AMI and a node only configures at boot.
-# Rendered into the build config by `pwb-agent ami render` (README "Building the AMI").
-#
-# Set these two lines before uploading this file (ParallelCluster passes script components no
-# arguments): where the pwb-agent package and the site config are. s3:// or https:// URLs.
+# which converges the image phase of every component for every role (Workbench, R, Python, Quarto,
+# Apptainer, the SPANK plugin, CUDA when the site asks), so a node only configures at boot.
+# Without URLs: `pwb-agent ami render --out DIR` writes a copy with them set (README "Building the AMI").
 PWB_AGENT_PACKAGE_URL="${PWB_AGENT_PACKAGE_URL:-}"
 PWB_SITE_URL="${PWB_SITE_URL:-}"
 
 set -euo pipefail
 
 die() { echo "pwb-bake: $*" >&2; exit 1; }
-[[ -n "$PWB_AGENT_PACKAGE_URL" ]] || die "PWB_AGENT_PACKAGE_URL is not set (edit the top of this script)"
-[[ -n "$PWB_SITE_URL" ]] || die "PWB_SITE_URL is not set (edit the top of this script)"
+[[ -n "$PWB_AGENT_PACKAGE_URL" ]] || die "PWB_AGENT_PACKAGE_URL is not set (render this component with pwb-agent ami render --out DIR)"
+[[ -n "$PWB_SITE_URL" ]] || die "PWB_SITE_URL is not set (render this component with pwb-agent ami render --out DIR)"
 
 fetch() { # fetch URL DEST
   case "$1" in
@@ -37,5 +35,5 @@ install -d -m 0755 /etc/pwb-agent
 fetch "$PWB_SITE_URL" "$work/site.yaml"
 install -m 0644 "$work/site.yaml" /etc/pwb-agent/site.yaml
 
-# No IMDS role detection matters here: bake is the same for every role.
+# The image is the same for every role: bake needs no role facts (an image build has none).
 pwb-agent --site /etc/pwb-agent/site.yaml bake

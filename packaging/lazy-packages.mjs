@@ -13,6 +13,7 @@ export const LAZY_PACKAGES = [
   "@aws-sdk/client-ec2",
   "@aws-sdk/client-ssm",
   "@aws-sdk/client-s3",
+  "@aws-sdk/client-route-53",
   "pg/lib/client.js",
 ];
 

@@ -1,6 +1,7 @@
 // Finding the target groups the sync reads: each login pool's NLB target group (ParallelCluster's
 // deterministic name, verified by its tags; else ParallelCluster's own tag scan) and the Workbench one.
 import type { Elbv2 } from "./aws/elbv2.js";
+import { hasCode, IncompleteAnswer } from "./aws/errors.js";
 import { loginPoolTargetGroupName } from "./names.js";
 import { PC_TAG_CLUSTER, PC_TAG_POOL, PWB_TAG_CLUSTER } from "./types.js";
 
@@ -27,20 +28,39 @@ export class LoginPoolFinder {
     this.scan ??= (async () => {
       const nlbs = (await this.elb.allLoadBalancers()).filter((lb) => lb.type === "network");
       const tags = await this.elb.tagsOf(nlbs.map((lb) => lb.arn));
+      const untagged = nlbs.filter((lb) => !tags.has(lb.arn)).length;
+      // Every ELB resource has a tag description, even with no tags: a missing one is a short answer.
+      if (untagged) throw new IncompleteAnswer(`DescribeTags answered for ${nlbs.length - untagged} of ${nlbs.length} load balancers`);
       const out = new Map<string, string>();
       for (const lb of nlbs) {
-        const t = tags.get(lb.arn) ?? {};
+        const t = tags.get(lb.arn)!;
         const pool = t[PC_TAG_POOL];
         if (t[PC_TAG_CLUSTER] !== this.cluster || !pool || out.has(pool)) continue;
         const tgs = await this.elb.targetGroupsOfLoadBalancer(lb.arn);
         const tg = tgs.find((g) => g.targetType === "instance") ?? tgs[0];
-        if (tg) out.set(pool, tg.arn);
+        // ParallelCluster always gives a pool's NLB its target group; none listed is a short answer.
+        if (!tg) throw new IncompleteAnswer(`DescribeTargetGroups listed no target group for ${lb.name}, the NLB of login pool ${pool}`);
+        out.set(pool, tg.arn);
       }
       return out;
     })();
     // A failed scan may be retried by a later caller.
     this.scan.catch(() => (this.scan = null));
     return this.scan;
+  }
+
+  /**
+   * Whether a target group is still there: false only on AWS's own TargetGroupNotFound (positive
+   * evidence that a pool was removed); any other answer or error counts as "still there".
+   */
+  async exists(targetGroupArn: string): Promise<boolean> {
+    try {
+      await this.elb.targetHealth(targetGroupArn);
+      return true;
+    } catch (e) {
+      if (hasCode(e, "TargetGroupNotFound")) return false;
+      return true;
+    }
   }
 
   /** One pool's NLB target group, or null when neither the name nor the tags find it. */

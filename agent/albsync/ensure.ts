@@ -5,6 +5,7 @@
 import { BadInputError, RuntimeFailure } from "../errors.js";
 import type { Logger } from "../log.js";
 import { Ec2, hasIngress, type IngressRule, type SecurityGroupInfo } from "./aws/ec2.js";
+import { dnsKey, Route53 } from "./aws/route53.js";
 import { Elbv2, type LoadBalancerInfo, type TargetGroupInfo } from "./aws/elbv2.js";
 import { describeError, hasCode } from "./aws/errors.js";
 import { ApiCallStats, type AwsClientOptions } from "./aws/sdk.js";
@@ -26,7 +27,7 @@ export interface AlbEnsureOptions {
 export type StepAction = "exists" | "created" | "updated" | "would-create" | "would-update";
 
 export interface EnsureStep {
-  resource: "security-group" | "security-group-rules" | "target-group" | "target-group-health-check" | "target-group-attributes" | "load-balancer" | "listener" | "target-security-group-rules";
+  resource: "security-group" | "security-group-rules" | "target-group" | "target-group-health-check" | "target-group-attributes" | "load-balancer" | "listener" | "target-security-group-rules" | "dns-record";
   name: string;
   action: StepAction;
   id?: string;
@@ -44,6 +45,9 @@ export interface AlbEnsureReport {
   apiCalls: number;
 }
 
+/** The plain-HTTP port browsers try first. */
+const HTTP_PORT = 80;
+
 const NEW = "(new)";
 
 export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport> {
@@ -54,6 +58,7 @@ export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport
     dryRun: o.dryRun ?? false, steps: [], securityGroupId: null, targetGroupArn: null, loadBalancerArn: null, listenerArn: null, dnsName: null, apiCalls: 0,
   };
   let current = "starting";
+  let route53: Route53 | null = null;
   try {
     const e = new Ensurer(o, ec2, elb, report);
     current = "security group";
@@ -68,8 +73,16 @@ export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport
     const lb = await e.loadBalancer(report.securityGroupId ?? NEW);
     current = "listener";
     await e.listener(lb, report.targetGroupArn ?? NEW);
+    current = "HTTP redirect listener";
+    await e.redirectListener(lb);
     current = "login nodes' security groups";
     await e.targetIngress(report.securityGroupId ?? NEW);
+    if (o.settings.hostedZoneId && o.settings.recordName) {
+      current = "DNS record";
+      // Route 53's client is only loaded for a site that names a record.
+      route53 = await Route53.open(aws, stats);
+      await e.dnsRecord(route53, lb);
+    }
     return report;
   } catch (err) {
     if (err instanceof BadInputError) throw err;
@@ -79,6 +92,7 @@ export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport
     report.apiCalls = stats.attempts;
     ec2.close();
     elb.close();
+    route53?.close();
   }
 }
 
@@ -149,6 +163,7 @@ class Ensurer {
       cidrs = [cidr];
     }
     const wanted: IngressRule[] = cidrs.map((cidr) => ({ port: this.s.listenerPort, cidr, description: "Posit Workbench HTTPS" }));
+    if (this.s.httpRedirect) wanted.push(...cidrs.map((cidr) => ({ port: HTTP_PORT, cidr, description: "Posit Workbench HTTP, redirected to HTTPS" })));
     await this.ensureIngress(sg, this.s.securityGroupName, wanted, "security-group-rules");
   }
 
@@ -286,6 +301,52 @@ class Ensurer {
       await this.elb.modifyHttpsListener({ listenerArn: existing.arn, port: s.listenerPort, certificateArn: cert, sslPolicy: s.sslPolicy, targetGroupArn });
     }
     this.step({ resource: "listener", name, action: this.dry ? "would-update" : "updated", id: existing.arn, detail });
+  }
+
+  /** HTTP on 80 answering 301 to HTTPS on the listener port, so a browser typing the plain name lands on Workbench. */
+  async redirectListener(lb: LoadBalancerInfo | null): Promise<void> {
+    const s = this.s;
+    if (!s.httpRedirect) return;
+    const name = `HTTP:${HTTP_PORT}`;
+    const shape = `HTTP ${HTTP_PORT} → 301 to HTTPS ${s.listenerPort}`;
+    const existing = lb ? (await this.elb.listeners(lb.arn)).find((l) => l.port === HTTP_PORT) : undefined;
+    if (!lb || !existing) {
+      if (this.dry || !lb) {
+        this.step({ resource: "listener", name, action: "would-create", detail: shape });
+        return;
+      }
+      const l = await this.elb.createRedirectListener({ loadBalancerArn: lb.arn, port: HTTP_PORT, httpsPort: s.listenerPort, tags: ownedTags(this.o.cluster, "workbench-listener") });
+      this.step({ resource: "listener", name, action: "created", id: l.arn, detail: shape });
+      return;
+    }
+    const r = existing.redirect;
+    if (existing.protocol === "HTTP" && r?.protocol === "HTTPS" && r.port === String(s.listenerPort) && r.statusCode === "HTTP_301") {
+      this.step({ resource: "listener", name, action: "exists", id: existing.arn });
+      return;
+    }
+    if (!this.dry) await this.elb.modifyToRedirect(existing.arn, s.listenerPort);
+    const was = r ? `redirect to ${r.protocol} ${r.port}` : `forward to ${existing.forwardTo.join(",") || "nothing"}`;
+    this.step({ resource: "listener", name, action: this.dry ? "would-update" : "updated", id: existing.arn, detail: `${existing.protocol} ${HTTP_PORT} ${was} becomes ${shape}` });
+  }
+
+  /** An A alias from the site's DNS name to the ALB, so users reach Workbench by name from day one. */
+  async dnsRecord(route53: Route53, lb: LoadBalancerInfo | null): Promise<void> {
+    const zone = this.s.hostedZoneId!;
+    const name = this.s.recordName!;
+    const current = await route53.aRecord(zone, name);
+    const target = lb ? { dnsName: lb.dnsName, hostedZoneId: lb.canonicalHostedZoneId } : null;
+    const shape = `A alias in ${zone} → ${target?.dnsName ?? "the new ALB"}`;
+    if (target && current?.dnsName === dnsKey(target.dnsName) && current.hostedZoneId === target.hostedZoneId) {
+      this.step({ resource: "dns-record", name, action: "exists", id: zone });
+      return;
+    }
+    const detail = current ? `${current.dnsName ? `alias to ${current.dnsName}` : "a plain A record"} becomes ${shape}` : shape;
+    if (this.dry || !target) {
+      this.step({ resource: "dns-record", name, action: current ? "would-update" : "would-create", detail });
+      return;
+    }
+    await route53.upsertAlias(zone, name, target);
+    this.step({ resource: "dns-record", name, action: current ? "updated" : "created", id: zone, detail });
   }
 
   async targetIngress(albSecurityGroupId: string): Promise<void> {

@@ -39,6 +39,7 @@ export function renderMetrics(state: SyncState, tick: TickMetrics): string {
   metric("pwb_alb_sync_blocked_deregistrations", "gauge", "Removals not considered because a read failed or came back empty.", [["", tick.blocked]]);
   metric("pwb_alb_sync_ticks_total", "counter", "Ticks run.", [["", c.ticks]]);
   metric("pwb_alb_sync_failed_ticks_total", "counter", "Ticks that failed.", [["", c.failedTicks]]);
+  metric("pwb_alb_sync_untrusted_reads_total", "counter", "Reads answered short (fewer pools, an empty target group, a listing cut off) and not acted on.", [["", c.untrustedReads]]);
   metric("pwb_alb_sync_api_calls_total", "counter", "AWS API requests, retries included.", [["", c.apiCalls]]);
   metric("pwb_alb_sync_api_errors_total", "counter", "AWS API calls that failed after their retries.", [["", c.apiErrors]]);
   metric("pwb_alb_sync_api_throttled_total", "counter", "AWS API requests answered with a throttling error.", [["", c.throttled]]);

@@ -26,8 +26,31 @@ export function poolsFromClusterConfig(text: string): string[] | null {
   return pools.map((p) => (p as { Name?: unknown })?.Name).filter((n): n is string => typeof n === "string" && n !== "");
 }
 
+/** Pools the configuration scales to `Count: 0`: their NLB target group is empty on purpose. */
+export function idlePoolsFromClusterConfig(text: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return [];
+  }
+  const pools = (doc as { LoginNodes?: { Pools?: unknown } } | null)?.LoginNodes?.Pools;
+  if (!Array.isArray(pools)) return [];
+  return pools
+    .filter((p) => (p as { Count?: unknown })?.Count === 0)
+    .map((p) => (p as { Name?: unknown }).Name)
+    .filter((n): n is string => typeof n === "string" && n !== "");
+}
+
+export interface ConfiguredPools {
+  pools: string[];
+  source: PoolSource;
+  /** Pools whose empty NLB read is expected (Count: 0), not a short answer. */
+  idle?: string[];
+}
+
 /** The configured pools, or null when only the API can tell. */
-export async function configuredPools(root: Root, flags: string[] | undefined, log: Logger): Promise<{ pools: string[]; source: PoolSource } | null> {
+export async function configuredPools(root: Root, flags: string[] | undefined, log: Logger): Promise<ConfiguredPools | null> {
   if (flags?.length) return { pools: [...new Set(flags)], source: "flags" };
   let text: string | null = null;
   try {
@@ -41,5 +64,5 @@ export async function configuredPools(root: Root, flags: string[] | undefined, l
     log.warn({ file: CLUSTER_CONFIG }, "cluster configuration is not valid YAML; discovering login pools through the API");
     return null;
   }
-  return { pools, source: "cluster-config" };
+  return { pools, source: "cluster-config", idle: idlePoolsFromClusterConfig(text) };
 }

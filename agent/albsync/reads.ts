@@ -4,19 +4,24 @@ import type { Logger } from "../log.js";
 import type { Elbv2 } from "./aws/elbv2.js";
 import { describeError, hasCode } from "./aws/errors.js";
 import { findWorkbenchTargetGroup, type LoginPoolFinder } from "./discovery.js";
-import type { PoolSource } from "./pools.js";
+import type { ConfiguredPools } from "./pools.js";
 import type { GroupRead, PoolRead } from "./reconcile.js";
 import type { AlbSyncReport, PoolReport } from "./report.js";
 import type { SyncState } from "./state.js";
 import type { AlbSyncOptions } from "./sync.js";
 import { PC_TAG_CLUSTER, PC_TAG_POOL } from "./types.js";
 
-/** The pools to read: configured ones, else those discovered by tags (trusted for the discovery TTL). */
+/**
+ * The pools to read: configured ones, else those discovered by tags (trusted for the discovery TTL).
+ * A scan that sees fewer pools than the last complete one is a short answer (an empty last page, a
+ * throttled call the SDK gave up on) unless each missing pool's target group is positively gone:
+ * then the last complete view is read instead, nothing is cached, and the tick fails.
+ */
 export async function poolNames(
   o: AlbSyncOptions,
   state: SyncState,
   finder: LoginPoolFinder,
-  configured: { pools: string[]; source: PoolSource } | null,
+  configured: ConfiguredPools | null,
   report: AlbSyncReport,
   now: () => number,
 ): Promise<string[]> {
@@ -26,22 +31,39 @@ export async function poolNames(
   }
   report.poolSource = "discovered";
   const cached = state.discoveredPools;
+  const lastGood = cached?.names ?? [];
   if (cached && cached.names.length && now() - cached.at < (o.discoveryTtlMs ?? 600_000)) return cached.names;
+  let found: Map<string, string>;
   try {
-    const found = await finder.scanPools();
-    if (found.size === 0) {
-      report.failures.push(`no login pool found: no network load balancer is tagged ${PC_TAG_CLUSTER}=${o.cluster} with a login pool`);
-      return cached?.names ?? [];
-    }
-    const names = [...found.keys()].sort();
-    state.discoveredPools = { names, at: now() };
-    for (const [pool, arn] of found) state.pools[pool] = { targetGroupArn: arn, via: "tags" };
-    o.log.info({ pools: names }, "discovered login pools by their load balancers' tags");
-    return names;
+    found = await finder.scanPools();
   } catch (e) {
     report.failures.push(`discovering login pools: ${describeError(e)}`);
-    return cached?.names ?? [];
+    return lastGood;
   }
+  const missing = lastGood.filter((p) => !found.has(p));
+  const gone: string[] = [];
+  for (const p of missing) {
+    const arn = state.pools[p]?.targetGroupArn;
+    if (arn && !(await finder.exists(arn))) gone.push(p);
+  }
+  const unconfirmed = missing.filter((p) => !gone.includes(p));
+  if (unconfirmed.length) {
+    report.failures.push(
+      `discovering login pools: the scan found ${found.size} where the last complete one found ${lastGood.length} (missing ${unconfirmed.join(", ")}, whose target groups still exist); a short answer is not trusted`,
+    );
+    for (const [pool, arn] of found) if (!state.pools[pool]) state.pools[pool] = { targetGroupArn: arn, via: "tags" };
+    return [...new Set([...lastGood, ...found.keys()])].sort();
+  }
+  if (found.size === 0) {
+    report.failures.push(`no login pool found: no network load balancer is tagged ${PC_TAG_CLUSTER}=${o.cluster} with a login pool`);
+    return [];
+  }
+  if (gone.length) o.log.info({ pools: gone }, "login pools removed: their NLB target groups no longer exist");
+  const names = [...found.keys()].sort();
+  state.discoveredPools = { names, at: now() };
+  for (const [pool, arn] of found) state.pools[pool] = { targetGroupArn: arn, via: "tags" };
+  o.log.info({ pools: names }, "discovered login pools by their load balancers' tags");
+  return names;
 }
 
 /** One pool's NLB targets. A cached ARN that no longer exists is looked up again, once. */

@@ -5,7 +5,7 @@ import type { ObservedTarget } from "./types.js";
 
 /** A DescribeTargetHealth answer, or why there is none. */
 export type GroupRead = { ok: true; targets: ObservedTarget[] } | { ok: false; error: string };
-export type PoolRead = GroupRead & { pool: string };
+export type PoolRead = GroupRead & { pool: string; /** Scaled to zero: an empty read is the truth. */ idle?: boolean };
 
 export interface GuardPolicy {
   /** Share of the Workbench targets that absence from the NLB may remove in one tick (0–1). */
@@ -49,6 +49,11 @@ export interface ReconcileInput {
   port: number;
   policy: GuardPolicy;
   guard: GuardState;
+  /**
+   * EC2's view of the targets absence would remove (instance state and its login pool tag), or why
+   * it could not be read. Unset: absence is judged on the NLB reads alone.
+   */
+  instances?: Map<string, { state: string; pool?: string }> | { error: string };
 }
 
 export interface ReconcileResult {
@@ -113,7 +118,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
       blockReasons.push(`pool ${read.pool}: ${read.error}`);
       continue;
     }
-    if (read.targets.length === 0) blockReasons.push(`pool ${read.pool}: its NLB target group listed no targets`);
+    if (read.targets.length === 0 && !read.idle) blockReasons.push(`pool ${read.pool}: its NLB target group listed no targets`);
     for (const t of read.targets) {
       const v = nlbVerdict(t);
       if (v === "want") want.set(t.id, { id: t.id, port, reason: t.state === "healthy" ? "healthy-in-nlb" : "initial-in-nlb", pool: read.pool });
@@ -145,8 +150,24 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   let held: Change[] = [];
   let blocked: Change[] = [];
   let guard = FRESH_GUARD;
+  if (absent.length && !blockReasons.length && input.instances) {
+    // A running login node of a pool this tick did not read in full was missed, not removed.
+    const facts = input.instances;
+    if (!(facts instanceof Map)) {
+      blockReasons.push(`EC2: ${facts.error}`);
+    } else {
+      const complete = new Set(input.pools.filter((r) => r.ok && (r.targets.length > 0 || r.idle)).map((r) => r.pool));
+      const missed = absent.filter((c) => {
+        const f = facts.get(c.id);
+        return f !== undefined && (f.state === "running" || f.state === "pending") && f.pool !== undefined && !complete.has(f.pool);
+      });
+      for (const c of missed) blockReasons.push(`${c.id} is a running login node of pool ${facts.get(c.id)!.pool}, which this tick did not read`);
+      blocked = missed;
+      absent.splice(0, absent.length, ...absent.filter((c) => !missed.includes(c)));
+    }
+  }
   if (absent.length && blockReasons.length) {
-    blocked = absent;
+    blocked = [...blocked, ...absent];
   } else if (absent.length) {
     const allowed = Math.max(1, Math.floor(present.size * input.policy.maxRemoveShare));
     if (absent.length <= allowed) {

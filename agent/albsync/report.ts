@@ -27,6 +27,8 @@ export interface AlbSyncReport {
   blocked: Change[];
   blockReasons: string[];
   failures: string[];
+  /** Of the failures, reads that answered short (not errors): fewer pools, an empty group, a cut-off listing. */
+  untrustedReads: number;
   drift: number;
   apiCalls: number;
   durationMs: number;
@@ -35,7 +37,7 @@ export interface AlbSyncReport {
 export function emptyReport(o: { cluster: string; region: string }): AlbSyncReport {
   return {
     outcome: "in-sync", cluster: o.cluster, region: o.region, poolSource: null, pools: [], workbenchTargetGroupArn: null,
-    desired: [], actual: [], registered: [], deregistered: [], held: [], blocked: [], blockReasons: [], failures: [],
+    desired: [], actual: [], registered: [], deregistered: [], held: [], blocked: [], blockReasons: [], failures: [], untrustedReads: 0,
     drift: 0, apiCalls: 0, durationMs: 0,
   };
 }

@@ -19,6 +19,8 @@ export interface Counters {
   throttled: number;
   registered: number;
   deregistered: number;
+  /** Reads answered short and not acted on. */
+  untrustedReads: number;
 }
 
 export interface SyncState {
@@ -30,6 +32,8 @@ export interface SyncState {
   /** Pools found through the API when neither flags nor the cluster config name them. */
   discoveredPools: { names: string[]; at: number } | null;
   workbench: { targetGroupName: string; targetGroupArn: string } | null;
+  /** Targets on Workbench's port in that group after the last trusted tick's changes (null: not known yet). */
+  workbenchTargets: { targetGroupArn: string; count: number } | null;
   guard: GuardState;
   lastRun: number | null;
   lastSuccess: number | null;
@@ -37,7 +41,7 @@ export interface SyncState {
   counters: Counters;
 }
 
-const ZERO: Counters = { ticks: 0, failedTicks: 0, apiCalls: 0, apiErrors: 0, throttled: 0, registered: 0, deregistered: 0 };
+const ZERO: Counters = { ticks: 0, failedTicks: 0, apiCalls: 0, apiErrors: 0, throttled: 0, registered: 0, deregistered: 0, untrustedReads: 0 };
 
 export function freshState(cluster: string, region: string, counters: Counters = ZERO): SyncState {
   return {
@@ -47,6 +51,7 @@ export function freshState(cluster: string, region: string, counters: Counters =
     pools: {},
     discoveredPools: null,
     workbench: null,
+    workbenchTargets: null,
     guard: FRESH_GUARD,
     lastRun: null,
     lastSuccess: null,

@@ -3,6 +3,8 @@
 /** Tags ParallelCluster puts on a login pool's NLB and its target group (research: parallelcluster.md §5). */
 export const PC_TAG_CLUSTER = "parallelcluster:cluster-name";
 export const PC_TAG_POOL = "parallelcluster:login-nodes-pool";
+/** The pool tag ParallelCluster puts on the login node instances themselves. */
+export const PC_TAG_INSTANCE_POOL = "parallelcluster:login-nodes-pool-name";
 
 /** Tags `alb ensure` puts on everything it creates, and finds it again by. */
 export const PWB_TAG_CLUSTER = "pwb:cluster-name";
@@ -36,6 +38,12 @@ export interface AlbSettings {
   scheme: "internal" | "internet-facing";
   /** HTTPS listener port (443). */
   listenerPort: number;
+  /** An HTTP listener on 80 answering with a permanent redirect to the HTTPS listener (on by default). */
+  httpRedirect: boolean;
+  /** Route 53 hosted zone (Z…) of `recordName`; with it, `ensure` keeps an A alias to the ALB. */
+  hostedZoneId: string | null;
+  /** DNS name users type (workbench.example.com), in that zone. */
+  recordName: string | null;
   /** TLS policy of the listener. */
   sslPolicy: string;
   /** Who may reach the listener. Empty (default): the VPC's own CIDR block. */

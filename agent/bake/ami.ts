@@ -12,6 +12,17 @@ export interface AmiRenderOptions {
   updateOsPackages: boolean;
 }
 
+/** The tags an image carries: the versions baked in, so an image says what it holds without booting it. */
+function imageTags(site: AmiRenderOptions["site"]): Array<{ Key: string; Value: string }> {
+  const rt = site.runtimes;
+  return [
+    { Key: "pwb:workbench-version", Value: site.workbench.version },
+    ...(["r", "python", "quarto"] as const).filter((k) => rt[k].versions.length > 0).map((k) => ({ Key: `pwb:${k}-versions`, Value: rt[k].versions.join(" ") })),
+    ...(site.apptainer ? [{ Key: "pwb:apptainer-version", Value: site.apptainer.version }] : []),
+    ...(site.cuda?.toolkit ? [{ Key: "pwb:cuda-toolkit", Value: site.cuda.toolkit }] : []),
+  ];
+}
+
 /**
  * The `pcluster build-image` config for a Workbench AMI: the parent image, the build instance,
  * one script component (ami/pwb-bake.sh: installs the pwb-agent package, runs `pwb-agent bake`).
@@ -23,13 +34,7 @@ export function renderBuildImageConfig(o: AmiRenderOptions): string {
   const componentUrl = o.componentUrl ?? (o.site.mirror ? `${o.site.mirror.url.replace(/\/+$/, "")}/ami/pwb-bake.sh` : null);
   if (!componentUrl) throw new BadInputError("--component-url is needed when the site has no mirror.url (where ami/pwb-bake.sh was uploaded)");
   if (!/^(s3|https):\/\/\S+$/.test(componentUrl)) throw new BadInputError(`--component-url ${componentUrl}: expected an s3:// or https:// URL`);
-  const rt = o.site.runtimes;
-  const tags: Array<{ Key: string; Value: string }> = [
-    { Key: "pwb:workbench-version", Value: o.site.workbench.version },
-    ...(["r", "python", "quarto"] as const)
-      .filter((k) => rt[k].versions.length > 0)
-      .map((k) => ({ Key: `pwb:${k}-versions`, Value: rt[k].versions.join(" ") })),
-  ];
+  const tags = imageTags(o.site);
   const config = {
     Build: {
       InstanceType: o.instanceType,
@@ -39,5 +44,5 @@ export function renderBuildImageConfig(o: AmiRenderOptions): string {
     },
     Image: { Tags: tags },
   };
-  return `# pcluster build-image config rendered by pwb-agent ami render; upload ami/pwb-bake.sh to ${componentUrl} first.\n${stringify(config)}`;
+  return `# pcluster build-image config rendered by pwb-agent ami render; upload the rendered pwb-bake.sh to ${componentUrl} first.\n${stringify(config)}`;
 }

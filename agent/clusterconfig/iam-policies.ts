@@ -1,4 +1,5 @@
 import albPolicy from "../../cluster-config/iam/pwb-head-node-alb.json";
+import { PWB_MANAGED_BY, PWB_TAG_CLUSTER, PWB_TAG_MANAGED_BY, PWB_TAG_ROLE } from "../albsync/types.js";
 import type { RenderInput } from "./input.js";
 
 type Statement = Record<string, unknown>;
@@ -41,6 +42,7 @@ export function renderNodePolicy(input: RenderInput, role: "login" | "compute"):
     Action: ["ssm:GetParameter", "ssm:GetParameters"],
     Resource: parameterArn(input, `${access.parameterPath}*`),
   });
+  if (role === "login") statements.push(...loginSelfRegistration(input));
   if (access.deniedParameters.length) {
     statements.push({
       Sid: `${roleName}NeverReadsWorkbenchDatabasePassword`,
@@ -50,6 +52,40 @@ export function renderNodePolicy(input: RenderInput, role: "login" | "compute"):
     });
   }
   return JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2) + "\n";
+}
+
+/**
+ * A login node puts itself in and takes itself out of this cluster's Workbench target group
+ * (pwb-alb-self.service): the lookups (Describe* takes no resource-level scope) and the two target
+ * changes on the group `alb ensure` tagged for this cluster, nothing else.
+ */
+function loginSelfRegistration(input: RenderInput): Statement[] {
+  return [
+    {
+      Sid: "LoginFindsWorkbenchTargetGroupAndItsOwnHealth",
+      Effect: "Allow",
+      Action: [
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeTags",
+        "elasticloadbalancing:DescribeTargetHealth",
+        "elasticloadbalancing:DescribeTargetGroupAttributes",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "LoginRegistersItselfInThisClustersWorkbenchTargetGroupOnly",
+      Effect: "Allow",
+      Action: ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+      Resource: `arn:${input.partition}:elasticloadbalancing:${input.region}:${input.accountId}:targetgroup/*/*`,
+      Condition: {
+        StringEquals: {
+          [`aws:ResourceTag/${PWB_TAG_MANAGED_BY}`]: PWB_MANAGED_BY,
+          [`aws:ResourceTag/${PWB_TAG_ROLE}`]: "workbench-target-group",
+          [`aws:ResourceTag/${PWB_TAG_CLUSTER}`]: input.clusterName,
+        },
+      },
+    },
+  ];
 }
 
 function parameterArn(input: RenderInput, name: string): string {

@@ -21,6 +21,9 @@ export const ALB_SETTING_FLAGS: Record<keyof AlbSettings, string> = {
   certificateArn: "--certificate-arn",
   scheme: "--scheme",
   listenerPort: "--listener-port",
+  httpRedirect: "--no-http-redirect",
+  hostedZoneId: "--hosted-zone-id",
+  recordName: "--record-name",
   sslPolicy: "--ssl-policy",
   ingressCidrs: "--ingress-cidrs",
   targetSecurityGroupIds: "--target-security-groups",
@@ -89,6 +92,7 @@ async function clusterOf(g: CliGlobals, o: ClusterFlags, root: Root, log: Logger
 const SITE_KEYS: Partial<Record<keyof AlbSettings, keyof AlbSite>> = {
   albName: "name", targetGroupName: "targetGroupName", vpcId: "vpcId", subnets: "subnets", certificateArn: "certificateArn",
   scheme: "scheme", ingressCidrs: "ingressCidrs", targetSecurityGroupIds: "targetSecurityGroupIds",
+  hostedZoneId: "hostedZoneId", recordName: "recordName",
 };
 
 const defined = (input: AlbSettingsInput): AlbSettingsInput =>
@@ -141,6 +145,9 @@ interface EnsureFlags extends ClusterFlags {
   healthCheckMatcher?: string;
   healthCheckInterval?: number;
   stickiness: boolean;
+  httpRedirect: boolean;
+  hostedZoneId?: string;
+  recordName?: string;
   stickinessDuration?: number;
   deregistrationDelay?: number;
   dryRun: boolean;
@@ -152,8 +159,25 @@ function ensureInput(o: EnsureFlags): AlbSettingsInput {
     subnets: o.subnets, certificateArn: o.certificateArn, scheme: o.scheme, listenerPort: o.listenerPort, sslPolicy: o.sslPolicy,
     ingressCidrs: o.ingressCidrs, targetSecurityGroupIds: o.targetSecurityGroups, targetPort: o.targetPort,
     healthCheckPath: o.healthCheckPath, healthCheckMatcher: o.healthCheckMatcher, healthCheckIntervalSeconds: o.healthCheckInterval,
-    stickiness: o.stickiness, stickinessDurationSeconds: o.stickinessDuration, deregistrationDelaySeconds: o.deregistrationDelay,
+    stickiness: o.stickiness, httpRedirect: o.httpRedirect, hostedZoneId: o.hostedZoneId, recordName: o.recordName, stickinessDurationSeconds: o.stickinessDuration, deregistrationDelaySeconds: o.deregistrationDelay,
   };
+}
+
+/**
+ * A dry run in `plan`'s form: one block per resource that would change ("+" create, "~" update),
+ * what would change beneath, then the count; resources already as wanted are left out.
+ */
+export function renderEnsurePlan(steps: EnsureStep[]): string {
+  const pending = steps.filter((s) => s.action === "would-create" || s.action === "would-update");
+  if (!pending.length) return "No changes: the Workbench ALB is in its desired state.\n";
+  const lines: string[] = [];
+  for (const s of pending) {
+    const [sign, action] = s.action === "would-create" ? ["+", "create"] : ["~", "update"];
+    lines.push(`${sign} ${s.resource} ${s.name}  (${action})`);
+    if (s.detail) lines.push(`    ${s.detail}`);
+  }
+  lines.push("", `${pending.length} change${pending.length === 1 ? "" : "s"} pending.`);
+  return lines.join("\n") + "\n";
 }
 
 function renderSteps(steps: EnsureStep[], dryRun: boolean, dnsName: string | null): string {
@@ -178,6 +202,58 @@ interface SyncFlags extends ClusterFlags {
   dryRun: boolean;
 }
 
+interface SelfFlags extends ClusterFlags {
+  targetGroupName?: string;
+  targetGroupArn?: string;
+  targetPort?: number;
+  workbenchUrl?: string;
+  watch?: boolean;
+  waitHealthy?: number;
+  maxWait?: number;
+}
+
+/** What a login node needs to put itself in (or take itself out of) the Workbench target group. */
+async function selfOptions(g: CliGlobals, o: SelfFlags, command: string) {
+  const log = loggerFor(g);
+  const root = await openRoot(g.root);
+  const facts = await detectFacts(root, g, log);
+  if (facts.role !== "login") log.warn({ role: facts.role }, `${command} belongs on a login node`);
+  const cluster = o.cluster ?? facts.cluster.name;
+  const region = o.region ?? facts.cluster.region ?? facts.instance.region;
+  if (!cluster) throw new BadInputError(`${command}: cannot tell the cluster name: the node's facts have none; pass --cluster`);
+  if (!region) throw new BadInputError(`${command}: cannot tell the AWS region: the node's facts have none; pass --region`);
+  if (!facts.instance.id) throw new BadInputError(`${command}: cannot tell this node's instance id (IMDS unreachable and no node files say)`);
+  const settings = await settingsOrThrow(g, root, region, log, cluster, { targetGroupName: o.targetGroupName, targetPort: o.targetPort }, "sync", command);
+  return {
+    log,
+    options: {
+      cluster, region, log, instanceId: facts.instance.id,
+      targetGroupName: settings.targetGroupName, targetPort: settings.targetPort, healthCheckPath: settings.healthCheckPath,
+      ...(o.targetGroupArn ? { targetGroupArn: o.targetGroupArn } : {}),
+      ...(o.workbenchUrl ? { workbenchUrl: o.workbenchUrl } : {}),
+    },
+  };
+}
+
+/**
+ * As a service (--watch), a node that cannot tell its instance id or settings yet (IMDS not up, the
+ * site file not there yet) says why and tries again every 30 s instead of exiting into a restart loop.
+ */
+async function selfOptionsPatiently(g: CliGlobals, o: SelfFlags, signal: AbortSignal): ReturnType<typeof selfOptions> {
+  for (;;) {
+    try {
+      return await selfOptions(g, o, "alb self-register");
+    } catch (e) {
+      if (!(e instanceof BadInputError)) throw e;
+      loggerFor(g).error({ err: e.message }, "cannot register this node yet; trying again in 30 s");
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, 30_000);
+        signal.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
+      });
+    }
+  }
+}
+
 export function addAlbCommands(program: Command, setExit: (code: number) => void): void {
   const alb = program.command("alb").description("the Workbench Application Load Balancer (head node)");
 
@@ -197,6 +273,9 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--health-check-matcher <codes>", "healthy HTTP codes (default 200)")
     .option("--health-check-interval <seconds>", "seconds between health checks (default 15)", integer)
     .option("--no-stickiness", "turn sticky sessions off (on by default: lb_cookie)")
+    .option("--no-http-redirect", "no HTTP listener on port 80 redirecting to HTTPS (on by default)")
+    .option("--hosted-zone-id <id>", "Route 53 hosted zone of --record-name: keep an A alias to the ALB there")
+    .option("--record-name <name>", "DNS name of Workbench (e.g. workbench.example.com), in --hosted-zone-id")
     .option("--stickiness-duration <seconds>", "lifetime of the stickiness cookie (default 86400)", integer)
     .option("--deregistration-delay <seconds>", "time a removed login node gets to finish requests (default 60)", integer)
     .option("--dry-run", "print what would be created or changed; change nothing", false)
@@ -208,7 +287,63 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
       const settings = await settingsOrThrow(g, root, region, log, cluster, ensureInput(o), "ensure", "alb ensure");
       const { runAlbEnsure } = await import("../albsync/ensure.js");
       const report = await runAlbEnsure({ cluster, region, settings, dryRun: o.dryRun, log, settingName: (f) => ALB_SETTING_FLAGS[f] });
-      process.stdout.write(g.json ? JSON.stringify(report, null, 2) + "\n" : renderSteps(report.steps, report.dryRun, report.dnsName));
+      if (g.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+      else process.stdout.write(report.dryRun ? renderEnsurePlan(report.steps) : renderSteps(report.steps, report.dryRun, report.dnsName));
+      // As `plan`: a dry run with changes pending exits 10.
+      const pending = report.steps.some((s) => s.action === "would-create" || s.action === "would-update");
+      setExit(report.dryRun && pending ? ExitCode.changesPending : ExitCode.ok);
+    });
+
+  clusterOptions(alb.command("self-register"))
+    .description("login node: register this node with the Workbench target group once its Workbench answers (pwb-alb-self.service)")
+    .option("--target-group-arn <arn>", "use this Workbench target group as is (no lookup by name and tag)")
+    .option("--workbench-url <url>", "where this node's Workbench answers (default http://127.0.0.1:<target port>)")
+    .option("--wait-healthy <seconds>", "also wait this long for the ALB to call the node healthy", positiveSeconds)
+    .option("--watch", "then stay, and drain this node as soon as its Auto Scaling lifecycle state turns Terminated", false)
+    .action(async (o: SelfFlags, cmd: Command) => {
+      const g = globals(cmd);
+      const stop = new AbortController();
+      // systemd's stop runs ExecStop (the drain) first; SIGTERM then only ends the wait.
+      const quit = () => stop.abort(new Error("stopped"));
+      process.once("SIGTERM", quit);
+      process.once("SIGINT", quit);
+      try {
+        const { log, options } = o.watch ? await selfOptionsPatiently(g, o, stop.signal) : await selfOptions(g, o, "alb self-register");
+        const { registerSelf, lifecycleTerminated, deregisterSelf } = await import("../albsync/self.js");
+        const report = await registerSelf({ ...options, signal: stop.signal, ...(o.waitHealthy ? { waitHealthyMs: o.waitHealthy * 1000 } : {}) });
+        if (g.json) process.stdout.write(JSON.stringify(report) + "\n");
+        if (o.watch) {
+          const { imdsSettings } = await import("../facts/imds.js");
+          const imds = imdsSettings({ enabled: g.imds, ...(g.imdsEndpoint ? { endpoint: g.imdsEndpoint } : {}) });
+          const why = await lifecycleTerminated({ ...options, imds, pollMs: 5_000, signal: stop.signal });
+          if (why === "terminated") {
+            log.info("the Auto Scaling group is terminating this node: draining it from the Workbench ALB");
+            const drained = await deregisterSelf(options);
+            if (g.json) process.stdout.write(JSON.stringify(drained) + "\n");
+          } else {
+            log.info("not in an Auto Scaling group: nothing to watch; draining happens when the unit stops");
+            await new Promise<void>((resolve) => stop.signal.addEventListener("abort", () => resolve(), { once: true }));
+          }
+        }
+      } catch (e) {
+        if (!stop.signal.aborted) throw e;
+      } finally {
+        process.off("SIGTERM", quit);
+        process.off("SIGINT", quit);
+      }
+      setExit(ExitCode.ok);
+    });
+
+  clusterOptions(alb.command("self-deregister"))
+    .description("login node: deregister this node and wait while the ALB drains it, so Workbench can stop cleanly")
+    .option("--target-group-arn <arn>", "use this Workbench target group as is (no lookup by name and tag)")
+    .option("--max-wait <seconds>", "stop waiting for the drain after this long (default: the deregistration delay + 10 s)", positiveSeconds)
+    .action(async (o: SelfFlags, cmd: Command) => {
+      const g = globals(cmd);
+      const { options } = await selfOptions(g, o, "alb self-deregister");
+      const { deregisterSelf } = await import("../albsync/self.js");
+      const report = await deregisterSelf({ ...options, ...(o.maxWait ? { maxWaitMs: o.maxWait * 1000 } : {}) });
+      if (g.json) process.stdout.write(JSON.stringify(report) + "\n");
       setExit(ExitCode.ok);
     });
 
@@ -222,7 +357,7 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--metrics-file <path>", "Prometheus textfile (under --root)", METRICS_PATH)
     .option("--no-metrics", "write no Prometheus textfile")
     .option("--lock-timeout <seconds>", "wait this long for another alb-sync run, then leave without changes", positiveSeconds, 2)
-    .option("--deadline <seconds>", "give up on AWS after this long (the unit allows 25 s)", positiveSeconds, 20)
+    .option("--deadline <seconds>", "give up on AWS after this long (the unit allows 24 s)", positiveSeconds, 20)
     .option("--dry-run", "read and decide; change nothing (AWS, state, metrics)", false)
     .action(async (o: SyncFlags, cmd: Command) => {
       const g = globals(cmd);

@@ -1,9 +1,11 @@
 import { Option, type Command } from "commander";
 import { renderBuildImageConfig } from "../bake/ami.js";
-import { renderBakeReport, runBake } from "../bake/index.js";
+import { COMPONENT_NAME, componentUrl, renderBakeComponent } from "../bake/component.js";
+import { writeAll } from "../clusterconfig/outputs.js";
+import { bakeJson, renderBake } from "../bake/index.js";
 import { BadInputError, ExitCode } from "../errors.js";
-import { globals, loggerFor } from "./cli-support.js";
-import { engineContext } from "./context.js";
+import { globals, loggerFor, positiveSeconds } from "./cli-support.js";
+import { bakeNode, type BakeResult } from "./converge.js";
 import { openNode, requireSite } from "./node.js";
 import { recordBake } from "./recorded.js";
 
@@ -17,62 +19,88 @@ export function addBakeCommands(program: Command, setExit: (code: number) => voi
 }
 
 /**
- * `pwb-agent bake`: at AMI build time, download, verify and install the site's Workbench, R, Python
- * and Quarto versions, so a node that boots from the image only configures. A second run fetches
- * and installs nothing. Exit 2 when the site is missing or an artifact has no checksum.
+ * `pwb-agent bake`: at AMI build time, the engine converges the image phase of every component for
+ * every role (Workbench, R, Python, Quarto, Apptainer, the SPANK plugin, CUDA when asked), so a node
+ * that boots from the image only configures. Same plan, lock, verified downloads and atomic writes as
+ * `apply`; `--dry-run` prints the plan. A second run fetches and installs nothing.
  */
 function addBakeCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command("bake")
-    .description("download, verify (sha256) and install Workbench, R, Python and Quarto for an AMI; services left disabled")
-    .action(async (_o, cmd: Command) => {
-      const node = await openNode(cmd, { site: true });
+    .description("AMI build time: converge the image phase of every component for every role (packages, artifacts, builds); services left disabled")
+    .option("--dry-run", "print the plan; change nothing")
+    .option("--lock-timeout <seconds>", "wait this long for a running apply or bake", positiveSeconds, 600)
+    .action(async (o: { dryRun?: boolean; lockTimeout: number }, cmd: Command) => {
+      const node = await openNode(cmd, { site: true, role: "compute" });
       const { g, log, root, facts } = node;
       const site = requireSite(node, "bake");
       // Progress bars belong on a terminal; with --json stdout carries the report, so draw on stderr.
       const stream = g.json ? process.stderr : process.stdout;
+      const dryRun = o.dryRun === true;
       const started = performance.now();
-      const bake = runBake({ site, os: facts.os, ctx: engineContext(root, facts, log, false), tty: stream.isTTY ? stream : null });
-      // The image's metrics say how its bake went, failed or not (agent/metrics/node.ts).
-      const outcome = (report: Awaited<typeof bake> | null) => ({
+      const bake = bakeNode(root, facts, log, { site, dryRun, lockTimeoutMs: o.lockTimeout * 1000, fetch: { tty: stream.isTTY ? stream : null } });
+      // The image's metrics say how its bake went, failed or not (agent/metrics/node.ts); a dry run changed nothing.
+      const outcome = (result: BakeResult | null) => ({
         finishedAt: Date.now(),
-        success: report !== null,
+        success: result !== null,
         durationMs: Math.round(performance.now() - started),
-        installed: report?.artifacts.filter((a) => a.install === "installed").length ?? 0,
-        downloaded: report?.artifacts.filter((a) => a.fetch === "downloaded" || a.fetch === "resumed").length ?? 0,
+        installed: result?.report?.packagesInstalled ?? 0,
+        downloaded: result?.report?.downloads ?? 0,
       });
-      const report = await bake.catch(async (e: unknown) => {
+      const result = await bake.catch(async (e: unknown) => {
         // Bad input changes nothing on disk, metrics included.
-        if (!(e instanceof BadInputError)) await recordBake(root, facts, log, outcome(null));
+        if (!dryRun && !(e instanceof BadInputError)) await recordBake(root, facts, log, outcome(null));
         throw e;
       });
-      await recordBake(root, facts, log, outcome(report));
-      process.stdout.write(g.json ? JSON.stringify(report, null, 2) + "\n" : renderBakeReport(report));
-      setExit(ExitCode.ok);
+      if (!dryRun) await recordBake(root, facts, log, outcome(result));
+      process.stdout.write(g.json ? JSON.stringify(bakeJson(result), null, 2) + "\n" : renderBake(result));
+      setExit(dryRun && result.changes.length ? ExitCode.changesPending : ExitCode.ok);
     });
 }
 
-/** `pwb-agent ami render`: the ParallelCluster build-image config for this site's AMI, on stdout. */
+/**
+ * `pwb-agent ami render`: the ParallelCluster build-image config for this site's AMI, on stdout; with
+ * `--out DIR` also the build component (pwb-bake.sh) with the package and site URLs written into it.
+ */
 function addAmiCommand(program: Command, setExit: (code: number) => void): void {
   program
     .command("ami")
     .description("the Workbench AMI's ParallelCluster build-image config")
     .command("render")
-    .description("print a pcluster build-image config: parent image, instance type, the pwb-bake.sh component, UpdateOsPackages")
+    .description("print a pcluster build-image config (parent image, instance type, the pwb-bake.sh component, UpdateOsPackages); --out DIR also writes the component")
     .requiredOption("--parent-image <ami>", "the AMI to build on (a ParallelCluster AMI for your OS)")
     .requiredOption("--instance-type <type>", "the EC2 instance type that builds the image")
-    .option("--component-url <url>", "s3:// or https:// URL of ami/pwb-bake.sh as uploaded (default <mirror.url>/ami/pwb-bake.sh)")
+    .option("--component-url <url>", "s3:// or https:// URL the rendered pwb-bake.sh is uploaded to (default <mirror.url>/ami/pwb-bake.sh)")
+    .option("--package-url <url>", "s3:// or https:// URL of the pwb-agent .rpm/.deb the build installs (needed with --out)")
+    .option("--site-url <url>", "s3:// or https:// URL of the site config the build bakes (default: --site when it is one)")
+    .option("--out <dir>", "write build-image.yaml and pwb-bake.sh (with the package and site URLs) here")
     .addOption(new Option("--no-update-os-packages", "leave the parent image's OS packages as they are"))
-    .action(async (o: { parentImage: string; instanceType: string; componentUrl?: string; updateOsPackages: boolean }, cmd: Command) => {
+    .action(async (o: { parentImage: string; instanceType: string; componentUrl?: string; packageUrl?: string; siteUrl?: string; out?: string; updateOsPackages: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const site = requireSite(await openNode(cmd, { site: true, imds: false, log: loggerFor({ ...g, quiet: !g.verbose }) }), "ami render");
-      process.stdout.write(renderBuildImageConfig({
+      const config = renderBuildImageConfig({
         site,
         parentImage: o.parentImage,
         instanceType: o.instanceType,
         ...(o.componentUrl ? { componentUrl: o.componentUrl } : {}),
         updateOsPackages: o.updateOsPackages,
-      }));
+      });
+      if (!o.out) {
+        process.stdout.write(config);
+        setExit(ExitCode.ok);
+        return;
+      }
+      // Every input checked before the first file is written.
+      if (!o.packageUrl) throw new BadInputError("--out needs --package-url (where the build instance fetches the pwb-agent package)");
+      const packageUrl = componentUrl("--package-url", o.packageUrl, /\.(rpm|deb)$/);
+      const siteSource = o.siteUrl ?? (g.site && /^(s3|https):\/\//.test(g.site) ? g.site : undefined);
+      if (!siteSource) throw new BadInputError("--out needs --site-url (or --site s3://… / https://…): where the build instance fetches the site config");
+      const siteUrl = componentUrl(o.siteUrl ? "--site-url" : "--site", siteSource);
+      const written = await writeAll(o.out, [
+        { path: "build-image.yaml", content: config, mode: 0o644 },
+        { path: COMPONENT_NAME, content: renderBakeComponent({ packageUrl, siteUrl }), mode: 0o755 },
+      ]);
+      process.stdout.write(`${written.map((w) => `wrote ${w}`).join("\n")}\nUpload ${COMPONENT_NAME} where build-image.yaml's component points, then: pcluster build-image --image-configuration build-image.yaml\n`);
       setExit(ExitCode.ok);
     });
 }

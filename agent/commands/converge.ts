@@ -1,10 +1,11 @@
-import { activeComponents, desiredState, gatherInputs } from "../components/index.js";
-import { apply } from "../engine/apply.js";
+import { bakeResources, IMAGE_RECORD, readImageRecord, resourceId } from "../bake/image.js";
+import { activeComponents, desiredState, gatherInputs, imageState } from "../components/index.js";
+import { apply, type FetchOptions } from "../engine/apply.js";
 import { acquireLock, LOCK_PATH } from "../engine/lock.js";
 import { plan } from "../engine/plan.js";
 import { planJson, renderPlan, renderReport } from "../engine/render.js";
 import type { Root } from "../engine/root.js";
-import type { ApplyReport, Change } from "../engine/types.js";
+import type { ApplyReport, Change, EngineContext, Resource } from "../engine/types.js";
 import { ExitCode } from "../errors.js";
 import type { Facts } from "../facts/types.js";
 import type { Logger } from "../log.js";
@@ -18,17 +19,47 @@ export interface ConvergeOptions {
   site?: SiteConfig | null;
 }
 
-/** Components' gather steps, then their pure desired state. */
-export async function desired(root: Root, facts: Facts, log: Logger, o: ConvergeOptions, mode: "plan" | "apply") {
+interface Desired {
+  resources: Resource[];
+  /** Ids of image-phase packages, artifacts and builds: a change to one is a repair of the image. */
+  image: Set<string>;
+}
+
+/**
+ * Components' gather steps, then their pure desired state: the node phase, and on a baked image the
+ * image phase too, so what went missing from the image is repaired. The node phase has the last word
+ * on a resource both declare (Workbench's services: off in the image, on on a login node).
+ */
+export async function desired(root: Root, facts: Facts, log: Logger, o: ConvergeOptions, mode: "plan" | "apply"): Promise<Desired> {
   const site = o.site ?? null;
   const components = activeComponents(facts, site, o.only, log);
   const inputs = await gatherInputs(components, facts, site, { root, log, mode });
-  return desiredState(facts, site, o.only, inputs, components);
+  const node = desiredState(facts, site, o.only, inputs, components);
+  if (site === null || o.only) return { resources: node, image: new Set() };
+  if ((await readImageRecord(root)) === null) {
+    log.info({ record: IMAGE_RECORD }, "not a baked image: Workbench, R, Python and Quarto are left to `pwb-agent bake`");
+    return { resources: node, image: new Set() };
+  }
+  const nodeIds = new Set(node.map(resourceId));
+  const image = await imageState(facts, site, { root, log, mode });
+  return {
+    resources: [...image.filter((r) => !nodeIds.has(resourceId(r))), ...node],
+    // What the image should have held: its packages, artifacts and builds (not its settings, which a role may override).
+    image: new Set(image.filter((r) => IMAGE_KINDS.has(r.kind)).map(resourceId)),
+  };
+}
+
+const IMAGE_KINDS = new Set<Resource["kind"]>(["packages", "package", "archive", "download", "command"]);
+
+/** Marks image-phase changes in a plan: the image should have held them. */
+function markRepairs(changes: Change[], image: Set<string>): Change[] {
+  for (const c of changes) if (image.has(c.id)) c.summary.push("missing from the image: apply repairs it");
+  return changes;
 }
 
 export async function planNode(root: Root, facts: Facts, log: Logger, o: ConvergeOptions = {}): Promise<Change[]> {
-  const resources = await desired(root, facts, log, o, "plan");
-  return plan(resources, engineContext(root, facts, log, true));
+  const d = await desired(root, facts, log, o, "plan");
+  return markRepairs(await plan(d.resources, engineContext(root, facts, log, true)), d.image);
 }
 
 /** Plan and apply under the apply lock, so the plan applied is the one read while holding it. */
@@ -42,11 +73,71 @@ export async function applyNode(
   const lock = await acquireLock(await root.confined(LOCK_PATH, { followLeaf: false }), o.lockTimeoutMs);
   try {
     // Gathered under the lock: two applies must not both find a key absent and generate two.
-    const resources = await desired(root, facts, log, o, "apply");
-    const changes = await plan(resources, ctx);
-    const report = await apply(changes, resources, ctx);
+    const d = await desired(root, facts, log, o, "apply");
+    const { report } = await planAndApply(d.resources, ctx);
+    for (const a of report.applied) {
+      // A baked node never gets here; when it does, the admin learns what the image lacked and what it cost.
+      if (d.image.has(a.id)) log.warn({ resource: a.id, durationMs: a.durationMs }, `image resource ${a.id} was missing: repaired in ${a.durationMs} ms`);
+    }
     log.info({ changes: report.changes, filesWritten: report.filesWritten, restarted: report.restarted, durationMs: report.durationMs }, "apply finished");
     return report;
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * Plan and apply; once more when packages were installed, since their scripts may change what the plan
+ * read (Workbench's postinst enables its services, which the image keeps off). One report for both.
+ */
+async function planAndApply(resources: Resource[], ctx: EngineContext, fetch: FetchOptions = {}): Promise<{ changes: Change[]; report: ApplyReport }> {
+  const changes = await plan(resources, ctx);
+  const first = await apply(changes, resources, ctx, fetch);
+  if (first.packagesInstalled === 0) return { changes, report: first };
+  // Packages are not planned twice: what the first pass installed (or recorded, on a simulated root) is done.
+  const again = (await plan(resources, ctx)).filter((c) => c.kind !== "packages" && c.kind !== "package");
+  if (again.length === 0) return { changes, report: first };
+  const second = await apply(again, resources, ctx, fetch);
+  return {
+    changes: [...changes, ...again],
+    report: {
+      ...second,
+      changes: first.changes + second.changes,
+      applied: [...first.applied, ...second.applied],
+      restarted: [...new Set([...first.restarted, ...second.restarted])],
+      daemonReloaded: first.daemonReloaded || second.daemonReloaded,
+      durationMs: first.durationMs + second.durationMs,
+    },
+  };
+}
+
+export interface BakeOptions {
+  site: SiteConfig;
+  lockTimeoutMs: number;
+  dryRun: boolean;
+  fetch?: FetchOptions;
+}
+
+export interface BakeResult {
+  changes: Change[];
+  /** null for --dry-run. */
+  report: ApplyReport | null;
+}
+
+/**
+ * `bake`: the engine converging the image phase of every component, for every role at once, under the
+ * apply lock. Every download is verified before the first change, so a bad artifact installs nothing.
+ */
+export async function bakeNode(root: Root, facts: Facts, log: Logger, o: BakeOptions): Promise<BakeResult> {
+  const ctx = engineContext(root, facts, log, o.dryRun);
+  // --dry-run reads only, like `plan`: no lock, nothing written.
+  if (o.dryRun) return { changes: await plan(await bakeResources(facts, o.site, { root, log, mode: "plan" }), ctx), report: null };
+  const lock = await acquireLock(root.path(LOCK_PATH), o.lockTimeoutMs);
+  try {
+    const resources = await bakeResources(facts, o.site, { root, log, mode: "apply" });
+    const { changes, report } = await planAndApply(resources, ctx, o.fetch ?? {});
+    log.info({ changes: report.changes, packagesInstalled: report.packagesInstalled, downloads: report.downloads, durationMs: report.durationMs }, "bake finished");
+    return { changes, report };
   } finally {
     await lock.release();
   }

@@ -6,14 +6,18 @@ import { renderPlan, renderReport } from "../engine/render.js";
 import { gatherFacts } from "../facts/index.js";
 import type { Logger } from "../log.js";
 import { loadSite } from "../site/load.js";
+import { renderBake } from "../bake/index.js";
 import { writeSimulatedCluster } from "../sim/cluster.js";
+import { runLifecycle, type BootFigures } from "../sim/image.js";
 import type { SimOs } from "../sim/node.js";
 import { renderFacts } from "./detect.js";
-import { applyNode, planNode } from "./converge.js";
+import { applyNode, planNode, type BakeResult } from "./converge.js";
 
 export interface DemoOptions {
   os: SimOs;
-  keep: boolean;
+  /** true: keep the temp directory; a path (with --bake): copy the image and its site there. */
+  keep: boolean | string;
+  bake?: boolean;
 }
 
 /**
@@ -22,6 +26,7 @@ export interface DemoOptions {
  * configuration once; the login node is planned, applied, and applied again (which changes nothing).
  */
 export async function runDemo(o: DemoOptions, log: Logger): Promise<number> {
+  if (o.bake) return runBakeDemo(o, log);
   const base = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-agent-demo-"));
   const say = (s: string) => process.stdout.write(s);
   try {
@@ -58,5 +63,48 @@ export async function runDemo(o: DemoOptions, log: Logger): Promise<number> {
     return converged ? 0 : 1;
   } finally {
     if (!o.keep) await fs.rm(base, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The AMI lifecycle on an embedded default: a loopback mirror of small fixture artifacts (Ubuntu 22.04
+ * .debs and tarballs), a bake of an image root, then a head, a login, a CPU and a GPU compute node
+ * booted from copies of that image, each printing its first-boot plan and apply with counts.
+ */
+async function runBakeDemo(o: DemoOptions, log: Logger): Promise<number> {
+  const base = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-agent-demo-bake-"));
+  const say = (s: string) => process.stdout.write(s);
+  try {
+    const lcOs = o.os === "rocky9" ? "rocky9" : "ubuntu2204";
+    say(`AMI lifecycle under ${base}: a loopback mirror of fixture artifacts, a${lcOs === "rocky9" ? " Rocky 9" : "n Ubuntu 22.04"} image root\n`);
+    say("(Slurm headers under /opt/slurm, as ParallelCluster AMIs ship them), then four nodes booted from copies.\n\n");
+    say("image$ pwb-agent bake\n");
+    const lc = await runLifecycle(base, log, {
+      os: lcOs,
+      onStep(what, detail) {
+        if (what === "bake") {
+          const { bake, bakeMs } = detail as { bake: BakeResult; bakeMs: number };
+          say(renderBake(bake));
+          say(`bake wall time: ${bakeMs} ms\n\n`);
+          return;
+        }
+        const b = detail as BootFigures;
+        say(`${b.node}$ pwb-agent plan      # first boot (${b.role})\n${renderPlan(b.plan)}\n`);
+        say(`${b.node}$ pwb-agent apply\n${renderReport(b.report)}`);
+        say(`first boot of ${b.node}: ${b.report.packagesInstalled} packages installed, ${b.report.downloads} downloads, ${b.heavy} package/download/command resources, ${b.report.commandsRun} commands run, ${b.applyWallMs} ms\n\n`);
+      },
+    });
+    const heavy = lc.boots.reduce((n, b) => n + b.heavy + b.report.packagesInstalled + b.report.downloads + b.report.commandsRun, 0);
+    say(heavy === 0 ? "Zero-install first boot on every role: nothing installed, downloaded or run.\n" : `NOT a zero-install boot: ${heavy} installs, downloads or commands at first boot (see above).\n`);
+    if (typeof o.keep === "string") {
+      const dest = path.resolve(o.keep);
+      await fs.mkdir(dest, { recursive: true });
+      await fs.cp(lc.image, path.join(dest, "image"), { recursive: true, verbatimSymlinks: true });
+      await fs.copyFile(lc.site, path.join(dest, "site.yaml"));
+      say(`Kept the baked image (never booted) at ${path.join(dest, "image")} and its site at ${path.join(dest, "site.yaml")}\n`);
+    } else if (o.keep) say(`Kept the lifecycle's directory at ${base}\n`);
+    return heavy === 0 ? 0 : 1;
+  } finally {
+    if (o.keep !== true) await fs.rm(base, { recursive: true, force: true });
   }
 }

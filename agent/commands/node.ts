@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Root } from "../engine/root.js";
 import { BadInputError } from "../errors.js";
-import type { Facts } from "../facts/types.js";
+import type { Facts, Role } from "../facts/types.js";
 import type { Logger } from "../log.js";
 import { siteForCommand } from "../site/command.js";
 import { DEFAULT_SITE_PATH } from "../site/load.js";
@@ -26,6 +26,8 @@ export interface OpenNodeOptions {
   log?: Logger;
   /** false: never ask IMDS (commands that only need the OS and role). */
   imds?: boolean;
+  /** The role to use unless --role says otherwise (bake: the image is the same for every role, and an image build has none). */
+  role?: Role;
 }
 
 /** Flags, logger, root, facts and (when asked) the site: the preamble of detect, plan, apply, doctor, bake. */
@@ -33,7 +35,7 @@ export async function openNode(cmd: Command, o: OpenNodeOptions = {}): Promise<N
   const g = globals(cmd);
   const log = o.log ?? loggerFor(g);
   const root = await openRoot(g.root);
-  const facts = await detectFacts(root, o.imds === false ? { ...g, imds: false } : g, log);
+  const facts = await detectFacts(root, { ...g, ...(o.imds === false ? { imds: false } : {}), ...(o.role && !g.role ? { role: o.role } : {}) }, log);
   const site = o.site ? await siteForCommand(g, root, facts, log) : null;
   return { g, log, root, facts, site };
 }

@@ -9,17 +9,18 @@ import { apptainerComponent } from "./apptainer/index.js";
 import { cudaComponent } from "./cuda/index.js";
 import { imagesComponent } from "./images/index.js";
 import { logsComponent } from "./logs/index.js";
+import { runtimesComponent } from "./runtimes/index.js";
 import { spankComponent } from "./spank/index.js";
 import { workbenchComponent } from "./workbench/index.js";
 
 /** Each component has its own input type; the registry holds them all. */
-type AnyComponent = Component<any>;
+type AnyComponent = Component<any, any>;
 
 /** Every component, in the order their resources are applied. */
 // Containers after Workbench (it creates the image directory); CUDA before Apptainer and the SPANK
 // plugin, so a GPU node has its driver before containers are set up to use it.
 export const COMPONENTS: readonly AnyComponent[] = [
-  unitsComponent, siteFileComponent, workbenchComponent, cudaComponent, apptainerComponent, spankComponent, imagesComponent, logsComponent,
+  unitsComponent, siteFileComponent, runtimesComponent, workbenchComponent, cudaComponent, apptainerComponent, spankComponent, imagesComponent, logsComponent,
 ];
 
 /** The components this node runs: its role, `only`, and (for those that need one) a site config. */
@@ -55,4 +56,15 @@ export function desiredState(
     if (c.gather && !inputs.has(c.name)) throw new Error(`component ${c.name}: wants() called without its gathered inputs`);
     return c.wants(facts, site, inputs.get(c.name));
   });
+}
+
+/** The image phase of every component that has one (bake: all roles; the site is required). */
+export async function imageState(facts: Facts, site: SiteConfig, ctx: GatherContext, only?: readonly string[]): Promise<Resource[]> {
+  const out: Resource[] = [];
+  for (const c of COMPONENTS) {
+    if (!c.image || (only && !only.includes(c.name))) continue;
+    const inputs = c.image.gather ? await c.image.gather(facts, site, ctx) : undefined;
+    out.push(...c.image.wants(facts, site, inputs));
+  }
+  return out;
 }

@@ -21,7 +21,7 @@ export interface GatherContext {
  * command layer runs before `wants`, like fact gathering. `wants` stays a pure function of
  * (facts, site, inputs), so plans stay exact and tests feed it fixed inputs.
  */
-export interface Component<I = undefined> {
+export interface Component<I = undefined, B = undefined> {
   name: string;
   /** Roles this component declares resources for; other roles skip it entirely. */
   roles: readonly Role[];
@@ -29,4 +29,16 @@ export interface Component<I = undefined> {
   needsSite?: boolean;
   gather?(facts: Facts, site: SiteConfig, ctx: GatherContext): Promise<I>;
   wants(facts: Facts, site: SiteConfig | null, inputs: I): Resource[];
+  /**
+   * The image phase: what a node built from the AMI needs to take any role (packages, artifacts,
+   * builds), converged by `bake` for every role at once and by `apply` only as a repair. `wants` above
+   * is the node phase (configuration, keys, drop-ins, services, registrations).
+   */
+  image?: ImagePhase<B>;
+}
+
+export interface ImagePhase<B = undefined> {
+  gather?(facts: Facts, site: SiteConfig, ctx: GatherContext): Promise<B>;
+  /** Pure, and the same for every role: one AMI serves head, login, CPU and GPU compute nodes. */
+  wants(facts: Facts, site: SiteConfig, inputs: B): Resource[];
 }

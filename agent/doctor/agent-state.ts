@@ -5,10 +5,10 @@ import type { Change } from "../engine/types.js";
 import { readApplyRecord } from "../metrics/apply-record.js";
 import { fail, ok, skipped, warn, type CheckOutcome } from "./checks.js";
 
-/** pwb-alb-sync.timer's period: OnUnitActiveSec=30s (units/pwb-alb-sync.timer). */
-export const ALB_SYNC_PERIOD_S = 30;
-/** Fresh: a success within three ticks (plus the timer's 3 s randomized delay each). */
-export const ALB_SYNC_FRESH_S = 3 * (ALB_SYNC_PERIOD_S + 3);
+/** pwb-alb-sync.timer's period: OnUnitActiveSec=25s (units/pwb-alb-sync.timer). */
+export const ALB_SYNC_PERIOD_S = 25;
+/** Fresh: a success within three ticks (plus the timer's 2 s randomized delay each). */
+export const ALB_SYNC_FRESH_S = 3 * (ALB_SYNC_PERIOD_S + 2);
 
 const ago = (ms: number) => {
   const s = Math.max(0, Math.round(ms / 1000));

@@ -1,21 +1,33 @@
+import path from "node:path";
+import { fetchAll, type FetchPolicy } from "../artifacts/index.js";
 import { RuntimeFailure } from "../errors.js";
 import { handlerFor, pathOf } from "./handlers.js";
 import type { ServiceState } from "./resources/service.js";
 import { isUnitPath } from "./systemd.js";
-import type { ApplyReport, Change, EngineContext, Resource } from "./types.js";
+import type { ApplyReport, Change, EngineContext, FetchNeed, Resource } from "./types.js";
+
+export interface FetchOptions {
+  /** A terminal for progress bars (bake); null logs progress lines. */
+  tty?: NodeJS.WriteStream | null;
+  policy?: FetchPolicy;
+  concurrency?: number;
+}
 
 /**
  * Applies changes in declaration order, then, once: daemon-reload if a unit file changed,
  * start/stop what the plan asked for, and restart (in declaration order) the running services
  * whose inputs changed — each at most once, never one that was just started.
  */
-export async function apply(changes: Change[], resources: Resource[], ctx: EngineContext): Promise<ApplyReport> {
+export async function apply(changes: Change[], resources: Resource[], ctx: EngineContext, fetchOptions: FetchOptions = {}): Promise<ApplyReport> {
   const started = performance.now();
   const applied: ApplyReport["applied"] = [];
   const notified = new Set<string>();
   let unitsChanged = false;
 
+  await fetchFirst(changes, ctx, fetchOptions);
+
   for (const change of changes) {
+    const t0 = performance.now();
     try {
       await handlerFor(change.resource).apply(change, ctx);
     } catch (e) {
@@ -23,7 +35,7 @@ export async function apply(changes: Change[], resources: Resource[], ctx: Engin
         alreadyApplied: applied.map((a) => a.id),
       });
     }
-    applied.push({ id: change.id, action: change.action });
+    applied.push({ id: change.id, action: change.action, durationMs: Math.round(performance.now() - t0) });
     ctx.log.info({ resource: change.id, action: change.action, summary: change.summary }, "changed");
     const r = change.resource;
     if ("notifies" in r && r.notifies) for (const s of r.notifies) notified.add(s);
@@ -69,8 +81,31 @@ export async function apply(changes: Change[], resources: Resource[], ctx: Engin
     filesWritten: ctx.stats.filesWritten,
     bytesWritten: ctx.stats.bytesWritten,
     commandsRun: ctx.stats.commandsRun,
+    packagesInstalled: ctx.stats.packagesInstalled ?? 0,
+    downloads: ctx.stats.downloads ?? 0,
     durationMs: Math.round(performance.now() - started),
   };
+}
+
+/**
+ * Every file the changes need, checksums resolved and downloads verified, before the first change:
+ * a missing checksum (bad input) or a tampered file fails here, with nothing installed or written.
+ */
+async function fetchFirst(changes: Change[], ctx: EngineContext, o: FetchOptions): Promise<void> {
+  const needs: FetchNeed[] = [];
+  for (const change of changes) {
+    const h = handlerFor(change.resource);
+    if (h.fetches) needs.push(...(await h.fetches(change, ctx)));
+  }
+  if (needs.length === 0) return;
+  const unique = [...new Map(needs.map((n) => [n.path, n])).values()];
+  // Every destination checked to stay inside the root before the first byte is fetched.
+  const dests = await Promise.all(unique.map((n) => ctx.root.confined(n.path, { followLeaf: false })));
+  const report = await fetchAll(
+    unique.map((n, i) => ({ name: path.posix.basename(n.path), url: n.url, sha256: n.sha256, dest: dests[i]! })),
+    { log: ctx.log, tty: o.tty ?? null, ...(o.policy ? { policy: o.policy } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) },
+  );
+  ctx.stats.downloads = (ctx.stats.downloads ?? 0) + Object.values(report.outcomes).filter((x) => x !== "cached").length;
 }
 
 /** Declared service resources first, in their order (e.g. launcher before server), then the rest. */

@@ -1,7 +1,9 @@
+import { archiveHandler } from "./resources/archive.js";
 import { commandHandler } from "./resources/command.js";
 import { downloadHandler } from "./resources/download.js";
 import { fileHandler } from "./resources/file.js";
 import { packageHandler } from "./resources/package.js";
+import { packagesHandler } from "./resources/packages.js";
 import { absentHandler, dirHandler, symlinkHandler } from "./resources/paths.js";
 import { serviceHandler } from "./resources/service.js";
 import type { Handler, Resource, ResourceKind } from "./types.js";
@@ -15,6 +17,8 @@ const HANDLERS: { [K in ResourceKind]: Handler<Extract<Resource, { kind: K }>> }
   service: serviceHandler,
   download: downloadHandler,
   command: commandHandler,
+  packages: packagesHandler,
+  archive: archiveHandler,
 };
 
 export function handlerFor(r: Resource): Handler {

@@ -29,7 +29,7 @@ export function planJson(changes: Change[]) {
 
 export function renderReport(r: ApplyReport): string {
   const lines = [
-    `Applied ${r.changes} change${r.changes === 1 ? "" : "s"} in ${r.durationMs} ms: ${r.filesWritten} files written (${r.bytesWritten} bytes), ${r.commandsRun} commands run.`,
+    `Applied ${r.changes} change${r.changes === 1 ? "" : "s"} in ${r.durationMs} ms: ${r.filesWritten} files written (${r.bytesWritten} bytes), ${r.commandsRun} commands run, ${r.packagesInstalled} packages installed, ${r.downloads} downloads.`,
   ];
   for (const a of r.applied) lines.push(`  ${a.action.padEnd(7)} ${a.id}`);
   if (r.restarted.length) {

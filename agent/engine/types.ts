@@ -88,6 +88,52 @@ export interface CommandResource extends Notifies {
   unless?: string[];
 }
 
+/** A file fetched over https:// or s3://, verified by sha256 before anything uses it. */
+export interface Fetchable {
+  /** Human name in messages: "r 4.4.1", "apptainer 1.3.4". */
+  label: string;
+  url: string;
+  /**
+   * The hex sha256, or where to look it up: an entry of a mirror's SHA256SUMS, read only when the
+   * file must be fetched (a baked node never asks the mirror). `manifest: null` means no mirror.
+   */
+  sha256: string | { manifest: string | null; entry: string };
+  /** Node path the verified file is kept at: a re-run hashes it and fetches nothing. */
+  path: string;
+}
+
+/** One package of a transaction. */
+export interface PackageItem {
+  name: string;
+  /** rpm VERSION[-RELEASE] or deb version; a version without a release matches any release. Any version when absent. */
+  version?: string;
+  /** Install from this verified file instead of asking the repositories (pins what a repository may drop). */
+  fetch?: Fetchable;
+}
+
+/**
+ * Several packages in one dnf/apt transaction, so dependencies between them resolve together and the
+ * package manager starts once. Queried in one call against the root's own package database.
+ */
+export interface PackagesResource extends Notifies {
+  kind: "packages";
+  /** Identity in plans: "runtimes", "apptainer", … */
+  label: string;
+  items: PackageItem[];
+}
+
+/**
+ * A directory holding a verified archive's contents (top directories stripped). Unpacked beside the
+ * destination and renamed into place; a marker inside records the archive's sha256, so a changed
+ * archive is unpacked again and a baked node needs neither the archive nor a download to plan.
+ */
+export interface ArchiveResource extends Notifies {
+  kind: "archive";
+  path: string;
+  fetch: Fetchable;
+  stripComponents: number;
+}
+
 export type Resource =
   | FileResource
   | DirResource
@@ -96,7 +142,9 @@ export type Resource =
   | PackageResource
   | ServiceResource
   | DownloadResource
-  | CommandResource;
+  | CommandResource
+  | PackagesResource
+  | ArchiveResource;
 
 export type ResourceKind = Resource["kind"];
 
@@ -135,6 +183,20 @@ export interface Handler<R extends Resource = Resource> {
   /** Reads the current state under the root; null when nothing differs. */
   plan(r: R, ctx: EngineContext): Promise<PlannedChange | null>;
   apply(change: Change, ctx: EngineContext): Promise<void>;
+  /**
+   * The files a change needs fetched before it applies. apply() fetches every change's files, verified,
+   * before the first change: a checksum that is missing (bad input) or wrong changes nothing at all.
+   */
+  fetches?(change: Change, ctx: EngineContext): Promise<FetchNeed[]>;
+}
+
+/** One verified download a change needs, with its checksum resolved. */
+export interface FetchNeed {
+  label: string;
+  url: string;
+  sha256: string;
+  /** Node path. */
+  path: string;
 }
 
 export type PlannedChange = Pick<Change, "action" | "summary" | "diff" | "state">;
@@ -143,11 +205,15 @@ export interface ApplyStats {
   filesWritten: number;
   bytesWritten: number;
   commandsRun: number;
+  /** Packages a transaction installed (or recorded, on a simulated root). Absent: none yet. */
+  packagesInstalled?: number;
+  /** Files fetched over the network (a cached, verified file is not one). Absent: none yet. */
+  downloads?: number;
 }
 
 export interface ApplyReport {
   changes: number;
-  applied: Array<{ id: string; action: Action }>;
+  applied: Array<{ id: string; action: Action; durationMs: number }>;
   restarted: string[];
   /** Commands that were not run because the root is simulated. */
   deferred: string[][];
@@ -155,5 +221,7 @@ export interface ApplyReport {
   filesWritten: number;
   bytesWritten: number;
   commandsRun: number;
+  packagesInstalled: number;
+  downloads: number;
   durationMs: number;
 }

@@ -125,3 +125,29 @@ function reason(e: unknown, budgetMs: number): string {
 function str(v: unknown): string | null {
   return typeof v === "string" && v !== "" ? v : null;
 }
+
+/**
+ * One metadata path's text over IMDSv2 (the cached token), or null when IMDS says 404 (e.g.
+ * `autoscaling/target-lifecycle-state` on an instance outside an Auto Scaling group). Throws when
+ * IMDS cannot be reached or answers anything else, so a caller can tell "absent" from "unknown".
+ */
+export async function readMetadata(s: ImdsSettings, path: string): Promise<string | null> {
+  if (!s.enabled) throw new Error("IMDS is disabled");
+  const signal = AbortSignal.timeout(s.budgetMs);
+  const get = async () => fetch(s.endpoint + path, { headers: { "x-aws-ec2-metadata-token": await token(s.endpoint, signal) }, signal });
+  let res = await get();
+  if (res.status === 401) {
+    await discard(res);
+    tokens.delete(s.endpoint);
+    res = await get();
+  }
+  if (res.status === 404) {
+    await discard(res);
+    return null;
+  }
+  if (!res.ok) {
+    await discard(res);
+    throw new Error(`IMDS ${path}: HTTP ${res.status}`);
+  }
+  return (await res.text()).trim();
+}

@@ -38,23 +38,45 @@ export async function writeSimulatedCluster(base: string, o: { os?: SimOs; siteY
   for (const role of ["head", "login"] as const) {
     const root = cluster[role];
     await writeSimulatedNode(root, { role, os: o.os ?? "rocky9" });
-    await fs.mkdir(path.join(root, "opt"), { recursive: true });
-    await fs.symlink(path.join(cluster.shared, "opt-rstudio"), path.join(root, "opt/rstudio"));
-    await fs.symlink(path.join(cluster.shared, "home"), path.join(root, "home"));
-    await fs.mkdir(path.join(root, "usr/lib/systemd/system"), { recursive: true });
-    for (const unit of WORKBENCH_UNITS) {
-      await fs.writeFile(
-        path.join(root, "usr/lib/systemd/system", unit),
-        `[Unit]\nDescription=${unit} (simulated)\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n`,
-      );
-    }
-    await fs.writeFile(
-      path.join(root, "proc/mounts"),
-      "/dev/nvme0n1p1 / xfs rw 0 0\nfs-0123.efs.eu-west-1.amazonaws.com:/ /opt/rstudio nfs4 rw 0 0\n172.31.0.9@tcp:/fsx /home lustre rw 0 0\n",
-    );
-    await fs.mkdir(path.join(root, "etc/pwb-agent"), { recursive: true });
-    await fs.writeFile(path.join(root, "etc/pwb-agent/site.yaml"), o.siteYaml ?? DEMO_SITE, { mode: 0o640 });
+    await writeWorkbenchUnits(root);
+    await joinCluster(root, cluster.shared, o.siteYaml ?? DEMO_SITE);
   }
-  await fs.writeFile(path.join(cluster.head, "etc/pwb-agent/database-password"), (o.password ?? randomBytes(12).toString("hex")) + "\n", { mode: 0o600 });
+  await writeDatabasePassword(cluster.head, o.password);
   return cluster;
+}
+
+/** The database password in the head node's root-only file (the demo site reads it from there). */
+export async function writeDatabasePassword(head: string, password?: string): Promise<void> {
+  await fs.writeFile(path.join(head, "etc/pwb-agent/database-password"), (password ?? randomBytes(12).toString("hex")) + "\n", { mode: 0o600 });
+}
+
+/** Stand-ins for the Workbench package's unit files, on a node that was not baked. */
+async function writeWorkbenchUnits(root: string): Promise<void> {
+  await fs.mkdir(path.join(root, "usr/lib/systemd/system"), { recursive: true });
+  for (const unit of WORKBENCH_UNITS) {
+    await fs.writeFile(
+      path.join(root, "usr/lib/systemd/system", unit),
+      `[Unit]\nDescription=${unit} (simulated)\n[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n`,
+    );
+  }
+}
+
+/**
+ * What every node of the cluster shares: /opt/rstudio (EFS) and /home (FSx) as links into one shared
+ * directory, /proc/mounts saying so, and the site config at /etc/pwb-agent/site.yaml.
+ */
+export async function joinCluster(root: string, shared: string, siteYaml: string): Promise<void> {
+  for (const dir of ["opt-rstudio", "home"]) await fs.mkdir(path.join(shared, dir), { recursive: true });
+  await fs.mkdir(path.join(root, "opt"), { recursive: true });
+  for (const [link, dir] of [["opt/rstudio", "opt-rstudio"], ["home", "home"]] as const) {
+    await fs.rm(path.join(root, link), { recursive: true, force: true });
+    await fs.symlink(path.join(shared, dir), path.join(root, link));
+  }
+  await fs.mkdir(path.join(root, "proc"), { recursive: true });
+  await fs.writeFile(
+    path.join(root, "proc/mounts"),
+    "/dev/nvme0n1p1 / xfs rw 0 0\nfs-0123.efs.eu-west-1.amazonaws.com:/ /opt/rstudio nfs4 rw 0 0\n172.31.0.9@tcp:/fsx /home lustre rw 0 0\n",
+  );
+  await fs.mkdir(path.join(root, "etc/pwb-agent"), { recursive: true });
+  await fs.writeFile(path.join(root, "etc/pwb-agent/site.yaml"), siteYaml, { mode: 0o640 });
 }

@@ -198,6 +198,8 @@ const albSchema = strictObject({
   scheme: oneOf(["internal", "internet-facing"], expected('"internal" or "internet-facing"')).optional(),
   ingressCidrs: array(name("an IPv4 CIDR like 10.0.0.0/16", /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 18), expected("a list of CIDRs")).optional(),
   targetSecurityGroupIds: array(awsId("sg", "a security group id"), expected("a list of security group ids")).optional(),
+  hostedZoneId: name("a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ", /^Z[A-Z0-9]{1,31}$/, 32).optional(),
+  recordName: name("a DNS name like workbench.example.com", /^(?=.{1,253}\.?$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$/, 254).optional(),
 });
 
 const siteShape = strictObject({
@@ -309,6 +311,13 @@ function crossChecks(s: Shape, ctx: RefinementCtx<Shape>): void {
         issue(["workbench", section, key], "expected a single-line value without surrounding spaces");
       }
     }
+  }
+
+  // Workbench only offers the images; the runtime that runs them (Apptainer) is baked into the AMI from
+  // the apptainer: section. Without it every container session fails. (The SPANK plugin is optional:
+  // Workbench 2023.12+ starts Slurm sessions in containers itself; the plugin adds --singularity-container.)
+  if (s.containers.enabled && s.apptainer === undefined) {
+    issue(["containers", "enabled"], "expected an apptainer: section when containers.enabled is true (the container runtime baked into the image), or containers.enabled: false");
   }
 
   if (version) {

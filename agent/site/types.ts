@@ -120,4 +120,7 @@ export interface AlbSite {
   scheme?: "internal" | "internet-facing";
   ingressCidrs?: string[];
   targetSecurityGroupIds?: string[];
+  /** Route 53 zone and name of an A alias to the ALB (both or neither). */
+  hostedZoneId?: string;
+  recordName?: string;
 }

@@ -70,6 +70,7 @@ function listenerXml(l: Listener): Result {
     DefaultActions: l.defaultActions.map((a) => ({
       Type: a.Type,
       TargetGroupArn: a.TargetGroupArn,
+      RedirectConfig: a.RedirectConfig,
       ForwardConfig: a.Type === "forward" && a.TargetGroupArn
         ? { TargetGroups: [{ TargetGroupArn: a.TargetGroupArn, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } }
         : undefined,
@@ -111,6 +112,15 @@ function healthCheckFrom(p: QueryParams): Partial<HealthCheck> {
   return hc;
 }
 
+/** AWS's own rule for HTTP(S) target groups: each check must time out before the next one is due. */
+function checkHealthTiming(hc: HealthCheck, undo: () => void = () => {}): void {
+  const http = hc.protocol === "HTTP" || hc.protocol === "HTTPS";
+  if (http && hc.timeoutSeconds >= hc.intervalSeconds) {
+    undo();
+    throw validation("Health check interval must be greater than the timeout.");
+  }
+}
+
 function actionsFrom(p: QueryParams, model: AwsModel): ListenerAction[] {
   return p.list("DefaultActions.member").map((a) => {
     const type = a.get("Type") ?? "";
@@ -118,6 +128,17 @@ function actionsFrom(p: QueryParams, model: AwsModel): ListenerAction[] {
     if (type === "forward") {
       if (!tgArn) throw validation("A target group ARN must be specified for a forward action");
       model.requireTargetGroup(tgArn);
+    }
+    if (type === "redirect") {
+      const r = (k: string) => a.get(`RedirectConfig.${k}`);
+      const status = r("StatusCode");
+      if (status !== "HTTP_301" && status !== "HTTP_302") throw validation("A redirect action requires StatusCode HTTP_301 or HTTP_302");
+      const protocol = r("Protocol") ?? "#{protocol}";
+      if (!["HTTP", "HTTPS", "#{protocol}"].includes(protocol)) throw validation(`Redirect protocol '${protocol}' is not valid`);
+      return {
+        Type: type,
+        RedirectConfig: { Protocol: protocol, Port: r("Port") ?? "#{port}", Host: r("Host") ?? "#{host}", Path: r("Path") ?? "/#{path}", Query: r("Query") ?? "#{query}", StatusCode: status },
+      };
     }
     return { Type: type, ...(tgArn ? { TargetGroupArn: tgArn } : {}) };
   });
@@ -151,7 +172,7 @@ export const ELBV2_ACTIONS: Record<string, Handler> = {
     return { LoadBalancers: page.map(lbXml), NextMarker: next };
   },
 
-  DescribeTags({ p, model }) {
+  DescribeTags({ p, model, empty }) {
     const arns = p.strings("ResourceArns.member");
     if (arns.length === 0) throw validation("ResourceArns must contain at least 1 item");
     if (arns.length > 20) throw validation(`1 validation error detected: Value at 'resourceArns' failed to satisfy constraint: Member must have length less than or equal to 20`);
@@ -159,7 +180,7 @@ export const ELBV2_ACTIONS: Record<string, Handler> = {
     const missing = arns.find((a) => !known(a));
     if (missing) throw notFoundFor(missing);
     return {
-      TagDescriptions: arns.map((a) => ({
+      TagDescriptions: (empty ? [] : arns).map((a) => ({
         ResourceArn: a,
         Tags: Object.entries(model.tagsOf(a)).map(([Key, Value]) => ({ Key, Value })),
       })),
@@ -228,9 +249,9 @@ export const ELBV2_ACTIONS: Record<string, Handler> = {
     for (const t of targets) {
       const existing = m.get(`${t.id}:${t.port}`);
       if (existing && existing.state !== "draining") continue;
-      const state = model.registeredState;
+      const state = model.healthChecks ? "initial" : model.registeredState;
       const reason = state === "initial" ? "Elb.RegistrationInProgress" : undefined;
-      m.set(`${t.id}:${t.port}`, { id: t.id, port: t.port, state, ...(reason ? { reason } : {}) });
+      m.set(`${t.id}:${t.port}`, { id: t.id, port: t.port, state, ...(reason ? { reason } : {}), registeredAt: model.clock() });
     }
     return {};
   },
@@ -239,13 +260,19 @@ export const ELBV2_ACTIONS: Record<string, Handler> = {
     const tg = model.requireTargetGroup(requireParam(p, "TargetGroupArn"));
     const targets = p.list("Targets.member").map((t) => ({ id: t.get("Id") ?? "", port: t.int("Port") ?? tg.port }));
     if (!targets.length) throw validation("Targets must contain at least 1 item");
+    if (tg.targetType === "instance") {
+      // AWS rejects the whole batch when an id is not an instance it knows (e.g. terminated long ago).
+      const unknown = targets.filter((t) => !model.instances.has(t.id)).map((t) => t.id);
+      if (unknown.length) throw new AwsApiError("InvalidTarget", `The following targets are not valid instances: '${unknown.join("', '")}'`);
+    }
     const m = model.targetMap(tg.arn);
     for (const t of targets) {
       const key = `${t.id}:${t.port}`;
       const existing = m.get(key);
       if (!existing) continue; // AWS: deregistering an absent target succeeds
-      if (model.drainMs > 0) {
-        Object.assign(existing, { state: "draining", reason: "Target.DeregistrationInProgress", drainingUntil: Date.now() + model.drainMs });
+      const drainMs = model.healthChecks ? Number(tg.attributes.get("deregistration_delay.timeout_seconds") ?? 300) * 1000 : model.drainMs;
+      if (drainMs > 0) {
+        Object.assign(existing, { state: "draining", reason: "Target.DeregistrationInProgress", drainingUntil: model.clock() + drainMs });
       } else {
         m.delete(key);
       }
@@ -271,12 +298,14 @@ export const ELBV2_ACTIONS: Record<string, Handler> = {
       throw new AwsApiError("DuplicateTargetGroupName", `A target group with the same name '${name}' exists, but with different settings`);
     }
     const tg = model.addTargetGroup({ name, protocol, port, vpcId, targetType, healthCheck: healthCheckFrom(p) });
+    checkHealthTiming(tg.healthCheck, () => model.deleteTargetGroup(tg.arn));
     applyTags(model, tg.arn, tagsParam(p));
     return { TargetGroups: [tgXml(tg)] };
   },
 
   ModifyTargetGroup({ p, model }) {
     const tg = model.requireTargetGroup(requireParam(p, "TargetGroupArn"));
+    checkHealthTiming({ ...tg.healthCheck, ...healthCheckFrom(p) });
     Object.assign(tg.healthCheck, healthCheckFrom(p));
     return { TargetGroups: [tgXml(tg)] };
   },

@@ -1,6 +1,6 @@
 // Faults injected on demand, per service/action (optionally per request) or globally.
 
-export type Service = "elbv2" | "ec2" | "ssm" | "imds" | "s3";
+export type Service = "elbv2" | "ec2" | "ssm" | "imds" | "s3" | "route53";
 
 /** What the endpoint knows about a call when it decides which faults apply. */
 export interface CallInfo {
@@ -25,7 +25,9 @@ export type Fault =
   /** Answer list actions with no items (and no pagination marker). */
   | { kind: "empty" }
   /** Cap pages of paginated actions at this many items, whatever page size the client asked for. */
-  | { kind: "pageSize"; size: number };
+  | { kind: "pageSize"; size: number }
+  /** A listing cut short: the last page of a paginated action comes back empty and without a marker. */
+  | { kind: "shortLastPage" };
 
 export interface FaultTarget {
   service?: Service;
@@ -88,6 +90,9 @@ export class Faults {
   }
   pageSize(size: number, target: FaultTarget = {}) {
     return this.add({ kind: "pageSize", size }, target);
+  }
+  shortLastPage(target: FaultTarget = {}) {
+    return this.add({ kind: "shortLastPage" }, target);
   }
 
   clear(): void {

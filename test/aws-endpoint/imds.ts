@@ -51,6 +51,7 @@ export function answerImds(model: AwsModel, method: string, path: string, header
     "/latest/meta-data/iam/security-credentials/": m.roleName,
     [`/latest/meta-data/iam/security-credentials/${m.roleName}`]: roleCredentials(),
   };
+  if (path === "/latest/meta-data/autoscaling/target-lifecycle-state" && m.targetLifecycleState !== null) return text(200, m.targetLifecycleState);
   if (path === "/latest/dynamic/instance-identity/document") {
     return text(200, JSON.stringify({
       accountId: model.account, architecture: "x86_64", availabilityZone: m.availabilityZone, imageId: "ami-0abc0000000000001",

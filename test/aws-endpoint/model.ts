@@ -1,5 +1,6 @@
 // The in-memory account the endpoint serves: load balancers, target groups, targets and their
 // health, listeners, instances, security groups, VPCs, tags, SSM parameters and commands.
+import { Route53Model } from "./route53.js";
 import { createHash } from "node:crypto";
 import { AwsApiError } from "./errors.js";
 import { SsmModel } from "./ssm-model.js";
@@ -61,11 +62,17 @@ export interface RegisteredTarget {
   description?: string;
   /** Set while draining after a deregistration: when the model drops the target. */
   drainingUntil?: number;
+  /** When RegisterTargets added it (the model's clock), for the health checks that follow. */
+  registeredAt?: number;
+  /** When a healthy target's node first failed its check: unhealthy after UnhealthyThresholdCount of them. */
+  failingSince?: number;
 }
 
 export interface ListenerAction {
   Type: string;
   TargetGroupArn?: string;
+  /** For `redirect`: AWS's RedirectConfig (unset parts keep the request's own, written #{protocol} etc.). */
+  RedirectConfig?: { Protocol: string; Port: string; Host: string; Path: string; Query: string; StatusCode: string };
 }
 
 export interface Listener {
@@ -139,6 +146,15 @@ export interface ModelOptions {
   registeredState?: TargetHealthState;
   /** How long a deregistered target stays `draining` before it disappears (0: at once). */
   drainMs?: number;
+  /**
+   * AWS's timing instead of the fixed states above: a registered target stays `initial` until
+   * HealthyThresholdCount checks HealthCheckIntervalSeconds apart (the first at registration) pass,
+   * and a deregistered one drains for the group's deregistration_delay.timeout_seconds. `probe`
+   * says whether the node answers its health check (Workbench up) at that moment.
+   */
+  healthChecks?: { probe: (id: string, port: number) => boolean };
+  /** The model's clock (ms); default Date.now. A faster clock compresses AWS's timing in a benchmark. */
+  clock?: () => number;
 }
 
 export class AwsModel {
@@ -146,6 +162,8 @@ export class AwsModel {
   readonly account = ACCOUNT_ID;
   registeredState: TargetHealthState;
   drainMs: number;
+  healthChecks: ModelOptions["healthChecks"] | null;
+  clock: () => number;
 
   readonly loadBalancers = new Map<string, LoadBalancer>();
   readonly targetGroups = new Map<string, TargetGroup>();
@@ -159,6 +177,8 @@ export class AwsModel {
   readonly ssm: SsmModel;
   /** S3 objects (a mirror's artifacts and SHA256SUMS). */
   readonly s3 = new S3Model();
+  /** Route 53 hosted zones and their records. */
+  readonly route53 = new Route53Model();
   /** What the IMDS side answers. */
   imds = {
     instanceId: "i-0abc0000000000010",
@@ -166,6 +186,8 @@ export class AwsModel {
     availabilityZone: "",
     localIpv4: "10.0.0.10",
     roleName: "pwb-head-node-role",
+    /** `autoscaling/target-lifecycle-state` (InService, Terminated, …); null: not in an Auto Scaling group (404). */
+    targetLifecycleState: null as string | null,
   };
 
   private seq = 0;
@@ -174,6 +196,8 @@ export class AwsModel {
     this.region = opts.region ?? "eu-west-1";
     this.registeredState = opts.registeredState ?? "initial";
     this.drainMs = opts.drainMs ?? 0;
+    this.healthChecks = opts.healthChecks ?? null;
+    this.clock = opts.clock ?? Date.now;
     this.imds.availabilityZone = `${this.region}a`;
     this.ssm = new SsmModel(this);
     this.addVpc({ id: DEFAULT_VPC, cidr: "10.0.0.0/16" });
@@ -312,9 +336,38 @@ export class AwsModel {
   /** The targets of a group as DescribeTargetHealth would list them now. */
   targetsOf(tgArn: string): RegisteredTarget[] {
     const m = this.targetMap(tgArn);
-    const now = Date.now();
+    const now = this.clock();
     for (const [k, t] of m) if (t.drainingUntil !== undefined && t.drainingUntil <= now) m.delete(k);
+    if (this.healthChecks) this.runHealthChecks(tgArn, m.values(), now);
     return [...m.values()];
+  }
+
+  /** The state AWS's health checks would have given each registered target by `now`. */
+  private runHealthChecks(tgArn: string, targets: Iterable<RegisteredTarget>, now: number): void {
+    const hc = this.requireTargetGroup(tgArn).healthCheck;
+    const every = hc.intervalSeconds * 1000;
+    for (const t of targets) {
+      if (t.registeredAt === undefined || t.state === "draining" || t.state === "unused") continue;
+      // Probed when read: the node's answer now stands for the checks since the last read.
+      const up = this.healthChecks!.probe(t.id, t.port);
+      if (up) delete t.failingSince;
+      const checks = Math.floor((now - t.registeredAt) / every) + 1; // checks run so far, the first at registration
+      const set = (state: TargetHealthState, reason?: string) => {
+        t.state = state;
+        if (reason) Object.assign(t, { reason, description: describeReason(reason) });
+        else {
+          delete t.reason;
+          delete t.description;
+        }
+      };
+      if (t.state === "initial" && up && checks >= hc.healthyThreshold) set("healthy");
+      else if (t.state === "initial" && !up && checks >= hc.unhealthyThreshold) set("unhealthy", "Target.FailedHealthChecks");
+      else if (t.state === "healthy" && !up) {
+        t.failingSince ??= now;
+        if (now - t.failingSince >= (hc.unhealthyThreshold - 1) * every) set("unhealthy", "Target.FailedHealthChecks");
+      }
+      else if (t.state === "unhealthy" && up) set("healthy");
+    }
   }
 
   /** Every `initial` target of a running instance turns `healthy` (health checks passed). */

@@ -7,6 +7,8 @@ export interface ListShaping {
   empty: boolean;
   /** Cap every page at this many items. */
   pageSize?: number;
+  /** The listing is cut short: the page that would be the last comes back empty, with no marker. */
+  shortLastPage?: boolean;
 }
 
 /** One page of `items` from `token` on; `next` is the token for the page after, if any. */
@@ -19,5 +21,7 @@ export function paginate<T>(items: T[], token: string | undefined, requested: nu
   if (offset === null || offset > items.length) throw validation("Invalid pagination token");
   const size = Math.min(requested ?? maxPage, shaping.pageSize ?? Infinity);
   const end = offset + size;
-  return { page: items.slice(offset, end), next: end < items.length ? encodeToken(end) : undefined };
+  const next = end < items.length ? encodeToken(end) : undefined;
+  if (shaping.shortLastPage && next === undefined) return { page: [] as T[], next: undefined };
+  return { page: items.slice(offset, end), next };
 }

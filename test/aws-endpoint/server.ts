@@ -13,6 +13,8 @@ import type { ListShaping } from "./paging.js";
 import { EC2_VERSION, ELBV2_VERSION, QueryParams, ec2Error, ec2Response, elbv2Error, elbv2Response } from "./protocol.js";
 import { SSM_ACTIONS } from "./ssm.js";
 import { answerS3, s3ErrorXml } from "./s3.js";
+import { signatureProblem } from "./sigv4.js";
+import { ROUTE53_PREFIX, route53ErrorXml, route53Request } from "./route53.js";
 
 export interface CallRecord extends CallInfo {
   /** HTTP status of the answer (0 while pending or when the connection was dropped or hung). */
@@ -44,6 +46,7 @@ const THROTTLE: Record<Service, { code: string; message: string; status: number 
   ssm: { code: "ThrottlingException", message: "Rate exceeded", status: 400 },
   imds: { code: "Throttled", message: "Too Many Requests", status: 429 },
   s3: { code: "SlowDown", message: "Please reduce your request rate.", status: 503 },
+  route53: { code: "Throttling", message: "Rate exceeded", status: 400 },
 };
 
 const SERVER_ERROR: Record<Service, { code: string; message: string }> = {
@@ -52,6 +55,7 @@ const SERVER_ERROR: Record<Service, { code: string; message: string }> = {
   ssm: { code: "InternalServerError", message: "An error occurred on the server side." },
   imds: { code: "InternalError", message: "Internal Server Error" },
   s3: { code: "InternalError", message: "We encountered an internal error. Please try again." },
+  route53: { code: "InternalFailure", message: "An internal error occurred." },
 };
 
 function errorReply(service: Service, err: AwsApiError, requestId: string): Reply {
@@ -70,6 +74,8 @@ function errorReply(service: Service, err: AwsApiError, requestId: string): Repl
       };
     case "imds":
       return { status: err.status, errorCode: err.code, headers: { "content-type": "text/plain" }, body: err.message };
+    case "route53":
+      return { status: err.status, errorCode: err.code, headers: { "x-amzn-RequestId": requestId, "content-type": "text/xml" }, body: route53ErrorXml(err.code, err.message, requestId) };
     case "s3":
       return { status: err.status, errorCode: err.code, headers: { "x-amz-request-id": requestId, "content-type": "application/xml" }, body: s3ErrorXml(err.code, err.message, requestId) };
   }
@@ -104,6 +110,20 @@ function parse(state: ServerState, req: http.IncomingMessage, body: string, requ
   }
 
   // S3, path-style: GET/HEAD /<bucket>/<key> (the Query APIs are POSTs or carry Action=).
+  if (path.startsWith(ROUTE53_PREFIX)) {
+    const r = route53Request(model.route53, method, url, body);
+    if (!r) return new AwsApiError("UnknownOperationException", `No Route 53 operation at ${method} ${path}`, 404);
+    return {
+      service: "route53",
+      action: r.action,
+      params: r.params,
+      run: () => {
+        const a = r.run();
+        return { status: a.status, body: a.body, headers: { "content-type": "text/xml", "x-amzn-RequestId": requestId } };
+      },
+    };
+  }
+
   if ((method === "GET" || method === "HEAD") && /^\/[^/]+\/.+/.test(path) && !url.searchParams.has("Action")) {
     const range = typeof req.headers.range === "string" ? req.headers.range : undefined;
     return {
@@ -195,6 +215,15 @@ export async function serve(state: ServerState, port: number): Promise<{ port: n
     }
     const record: CallRecord = { service: parsed.service, action: parsed.action, params: parsed.params, status: 0, startedAt: Date.now() };
     state.calls.push(record);
+    const unsigned = signatureProblem(req, parsed.service, state.model.region);
+    if (unsigned) {
+      const r = errorReply(parsed.service, unsigned, requestId);
+      // S3 names the bucket's region, which the SDK's followRegionRedirects retries with.
+      if (unsigned.code === "AuthorizationHeaderMalformed" || unsigned.code === "PermanentRedirect") r.headers["x-amz-bucket-region"] = state.model.region;
+      Object.assign(record, { status: r.status, errorCode: r.errorCode, endedAt: Date.now() });
+      res.writeHead(r.status, r.headers).end(r.body);
+      return;
+    }
 
     const faults: Fault[] = state.faults.take(record);
     const delay = (parsed.service === "imds" ? 0 : state.latencyMs) + faults.reduce((ms, f) => ms + (f.kind === "latency" ? f.ms : 0), 0);
@@ -213,7 +242,11 @@ export async function serve(state: ServerState, port: number): Promise<{ port: n
       reply = errorReply(parsed.service, new AwsApiError(failure.code, failure.message, failure.status), requestId);
     } else {
       const pageSize = faults.reduce<number | undefined>((n, f) => (f.kind === "pageSize" ? Math.min(n ?? Infinity, f.size) : n), undefined);
-      const shaping: ListShaping = { empty: faults.some((f) => f.kind === "empty"), ...(pageSize !== undefined ? { pageSize } : {}) };
+      const shaping: ListShaping = {
+        empty: faults.some((f) => f.kind === "empty"),
+        ...(pageSize !== undefined ? { pageSize } : {}),
+        ...(faults.some((f) => f.kind === "shortLastPage") ? { shortLastPage: true } : {}),
+      };
       try {
         reply = parsed.run(shaping);
       } catch (e) {

@@ -134,7 +134,8 @@ export const SSM_ACTIONS: Record<string, Handler> = {
       MaxConcurrency: str(body.MaxConcurrency) ?? "50",
       MaxErrors: str(body.MaxErrors) ?? "0",
     });
-    return { Command: commandJson(model, command) };
+    // AWS answers SendCommand before any instance has run it: Pending, nothing completed yet.
+    return { Command: { ...commandJson(model, command), Status: "Pending", StatusDetails: "Pending", CompletedCount: 0, ErrorCount: 0 } };
   },
 
   ListCommandInvocations({ body, model, ...shape }) {

@@ -23,8 +23,9 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     const a = cli([...G, "--root", dir, "--json", "apply"]);
     expect(a.code, a.stderr).toBe(0);
     const report = JSON.parse(a.stdout);
-    expect(report.changes).toBe(5); // pwb-agent.service enabled; the doctor timer installed, enabled and started
-    expect(report.deferred).toEqual([["systemctl", "daemon-reload"], ["systemctl", "start", "pwb-agent-doctor.timer"]]);
+    // pwb-agent.service enabled; the doctor timer and pwb-alb-self.service (self-registration) installed, enabled and started
+    expect(report.changes).toBe(7);
+    expect(report.deferred).toEqual([["systemctl", "daemon-reload"], ["systemctl", "start", "pwb-agent-doctor.timer"], ["systemctl", "start", "pwb-alb-self.service"]]);
     expect(await fs.readlink(path.join(dir, "etc/systemd/system/multi-user.target.wants/pwb-agent.service"))).toBe(
       "/usr/lib/systemd/system/pwb-agent.service",
     );
@@ -65,7 +66,7 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     const drift = cli([...G, "--root", dir, "plan"]);
     expect(drift.code).toBe(10);
     expect(drift.stdout).toContain("-OnUnitActiveSec=5min");
-    expect(drift.stdout).toContain("+OnUnitActiveSec=30s");
+    expect(drift.stdout).toContain("+OnUnitActiveSec=25s");
     const fix = JSON.parse(cli([...G, "--root", dir, "--json", "apply"]).stdout);
     expect(fix.restarted).toEqual(["pwb-alb-sync.timer"]);
     expect(fix.deferred).toEqual([["systemctl", "daemon-reload"], ["systemctl", "try-restart", "pwb-alb-sync.timer"]]);
@@ -80,7 +81,7 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     await fs.mkdir(path.join(dir, "etc/systemd/system/timers.target.wants"), { recursive: true });
     await fs.symlink("/usr/lib/systemd/system/pwb-alb-sync.timer", path.join(dir, "etc/systemd/system/timers.target.wants/pwb-alb-sync.timer"));
     const r = JSON.parse(cli([...G, "--root", dir, "--json", "apply"]).stdout);
-    expect(r.applied).toContainEqual({ id: "service:pwb-alb-sync.timer", action: "disable" });
+    expect(r.applied).toContainEqual(expect.objectContaining({ id: "service:pwb-alb-sync.timer", action: "disable" }));
     expect(await fs.readdir(path.join(dir, "etc/systemd/system/timers.target.wants"))).toEqual(["pwb-agent-doctor.timer"]);
     expect(await fs.readFile(path.join(unitDir, "pwb-alb-sync.timer"), "utf8")).toBe(EMBEDDED_UNITS["pwb-alb-sync.timer"]);
   });
@@ -100,7 +101,7 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     const r = cli([...G, "--root", dir, "--json", "--verbose", "plan"]);
     expect(r.code).toBe(10);
     const parsed = JSON.parse(r.stdout);
-    expect(parsed.count).toBe(5);
+    expect(parsed.count).toBe(7);
     expect(parsed.changes[0]).toMatchObject({ id: "file:/usr/lib/systemd/system/pwb-agent.service", kind: "file", action: "create" });
     expect(parsed.changes[0].diff).toContain("+ExecStart=/usr/bin/pwb-agent apply");
   });
@@ -176,5 +177,24 @@ describe("demo", () => {
     expect(r.stdout).toContain("Converged: the second apply made 0 changes and wrote 0 bytes.");
     // The generated password and keys never reach the output.
     expect(r.stdout).not.toMatch(/BEGIN (RSA )?PRIVATE KEY|password=/);
+  });
+});
+
+describe("demo --bake", () => {
+  it("bakes an image from a loopback mirror, boots four roles with zero installs, and --keep DIR leaves the image and its site", async () => {
+    const keep = await tempDir("pwb-demo-keep-");
+    const r = cli(["demo", "--bake", "--keep", keep]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("image$ pwb-agent bake");
+    expect(r.stdout).toContain("install packages:workbench");
+    for (const node of ["head", "login", "compute", "gpu-compute"]) {
+      expect(r.stdout).toMatch(new RegExp(`first boot of ${node}: 0 packages installed, 0 downloads, 0 package/download/command resources, 0 commands run, \\d+ ms`));
+    }
+    expect(r.stdout).toContain("Zero-install first boot on every role");
+    // The kept image was baked, never booted: no role facts, no first-boot configuration.
+    expect(await fs.readFile(path.join(keep, "image/var/lib/dpkg/status"), "utf8")).toContain("Package: rstudio-workbench");
+    await expect(fs.access(path.join(keep, "image/etc/chef/dna.json"))).rejects.toThrow();
+    await expect(fs.access(path.join(keep, "image/usr/lib/systemd/system/pwb-agent.service"))).rejects.toThrow();
+    expect(await fs.readFile(path.join(keep, "site.yaml"), "utf8")).toMatch(/^containers:\n  enabled: true$/m);
   });
 });

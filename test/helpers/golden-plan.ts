@@ -34,7 +34,11 @@ export async function simulatedApply(resources: Resource[], family: OsFamily): P
         log.push(`run ${argv.join(" ")}`);
         return { argv, code: 0, stdout: "", stderr: "", durationMs: 0, deferred: true };
       }
-      return { argv, code: 1, stdout: "", stderr: "not installed", durationMs: 0, deferred: false };
+      if (argv[0] === "rpm" && argv.includes("-q")) return { argv, code: 1, stdout: "", stderr: "not installed", durationMs: 0, deferred: false };
+      if (argv[0] === "dpkg-query" || argv[0] === "test") return { argv, code: 1, stdout: "", stderr: "not installed", durationMs: 0, deferred: false };
+      // Confined to the simulated root (dpkg --root, rpm --root): recorded, with the root's temp path spelled <root>.
+      log.push(`run ${argv.map((a) => a.split(root.dir).join("<root>")).join(" ")}`);
+      return { argv, code: 0, stdout: "", stderr: "", durationMs: 0, deferred: false };
     },
   };
   const fetchStub = vi.fn(async (url: string | URL) => {
@@ -54,7 +58,22 @@ export async function simulatedApply(resources: Resource[], family: OsFamily): P
   } finally {
     vi.unstubAllGlobals();
   }
-  return log;
+  return sortConcurrentDownloads(log);
+}
+
+/** The engine fetches a plan's files concurrently: consecutive downloads are listed sorted. */
+function sortConcurrentDownloads(lines: string[]): string[] {
+  const out: string[] = [];
+  let run: string[] = [];
+  for (const l of [...lines, ""]) {
+    if (l.startsWith("download ")) run.push(l);
+    else {
+      out.push(...run.sort());
+      run = [];
+      if (l !== "") out.push(l);
+    }
+  }
+  return out;
 }
 
 /** Compares text with a golden file; `UPDATE_GOLDEN=1` rewrites it (review the diff like code). */

@@ -128,7 +128,7 @@ describe("pwb-agent alb ensure (built bundle)", () => {
       `  certificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e\n`;
     await fs.writeFile(site, MINIMAL.replace("alb:\n  name: pwb-workbench\n", albSection(DEFAULT_SUBNETS.join(", "))));
     const ok = await agent(["--root", head, "--no-imds", "--site", site, "alb", "ensure", "--dry-run"], awsEnv(ep));
-    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.code, ok.stderr).toBe(10); // as plan: changes pending
     expect(ok.stdout).toContain("pwb-workbench");
     await fs.writeFile(site, MINIMAL.replace("alb:\n  name: pwb-workbench\n", albSection(DEFAULT_SUBNETS[0]!)));
     const bad = await agent(["--root", head, "--no-imds", "--site", site, "alb", "ensure", "--dry-run"], awsEnv(ep));
@@ -138,7 +138,7 @@ describe("pwb-agent alb ensure (built bundle)", () => {
       ["--root", head, "--no-imds", "--site", site, "alb", "ensure", "--dry-run", "--subnets", DEFAULT_SUBNETS.join(",")],
       awsEnv(ep),
     );
-    expect(overridden.code, overridden.stderr).toBe(0);
+    expect(overridden.code, overridden.stderr).toBe(10);
   });
 
   it("a site without an alb: section has no ALB to sync: exit 2 saying so, no AWS call", async () => {
@@ -155,10 +155,12 @@ describe("pwb-agent alb ensure (built bundle)", () => {
     await account();
     const flags = ["--vpc-id", DEFAULT_VPC, "--subnets", DEFAULT_SUBNETS.join(","), "--certificate-arn", "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789abc"];
     const dry = await agent(["--root", head, "--no-imds", "alb", "ensure", "--dry-run", ...flags], awsEnv(ep));
-    expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toMatch(/^would-create +security-group pwb-alb-pwb-demo: in vpc-0abc0000000000001/m);
-    expect(dry.stdout).toMatch(/^would-create +load-balancer pwb-pwb-demo-\w+: internal application load balancer/m);
-    expect(dry.stdout).toContain("dry run: nothing was changed");
+    // The plan's form and exit code: one block per resource, what would change beneath, the count; 10.
+    expect(dry.code, dry.stderr).toBe(10);
+    expect(dry.stdout).toMatch(/^\+ security-group pwb-alb-pwb-demo {2}\(create\)\n {4}in vpc-0abc0000000000001/m);
+    expect(dry.stdout).toMatch(/^\+ load-balancer pwb-pwb-demo-\w+ {2}\(create\)\n {4}internal application load balancer/m);
+    expect(dry.stdout).toMatch(/^\+ listener HTTP:80 {2}\(create\)\n {4}HTTP 80 → 301 to HTTPS 443$/m);
+    expect(dry.stdout).toMatch(/\n\n7 changes pending\.\n$/);
     expect(ep.model.loadBalancers.size).toBe(1); // the NLB only
     const real = await agent(["--root", head, "--no-imds", "alb", "ensure", ...flags], awsEnv(ep));
     expect(real.code, real.stderr).toBe(0);
@@ -166,6 +168,8 @@ describe("pwb-agent alb ensure (built bundle)", () => {
     expect(real.stdout).toMatch(/^Workbench ALB: https:\/\/internal-pwb-pwb-demo-/m);
     const again = await agent(["--root", head, "--no-imds", "--json", "alb", "ensure", ...flags], awsEnv(ep));
     expect(JSON.parse(again.stdout).steps.every((s: { action: string }) => s.action === "exists")).toBe(true);
+    const calm = await agent(["--root", head, "--no-imds", "alb", "ensure", "--dry-run", ...flags], awsEnv(ep));
+    expect([calm.code, calm.stdout.endsWith("\nNo changes: the Workbench ALB is in its desired state.\n")]).toEqual([0, true]);
     // The sync finds what ensure made.
     const sync = await agent(syncArgs(), awsEnv(ep));
     expect(JSON.parse(sync.stdout).registered).toHaveLength(2);

@@ -27,7 +27,7 @@ const POLICY_FILE = "cluster-config/iam/pwb-head-node-alb.json";
 const policy = JSON.parse(readFileSync(POLICY_FILE, "utf8")) as { Version: string; Statement: Statement[] };
 const arr = <T>(v: T | T[]) => (Array.isArray(v) ? v : [v]);
 
-const PREFIX: Record<string, string> = { elbv2: "elasticloadbalancing", ec2: "ec2" };
+const PREFIX: Record<string, string> = { elbv2: "elasticloadbalancing", ec2: "ec2", route53: "route53" };
 /** IAM actions one API call needs: its own, plus the tagging permission AWS checks when tags ride on a create. */
 function permissionsFor(c: CallRecord): string[] {
   const prefix = PREFIX[c.service];
@@ -50,7 +50,8 @@ beforeAll(async () => {
   const log = createLogger({ level: "silent" });
   const loginSg = { id: "sg-0abc00000000000aa", name: "login", description: "login", vpcId: DEFAULT_VPC, ingress: [], egress: [] };
   ep.model.securityGroups.set(loginSg.id, loginSg);
-  const base = { vpcId: DEFAULT_VPC, subnets: DEFAULT_SUBNETS, certificateArn: CERT, targetSecurityGroupIds: [loginSg.id] };
+  ep.model.route53.addZone("Z0123456789ABCDEFGHIJ", "example.com");
+  const base = { vpcId: DEFAULT_VPC, subnets: DEFAULT_SUBNETS, certificateArn: CERT, targetSecurityGroupIds: [loginSg.id], hostedZoneId: "Z0123456789ABCDEFGHIJ", recordName: "workbench.example.com" };
   const ensure = (input = {}) => runAlbEnsure({ cluster: "pwb-demo", region: "eu-west-1", settings: resolveAlbSettings("pwb-demo", { ...base, ...input }), aws, log });
   await ensure(); // creates everything
   await ensure({ certificateArn: CERT.replace("0f1e", "aaaa"), healthCheckIntervalSeconds: 30, stickinessDurationSeconds: 60 }); // modifies in place
@@ -62,6 +63,8 @@ beforeAll(async () => {
   replaceLoginNode(ep.model, "pwb-demo", pool, pool.instances[0]!);
   await h.tick({ pools: ["login"] }); // deregistration of the draining node
   await h.tick({ pools: ["login"], statePath: "/var/lib/pwb-agent/fresh.json" }); // lookup by name (fails: legacy) then tag scan
+  ep.model.removeTarget(pool.targetGroup.arn, pool.instances[0]!);
+  await h.tick({ pools: ["login"] }); // removal by absence, confirmed with EC2 first
 });
 afterAll(async () => h?.close());
 
@@ -73,7 +76,7 @@ describe("IAM policy for the head node", () => {
     for (const s of policy.Statement) {
       expect(s.Sid).toMatch(/^[A-Za-z0-9]+$/);
       expect(s.Effect).toBe("Allow");
-      for (const a of arr(s.Action)) expect(a).toMatch(/^(elasticloadbalancing|ec2):[A-Z][A-Za-z]+$/);
+      for (const a of arr(s.Action)) expect(a).toMatch(/^(elasticloadbalancing|ec2|route53):[A-Z][A-Za-z]+$/);
       for (const r of arr(s.Resource)) expect(r === "*" || r.startsWith("arn:aws:")).toBe(true);
       expect(Object.keys(s).sort()).toEqual(["Action", "Effect", "Resource", "Sid", ...(s.Condition ? ["Condition"] : [])].sort());
     }
@@ -114,7 +117,7 @@ describe("IAM policy for the head node", () => {
       ...[...m.listeners.keys()],
       ...[...m.securityGroups.values()].filter((g) => g.name.startsWith("pwb-alb-")).map((g) => g.id),
     ];
-    expect(created).toHaveLength(4);
+    expect(created).toHaveLength(5); // security group, target group, ALB, HTTPS and HTTP listeners
     for (const id of created) {
       const tags = m.tagsOf(id);
       for (const [k, v] of pwbKeys) {

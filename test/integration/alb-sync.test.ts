@@ -221,8 +221,7 @@ describe("alb-sync: guards against bad reads", () => {
         const r = await h.tick();
         expect(r.deregistered).toEqual([]);
         expect(r.blocked.map((c) => c.id)).toEqual(before); // absent from a read that is not there
-        if (what === "returns empty") expect(r.failures).toEqual([]);
-        else expect(r.outcome).toBe("failed");
+        expect(r.outcome).toBe("failed"); // an empty NLB read is never in-sync
       }
       expect(fault.hits).toBe(10);
       expect(h.ep.count("DeregisterTargets")).toBe(0);
@@ -246,7 +245,8 @@ describe("alb-sync: guards against bad reads", () => {
     for (let i = 0; i < 4; i += 1) {
       const r = await h.tick();
       expect(r.outcome).toBe("failed");
-      expect(r.failures[0]).toContain("login pool login: no NLB target group found");
+      // An empty answer to a lookup by name is not AWS's "not found" (that is an error): a short answer.
+      expect(r.failures[0]).toMatch(/^login pool login: looking up its NLB target group: IncompleteAnswer: DescribeTargetGroups answered the name/);
     }
     for (const f of lookups) f.remove();
     const throttled = h.ep.faults.throttle({ action: "DescribeTargetGroups" });
@@ -301,6 +301,45 @@ describe("alb-sync: guards against bad reads", () => {
     expect([answers[0], answers.slice(1).sort()]).toEqual(["InvalidTarget", ["InvalidTarget", "ok", "ok"]]);
     expect(r.registered.map((c) => c.id)).toEqual(pool.instances.slice(1).sort());
     expect(r.failures).toEqual([expect.stringContaining(`registering ${pool.instances[0]}: InvalidTarget`)]);
+  });
+
+  it("a deregistration batch AWS rejects for one long-gone instance (InvalidTarget) still removes the rest", async () => {
+    const h = await harness({ cluster: { pools: [{ name: "login", nodes: 4 }] } });
+    const pool = h.cluster.pools[0]!;
+    await h.tick();
+    const [a, b, c] = pool.instances as [string, string, string];
+    for (const id of [a, b]) h.ep.model.setTargetHealth(pool.targetGroup.arn, id, "draining");
+    h.ep.model.setTargetHealth(pool.targetGroup.arn, c, "draining");
+    h.ep.model.instances.delete(c); // EC2 forgot it: AWS rejects any batch naming it
+    const r = await h.tick();
+    const answers = h.ep.calls.filter((x) => x.action === "DeregisterTargets").map((x) => x.errorCode ?? "ok");
+    expect([answers[0], answers.slice(1).sort()]).toEqual(["InvalidTarget", ["InvalidTarget", "ok", "ok"]]);
+    expect(r.deregistered.map((x) => x.id)).toEqual([a, b].sort());
+    expect(r.failures).toEqual([expect.stringContaining(`deregistering ${c}: InvalidTarget`)]);
+    expect(r.outcome).toBe("failed");
+  });
+
+  it("discovery: a pool whose target group is gone (TargetGroupNotFound) is removed from the view; a short scan is not", async () => {
+    const h = await harness({ cluster: { pools: [{ name: "login", nodes: 2 }, { name: "gpu", nodes: 1 }] }, sync: { pools: undefined } });
+    const [, gpu] = h.cluster.pools as [unknown, (typeof h.cluster.pools)[0]];
+    expect((await h.tick()).pools.map((p) => p.pool)).toEqual(["gpu", "login"]);
+    // A short scan: one load balancer a page, and the last page (the gpu NLB) comes back empty.
+    h.ep.faults.pageSize(1, { action: "DescribeLoadBalancers" });
+    const short = h.ep.faults.shortLastPage({ action: "DescribeLoadBalancers" });
+    const r1 = await h.tick({ discoveryTtlMs: 0 });
+    expect(r1.outcome).toBe("failed");
+    expect(r1.failures.join()).toContain("missing gpu, whose target groups still exist");
+    expect(r1.pools.map((p) => p.pool)).toEqual(["gpu", "login"]); // the last complete view is read
+    expect([r1.deregistered, h.albTargets()]).toEqual([[], h.cluster.pools.flatMap((p) => p.instances).sort()]);
+    short.remove();
+    // The pool really goes: a cluster update removed its node, NLB and target group.
+    h.ep.model.terminateInstance(gpu.instances[0]!);
+    h.ep.model.deleteTargetGroup(gpu.targetGroup.arn);
+    h.ep.model.deleteLoadBalancer(gpu.nlb.arn);
+    const r2 = await h.tick({ discoveryTtlMs: 0 });
+    expect([r2.failures, r2.pools.map((p) => p.pool)]).toEqual([[], ["login"]]);
+    expect(r2.deregistered.map((c) => c.id)).toEqual([gpu.instances[0]]);
+    expect(h.logs.some((l) => l.msg === "login pools removed: their NLB target groups no longer exist")).toBe(true);
   });
 
   it("no Workbench target group yet: the tick fails and says to run alb ensure", async () => {
@@ -364,7 +403,8 @@ describe("alb-sync: concurrency and cached ARNs", () => {
     for (let i = 0; i < 3; i += 1) {
       const r = await h.tick();
       expect(r.outcome).toBe("failed");
-      expect(r.failures[0]).toContain("no NLB target group found");
+      // The NLB is still there without its target group: a short answer, not a removed pool.
+      expect(r.failures[0]).toContain("listed no target group for");
     }
     expect(h.ep.count("DeregisterTargets")).toBe(0);
     expect(h.albTargets()).toHaveLength(2);

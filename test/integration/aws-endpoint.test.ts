@@ -68,11 +68,14 @@ describe("ELBv2 over awsQuery", () => {
     expect(empty.TargetHealthDescriptions).toEqual([]);
   });
 
-  it("RegisterTargets refuses an instance that is not running (InvalidTarget); DeregisterTargets of an absent target succeeds", async () => {
+  it("RegisterTargets refuses an instance that is not running (InvalidTarget); DeregisterTargets of an absent target succeeds, of an unknown instance fails", async () => {
     const stopped = ep.model.addInstance({ state: "stopped" }).id;
     const err = await elbv2().send(new RegisterTargetsCommand({ TargetGroupArn: c.workbench!.arn, Targets: [{ Id: stopped, Port: 8787 }] })).catch((e: Error) => e);
     expect(err).toMatchObject({ name: "InvalidTargetException", message: `The following targets are not in a running state and cannot be registered: '${stopped}'` });
-    await expect(elbv2().send(new DeregisterTargetsCommand({ TargetGroupArn: c.workbench!.arn, Targets: [{ Id: "i-0abc0000000000999", Port: 8787 }] }))).resolves.toBeDefined();
+    await expect(elbv2().send(new DeregisterTargetsCommand({ TargetGroupArn: c.workbench!.arn, Targets: [{ Id: stopped, Port: 8787 }] }))).resolves.toBeDefined();
+    // An id EC2 does not know fails the whole batch, as AWS does.
+    const unknown = await elbv2().send(new DeregisterTargetsCommand({ TargetGroupArn: c.workbench!.arn, Targets: [{ Id: stopped, Port: 8787 }, { Id: "i-0abc0000000000999", Port: 8787 }] })).catch((e: Error) => e);
+    expect(unknown).toMatchObject({ name: "InvalidTargetException", message: "The following targets are not valid instances: 'i-0abc0000000000999'" });
   });
 
   it("throttling (code Throttling, HTTP 400) is retried by the SDK's standard mode and reported after the last attempt", async () => {
@@ -177,7 +180,8 @@ describe("SSM over JSON 1.1", () => {
       Parameters: { commands: ["pwb-agent doctor --json"] },
     }));
     const id = sent.Command!.CommandId!;
-    expect(sent.Command).toMatchObject({ DocumentName: "AWS-RunShellScript", TargetCount: 2, Parameters: { commands: ["pwb-agent doctor --json"] } });
+    // As AWS: SendCommand answers before any instance ran it.
+    expect(sent.Command).toMatchObject({ DocumentName: "AWS-RunShellScript", Status: "Pending", CompletedCount: 0, TargetCount: 2, Parameters: { commands: ["pwb-agent doctor --json"] } });
     const list = await ssm().send(new ListCommandInvocationsCommand({ CommandId: id, Details: true }));
     expect(list.CommandInvocations!.map((i) => i.InstanceId).sort()).toEqual([...c.pools[0]!.instances].sort());
     expect(list.CommandInvocations![0]!.CommandPlugins![0]!.Status).toBe("Success");
@@ -257,5 +261,35 @@ describe("standalone", () => {
     }
     const code = await new Promise((r) => child.once("exit", r));
     expect(code).toBe(0);
+  });
+});
+
+describe("SigV4 at the front door", () => {
+  it("unsigned requests are refused as each service refuses them; IMDS needs no signature", async () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(ep.url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body });
+    const elb = await post("Action=DescribeLoadBalancers&Version=2015-12-01");
+    expect([elb.status, await elb.text()]).toEqual([403, expect.stringContaining("<Code>MissingAuthenticationToken</Code>")]);
+    const e2 = await post("Action=DescribeInstances&Version=2016-11-15");
+    expect([e2.status, await e2.text()]).toEqual([401, expect.stringContaining("<Code>AuthFailure</Code>")]);
+    const s = await fetch(ep.url, { method: "POST", headers: { "x-amz-target": "AmazonSSM.GetParameter", "content-type": "application/x-amz-json-1.1" }, body: "{}" });
+    expect([s.status, ((await s.json()) as { __type: string }).__type]).toEqual([400, "MissingAuthenticationTokenException"]);
+    const token = await fetch(`${ep.url}/latest/api/token`, { method: "PUT", headers: { "x-aws-ec2-metadata-token-ttl-seconds": "60" } });
+    expect(token.status).toBe(200);
+  });
+
+  it("a client configured for another region, or signing for another service, is refused; nothing runs", async () => {
+    const wrongRegion = new ElasticLoadBalancingV2Client({ ...config(), region: "us-west-2" });
+    const err = await wrongRegion.send(new DescribeTargetHealthCommand({ TargetGroupArn: c.workbench!.arn })).catch((e: Error) => e);
+    expect(err).toMatchObject({ name: "SignatureDoesNotMatch", message: expect.stringContaining("Credential should be scoped to a valid region") });
+    const scope = `AWS4-HMAC-SHA256 Credential=${TEST_CREDENTIALS.accessKeyId}/20260101/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=00`;
+    const before = ep.model.targetsOf(c.workbench!.arn).length;
+    const r = await fetch(ep.url, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: scope },
+      body: `Action=RegisterTargets&Version=2015-12-01&TargetGroupArn=${encodeURIComponent(c.workbench!.arn)}&Targets.member.1.Id=${c.pools[0]!.instances[0]}`,
+    });
+    expect([r.status, await r.text()]).toEqual([403, expect.stringContaining("Credential should be scoped to correct service: &apos;elasticloadbalancing&apos;")]);
+    expect(ep.model.targetsOf(c.workbench!.arn)).toHaveLength(before);
   });
 });

@@ -4,9 +4,10 @@ import { promises as fs, realpathSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../agent/program.js";
+import { buildTarball } from "../../agent/sim/fixture-packages.js";
 import { writeSimulatedNode } from "../../agent/sim/node.js";
 import { startArtifactServer, type ArtifactServer } from "../helpers/artifact-server.js";
-import { tempDir } from "../helpers/engine.js";
+import { snapshot, tempDir } from "../helpers/engine.js";
 import { MINIMAL } from "../helpers/workbench.js";
 import { awsEnv } from "../aws-endpoint/harness.js";
 import { startAwsEndpoint } from "../aws-endpoint/index.js";
@@ -28,6 +29,7 @@ const PATHS = {
   python: `/python/ubuntu-2204/python-${PY}_1_amd64.deb`,
   quarto: `/quarto/quarto-${QUARTO}-linux-amd64.tar.gz`,
   workbench: `/workbench/jammy/rstudio-workbench-2024.12.1-563.pro5-amd64.deb`,
+  wheelhouse: `/jupyter/wheelhouse-python-${PY}.tar.gz`,
 };
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -94,6 +96,8 @@ describe("pwb-agent bake", () => {
       '#!/bin/sh\nset -e\nmkdir -p /etc/systemd/system/multi-user.target.wants\nln -sf /lib/systemd/system/rstudio-server.service /etc/systemd/system/multi-user.target.wants/rstudio-server.service\n',
     ));
     bodies.set(PATHS.quarto, await buildQuartoTarball(work));
+    // Wheels for pip --no-index (names only: pip itself is recorded, not run, on a simulated root).
+    bodies.set(PATHS.wheelhouse, await buildTarball(work, "wheelhouse", { "ipykernel-6.29.5-py3-none-any.whl": "not a real wheel\n" }));
     srv = await startArtifactServer();
     resetMirror();
   });
@@ -123,10 +127,10 @@ describe("pwb-agent bake", () => {
     return { root, site };
   }
 
-  async function bake(root: string, site: string, json = true): Promise<number> {
+  async function bake(root: string, site: string, json = true, extra: string[] = []): Promise<number> {
     vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => (stdout.push(String(c)), true));
     vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => (stderr.push(String(c)), true));
-    const code = await main(["node", "pwb-agent", "--root", root, "--no-imds", "--quiet", ...(json ? ["--json"] : []), "--site", site, "bake"]);
+    const code = await main(["node", "pwb-agent", "--root", root, "--no-imds", "--quiet", ...(json ? ["--json"] : []), "--site", site, "bake", ...extra]);
     vi.restoreAllMocks();
     return code;
   }
@@ -134,13 +138,23 @@ describe("pwb-agent bake", () => {
   const dpkgStatus = (root: string) => fs.readFile(path.join(root, "var/lib/dpkg/status"), "utf8").catch(() => "");
   const exists = (p: string) => fs.lstat(p).then(() => true, () => false);
 
-  it("installs R, Python and Workbench with dpkg and Quarto from its tarball, links defaults, leaves Workbench disabled; a second bake does nothing", async () => {
+  const ids = (report: { plan: { changes: Array<{ id: string }> } }) => report.plan.changes.map((c) => c.id);
+
+  it("bakes through the engine: R, Python and Workbench in dpkg transactions, Quarto unpacked, defaults linked, Workbench disabled; a second bake does nothing", async () => {
     const { root, site } = await node();
     expect(await bake(root, site), stderr.join("")).toBe(0);
     const report = JSON.parse(stdout.join(""));
-    expect(report.artifacts.map((a: { kind: string; fetch: string; install: string }) => [a.kind, a.fetch, a.install])).toEqual([
-      ["r", "downloaded", "installed"], ["python", "downloaded", "installed"], ["quarto", "downloaded", "installed"], ["workbench", "downloaded", "installed"],
+    // One plan, as apply prints it; then a second pass for what the package scripts changed (Workbench's postinst).
+    expect(ids(report)).toEqual([
+      "packages:runtimes", `archive:/opt/quarto/${QUARTO}`,
+      "symlink:/usr/local/bin/R", "symlink:/usr/local/bin/Rscript", "symlink:/usr/local/bin/python3", "symlink:/usr/local/bin/pip3", "symlink:/usr/local/bin/quarto",
+      // ipykernel in every Python, from the mirror's wheelhouse (pip is recorded, not run, on a simulated root).
+      `archive:/var/cache/pwb-agent/artifacts/jupyter/python-${PY}`, `command:jupyter: python ${PY}: pip install ipykernel`, expect.stringMatching(new RegExp(`^file:/var/lib/pwb-agent/jupyter/${PY}-[0-9a-f]{12}\\.json$`)),
+      "packages:workbench", "file:/var/lib/pwb-agent/image.json",
+      "service:rstudio-server.service",
     ]);
+    expect(report.report).toMatchObject({ packagesInstalled: 3, downloads: 5 });
+    expect(report.report.deferred).toContainEqual([`/opt/python/${PY}/bin/python3`, "-m", "pip", "install", "--disable-pip-version-check", "--no-warn-script-location", "--no-index", "--find-links", `/var/cache/pwb-agent/artifacts/jupyter/python-${PY}`, "ipykernel"]);
 
     // Real installs: files on disk, and dpkg's database lists each package as installed.
     expect(await exists(path.join(root, `opt/R/${R}/bin/R`))).toBe(true);
@@ -159,27 +173,40 @@ describe("pwb-agent bake", () => {
     });
     // The package's postinst enabled rstudio-server; bake took that back.
     expect(await exists(path.join(root, "etc/systemd/system/multi-user.target.wants/rstudio-server.service"))).toBe(false);
-    expect(report.servicesDisabled).toContain("rstudio-server.service");
     // Verified against the mirror's SHA256SUMS and kept in the cache.
     expect(await fs.readFile(path.join(root, "var/cache/pwb-agent/artifacts", PATHS.r.slice(1)))).toEqual(bodies.get(PATHS.r));
+    // The record that makes this root a baked image.
+    expect(JSON.parse(await fs.readFile(path.join(root, "var/lib/pwb-agent/image.json"), "utf8"))).toEqual({ sections: ["workbench", "runtimes"] });
 
-    // Second bake: every version is installed, so no request at all and nothing installed.
+    // Second bake: every version is installed, so no request at all and nothing changed.
     srv.requests.length = 0;
     const statusBefore = await dpkgStatus(root);
     stdout.length = 0;
     expect(await bake(root, site), stderr.join("")).toBe(0);
     const again = JSON.parse(stdout.join(""));
-    expect(again.artifacts.every((a: { fetch: string; install: string }) => a.fetch === "skipped" && a.install === "skipped")).toBe(true);
-    expect(again.links.every((l: { outcome: string }) => l.outcome === "unchanged")).toBe(true);
-    expect(again.servicesDisabled).toEqual([]);
+    expect(again.plan.count).toBe(0);
+    expect(again.report).toMatchObject({ changes: 0, packagesInstalled: 0, downloads: 0, commandsRun: 0, filesWritten: 0 });
     expect(srv.requests).toEqual([]);
     expect(await dpkgStatus(root)).toBe(statusBefore);
 
-    // The human report says the same.
+    // The human report says the same; --dry-run on a baked image: nothing pending (exit 0).
     stdout.length = 0;
     expect(await bake(root, site, false)).toBe(0);
-    expect(stdout.join("")).toMatch(/^bake: 0 installed, 0 deferred, 4 already installed/m);
-    expect(stdout.join("")).toContain(`link      /usr/local/bin/R -> /opt/R/${R}/bin/R (unchanged)`);
+    expect(stdout.join("")).toMatch(/^bake: the image holds everything the site asks for\.$/m);
+    expect(await bake(root, site, false, ["--dry-run"])).toBe(0);
+  });
+
+  it("bake --dry-run prints the plan (exit 10), fetches nothing and changes nothing", async () => {
+    const { root, site } = await node();
+    const before = await snapshot(root);
+    expect(await bake(root, site, false, ["--dry-run"])).toBe(10);
+    const out = stdout.join("");
+    expect(out).toContain("+ packages runtimes  (install)");
+    expect(out).toContain(`r-${R} any version (from ${srv.url}${PATHS.r})`);
+    expect(out).toContain(`+ archive /opt/quarto/${QUARTO}  (create)`);
+    expect(out).toContain("rstudio-workbench 2024.12.1+563.pro5");
+    expect(srv.requests).toEqual([]);
+    expect(await snapshot(root)).toEqual(before);
   });
 
   it("resumes a download the server reset mid-file (Range request) and installs the verified whole", async () => {
@@ -187,7 +214,7 @@ describe("pwb-agent bake", () => {
     srv.faults.set(PATHS.r, { resetAfterBytes: 256 * 1024, resets: 1 });
     expect(await bake(root, site), stderr.join("")).toBe(0);
     const report = JSON.parse(stdout.join(""));
-    expect(report.artifacts[0]).toMatchObject({ kind: "r", fetch: "resumed", install: "installed" });
+    expect(report.report).toMatchObject({ packagesInstalled: 3, downloads: 5 });
     expect(srv.requests.filter((r) => r.path === PATHS.r).map((r) => [r.range, r.status])).toEqual([[null, 200], [expect.stringMatching(/^bytes=\d+-$/), 206]]);
     expect(await dpkgStatus(root)).toMatch(new RegExp(`Package: r-${R}\\nStatus: install ok installed`));
   });
@@ -250,12 +277,11 @@ describe("pwb-agent bake", () => {
       await fs.writeFile(part, rBody.subarray(0, Math.floor(rBody.length / 2)));
       expect(await bake(root, site), stderr.join("")).toBe(0);
       const report = JSON.parse(stdout.join(""));
-      expect(report.artifacts.map((a: { kind: string; install: string }) => [a.kind, a.install])).toEqual([["r", "installed"], ["workbench", "installed"]]);
+      expect(report.report).toMatchObject({ packagesInstalled: 2, downloads: 2 });
       expect(await dpkgStatus(root)).toMatch(new RegExp(`Package: r-${R}\\nStatus: install ok installed`));
       const gets = ep.calls.filter((c) => c.service === "s3").map((c) => c.params.Key);
       expect(gets).toEqual(expect.arrayContaining(["pwb-mirror/artifacts/SHA256SUMS", `pwb-mirror/artifacts${PATHS.r}`, `pwb-mirror/artifacts${PATHS.workbench}`]));
       expect(ep.calls.find((c) => c.service === "s3" && c.params.Key === `pwb-mirror/artifacts${PATHS.r}`)?.params.Range).toBe(`bytes=${Math.floor(rBody.length / 2)}-`);
-      expect(report.artifacts[0].fetch).toBe("resumed");
       expect(srv.requests).toEqual([]); // nothing went to the HTTP mirror
     } finally {
       process.env = saved;

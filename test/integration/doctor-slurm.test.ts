@@ -102,6 +102,7 @@ function siteYaml(o: { conf?: string; partitions?: string } = {}): string {
     `  conf: ${o.conf ?? path.join(slurmEtc(), "slurm.conf")}`,
     `  partitions: ${o.partitions ?? "[{ name: debug, cpus: 2, memoryMiB: 1024 }, { name: nosuch, cpus: 2, memoryMiB: 1024 }]"}`,
     "containers: { enabled: true, bind: [/opt/slurm/etc] }",
+    "apptainer: { source: epel, version: 1.4.5-1.el9 }",
     "spank:",
     `  source: { url: "${siteYaml.url}", sha256: ${siteYaml.sha256} }`,
     `  slurmInclude: ${path.join(work, "slurm", "include")}`,

@@ -31,7 +31,7 @@ async function openNode(dir: string, c: SimCluster) {
 /** Every path the head node's apply manages, and every parent of one, below / (node paths). */
 async function managedPathsAndParents(dir: string, c: SimCluster, mounts: string[]): Promise<{ leaves: string[]; parents: string[] }> {
   const { root, facts, site } = await openNode(dir, c);
-  const leaves = (await desired(root, facts, log, { site }, "plan")).flatMap((r) => {
+  const leaves = (await desired(root, facts, log, { site }, "plan")).resources.flatMap((r) => {
     const p = pathOf(r);
     return p && (r.kind === "file" || r.kind === "symlink") ? [p] : [];
   });

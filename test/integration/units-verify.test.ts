@@ -80,6 +80,8 @@ describe("shipped units pass systemd-analyze verify", () => {
     for (const [name, text] of Object.entries(units)) {
       for (const s of unitSettings(text).filter((s) => s.section === "Install" && /^(WantedBy|RequiredBy)$/.test(s.key))) {
         for (const target of s.value.split(/\s+/)) {
+          // Posit's package ships rstudio-server.service on every node that runs pwb-alb-self.service.
+          if (target === "rstudio-server.service" && name === "pwb-alb-self.service") continue;
           expect(existsSync(path.join(root, UNIT_INSTALL_DIR, target)), `${name}: ${s.key}=${target} names no unit`).toBe(true);
         }
       }

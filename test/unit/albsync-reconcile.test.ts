@@ -181,3 +181,36 @@ describe("reconcile: guards on removal by absence", () => {
     expect(run(reads, wb, FRESH_GUARD, { maxRemoveShare: 0.25, confirmTicks: 1 }).dereg).toEqual(["i-2", "i-3", "i-4"]);
   });
 });
+
+describe("reconcile: EC2's word before a removal by absence", () => {
+  const wb = [alb("i-1"), alb("i-2"), alb("i-3")];
+  const reads = [pool([nlb("i-1", "healthy"), nlb("i-2", "healthy")])];
+  const decide = (instances: ReconcileInput["instances"], poolReads: PoolRead[] = reads) =>
+    reconcile({ pools: poolReads, workbench: { ok: true, targets: wb }, port: 8787, policy: DEFAULT_GUARD_POLICY, guard: FRESH_GUARD, instances });
+
+  it("a running node of a pool this tick did not read is kept, and so is every other absent node", () => {
+    const r = decide(new Map([["i-3", { state: "running", pool: "gpu" }]]));
+    expect([r.deregister, r.blocked.map((c) => c.id)]).toEqual([[], ["i-3"]]);
+    expect(r.blockReasons).toEqual(["i-3 is a running login node of pool gpu, which this tick did not read"]);
+  });
+
+  it("a node out of a pool that was read in full goes, running or not; so does one EC2 no longer knows", () => {
+    for (const facts of [{ state: "running", pool: "login" }, { state: "terminated", pool: "gpu" }, { state: "gone" }, { state: "running" }]) {
+      const r = decide(new Map([["i-3", facts]]));
+      expect([facts, r.deregister.map((c) => [c.id, c.reason])]).toEqual([facts, [["i-3", "gone-from-nlb"]]]);
+    }
+  });
+
+  it("EC2 unreadable: nothing is removed by absence, and the reason says so", () => {
+    const r = decide({ error: "Throttling" });
+    expect([r.deregister, r.blocked.map((c) => c.id), r.blockReasons]).toEqual([[], ["i-3"], ["EC2: Throttling"]]);
+  });
+
+  it("an empty read of a pool scaled to zero counts as complete; of any other pool it blocks", () => {
+    const idle: PoolRead = { pool: "gpu", ok: true, targets: [], idle: true };
+    const r = decide(new Map([["i-3", { state: "running", pool: "gpu" }]]), [...reads, idle]);
+    expect(r.deregister.map((c) => c.id)).toEqual(["i-3"]);
+    const notIdle = decide(new Map([["i-3", { state: "running", pool: "gpu" }]]), [...reads, { ...idle, idle: false }]);
+    expect([notIdle.deregister, notIdle.blocked.map((c) => c.id)]).toEqual([[], ["i-3"]]);
+  });
+});

@@ -103,10 +103,11 @@ describe("Prometheus textfile", () => {
     const s = freshState('c"1', "eu-west-1");
     s.lastRun = 1_700_000_000_000;
     s.lastSuccess = 1_699_999_970_000;
-    s.counters = { ticks: 10, failedTicks: 1, apiCalls: 25, apiErrors: 2, throttled: 4, registered: 3, deregistered: 1 };
+    s.counters = { ticks: 10, failedTicks: 1, apiCalls: 25, apiErrors: 2, throttled: 4, registered: 3, deregistered: 1, untrustedReads: 2 };
     const text = renderMetrics(s, { success: false, durationMs: 150, apiCalls: 2, desired: 2, actual: 3, drift: 1, held: 0, blocked: 1 });
     expect(text).toContain('pwb_alb_sync_info{cluster="c\\"1",region="eu-west-1"} 1\n');
     expect(text).toContain("pwb_alb_sync_last_run_timestamp_seconds 1700000000\n");
+    expect(text).toContain("pwb_alb_sync_untrusted_reads_total 2\n");
     expect(text).toContain("pwb_alb_sync_last_success_timestamp_seconds 1699999970\n");
     expect(text).toContain("pwb_alb_sync_last_run_success 0\n");
     expect(text).toContain("pwb_alb_sync_drift_targets 1\n");

@@ -52,7 +52,7 @@ async function wanted(role: Role, gpu = false): Promise<Resource[]> {
   return desiredState(facts, site, undefined, inputs, components);
 }
 
-const ids = (rs: Resource[]) => rs.map((r) => ("path" in r ? r.path : r.kind === "command" ? r.label : r.name));
+const ids = (rs: Resource[]) => rs.map((r) => ("path" in r ? r.path : r.kind === "command" || r.kind === "packages" ? r.label : r.name));
 
 describe("containers and GPUs in site.yaml", () => {
   it("parses the sections with their defaults; absent sections are null/empty", () => {

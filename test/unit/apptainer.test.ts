@@ -55,10 +55,12 @@ describe("apptainer component", () => {
     expect(() => apptainerResources(nodeFacts("compute", simOs("ubuntu2204")), noSums, null)).toThrow(/apptainer_1\.4\.5_amd64\.deb/);
   });
 
-  it("refuses EPEL where there is none, an s3:// mirror for release files, and versions that do not fit the source", () => {
+  it("refuses EPEL where there is none; release files from an s3:// mirror; refuses versions that do not fit the source", () => {
     expect(() => apptainerResources(nodeFacts("compute", simOs("ubuntu2204")), site({ source: "epel", version: "1.4.5-1.el9" }), null)).toThrow(/Enterprise Linux/);
     expect(() => apptainerResources(nodeFacts("compute", simOs("alinux2023")), site({ source: "epel", version: "1.4.5-1.el9" }), null)).toThrow(BadInputError);
-    expect(() => apptainerResources(nodeFacts("compute", simOs("rocky9")), site(), { url: "s3://bucket/pwb" })).toThrow(/https:\/\/ mirror/);
+    // An s3:// mirror works for release files: the agent fetches them (with the instance role), never dnf/apt.
+    const fromS3 = apptainerResources(nodeFacts("compute", simOs("rocky9")), site(), { url: "s3://bucket/pwb" });
+    expect(fromS3.find((r) => r.kind === "packages" && r.label === "apptainer")).toMatchObject({ items: [{ name: "apptainer", fetch: { url: "s3://bucket/pwb/apptainer/apptainer-1.4.5-1.x86_64.rpm" } }] });
     expect(apptainerSection.safeParse({ version: "1.4.5-1.el9" }).success).toBe(false);
     expect(apptainerSection.safeParse({ version: "1.4.5", source: "epel" }).success).toBe(false);
     expect(apptainerSection.safeParse({ version: "1.4", sha256: {} }).success).toBe(false);

@@ -59,7 +59,24 @@ describe("cuda component", () => {
     expect(cudaResources(facts, noKey, null, { driver: true, toolkits: [], cudnn: false })).toEqual([]);
     expect(() => missingCudaPackages(site({ toolkit: undefined }), { driver: true, toolkits: [], cudnn: false })).toThrow(/cuda\.cudnn/);
     expect(cudaSection.safeParse({ toolkit: 12.4 }).success).toBe(false);
-    expect(() => cudaResources(facts, site(), { url: "s3://bucket/pwb" }, NOTHING)).toThrow(/cuda\.repo\.url/);
+  });
+
+  it("an s3:// mirror: the repository's snapshot is fetched and verified by the agent, and dnf/apt read it from local disk", () => {
+    const rocky = cudaResources(nodeFacts("compute", simOs("rocky9"), NVIDIA_A10G), site(), { url: "s3://bucket/pwb" }, NOTHING);
+    expect(rocky[0]).toEqual({
+      kind: "archive", path: "/var/cache/pwb-agent/repos/cuda-rhel9", stripComponents: 0,
+      fetch: { label: "CUDA repository snapshot for rhel9", url: "s3://bucket/pwb/cuda/rhel9/x86_64/repo.tar.gz", sha256: { manifest: "s3://bucket/pwb/SHA256SUMS", entry: "cuda/rhel9/x86_64/repo.tar.gz" }, path: "/var/cache/pwb-agent/artifacts/cuda/rhel9/x86_64/repo.tar.gz" },
+    });
+    expect(rocky[1]).toMatchObject({ kind: "download", url: "s3://bucket/pwb/cuda/rhel9/x86_64/D42D0685.pub" });
+    expect(String((rocky[2] as { content: string }).content)).toContain("\nbaseurl=file:///var/cache/pwb-agent/repos/cuda-rhel9/\nenabled=1\ngpgcheck=1\n");
+    expect(rocky.at(-1)).toEqual({ kind: "packages", label: "cuda", items: [{ name: "cuda-drivers" }, { name: "cuda-toolkit-12-4" }, { name: "cudnn9-cuda-12" }] });
+    // A pin under checksums: wins over the manifest; Ubuntu gets a flat file: source.
+    const pin = "a".repeat(64);
+    const ubuntu = cudaResources(nodeFacts("compute", simOs("ubuntu2404"), NVIDIA_A10G), site({}, "3bf863cc.pub"), { url: "s3://bucket/pwb" }, NOTHING, { "cuda/ubuntu2404/x86_64/repo.tar.gz": pin });
+    expect(ubuntu[0]).toMatchObject({ kind: "archive", fetch: { sha256: pin } });
+    expect(ubuntu.find((r) => r.kind === "file")).toMatchObject({ content: "# Managed by pwb-agent (cuda component)\ndeb [signed-by=/usr/share/keyrings/pwb-cuda.asc] file:/var/cache/pwb-agent/repos/cuda-ubuntu2404 /\n" });
+    // Nothing missing: no snapshot, no repository, nothing fetched.
+    expect(cudaResources(nodeFacts("compute", simOs("rocky9"), NVIDIA_A10G), site(), { url: "s3://bucket/pwb" }, { driver: true, toolkits: ["12.4"], cudnn: true })).toEqual([]);
   });
 
   it("detects the driver, toolkits and cuDNN on the node (simulated GPU node)", async () => {

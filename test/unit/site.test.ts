@@ -63,6 +63,16 @@ describe("site config: defaults", () => {
     expect(s.slurm.partitions.find((p) => p.name === "gpu")?.gpus).toEqual({ count: 1, type: null });
     expect(s.workbench.rserver).toEqual({ "auth-timeout-minutes": "120" });
     expect(s.runtimes.r).toEqual({ versions: ["4.4.2", "4.3.3"], default: "4.4.2" });
+    // A container setup that works: containers on, with the runtime and the Slurm plugin they need.
+    expect(s.containers.enabled).toBe(true);
+    expect(s.apptainer).toMatchObject({ source: "epel", version: "1.4.5-1.el9" });
+    expect(s.spank?.source).toEqual({ url: "s3://pwb-artifacts-example/mirror/spank/slurm-singularity-exec-3.2.0.tar.gz", sha256: "71dabadc3e87f71543b0abed1a0bdddb4dd30322b3c4e1ce4393ea423725b0fb" });
+  });
+
+  it("containers enabled without a runtime is bad input naming both fields (containers.enabled, apptainer:)", () => {
+    const msg = problemsOf(`${MINIMAL}containers:\n  enabled: true\n`);
+    expect(msg).toMatch(/site\.yaml:\d+:\d+: containers\.enabled: expected an apptainer: section when containers\.enabled is true/);
+    expect(parseSiteText(`${MINIMAL}containers:\n  enabled: true\napptainer:\n  source: epel\n  version: 1.4.5-1.el9\n`, "site.yaml").containers.enabled).toBe(true);
   });
 
   it("partitions of types it does not know are sized from cpus and memoryMiB", () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -124,15 +125,39 @@ describe("spank component (pure)", () => {
 
   it("--nv only on NVIDIA GPU nodes: the per-node script= wrapper", () => {
     const l = spankLayout(site(), SLURM_23_11_4);
-    expect(nodeWrapperScript(l, false)).toBe(
-      "#!/bin/sh\n# Managed by pwb-agent (spank component): the singularity-exec plugin's script= on this node.\n" +
-        'exec /usr/local/lib/pwb-agent/spank/current/libexec/slurm-singularity-wrapper.sh "$@"\n',
-    );
-    expect(nodeWrapperScript(l, true)).toContain('SLURM_SINGULARITY_ARGS="--nv${SLURM_SINGULARITY_ARGS:+ $SLURM_SINGULARITY_ARGS}"\nexport SLURM_SINGULARITY_ARGS\n');
+    expect(nodeWrapperScript(l, true)).toContain('SLURM_SINGULARITY_ARGS="--nv${SLURM_SINGULARITY_ARGS:+ $SLURM_SINGULARITY_ARGS}"\n');
+    expect(nodeWrapperScript(l, false)).not.toContain("--nv");
     const wrapper = (gpu: boolean) =>
       spankResources(nodeFacts("compute", simOs("rocky9"), gpu ? NVIDIA_A10G : null), site(), ENV, INPUTS).find((r): r is FileResource => r.kind === "file" && r.path.endsWith("node-wrapper.sh"))!;
     expect(String(wrapper(true).content)).toContain("--nv");
-    expect(String(wrapper(false).content)).not.toContain("nv");
+    expect(String(wrapper(false).content)).not.toContain("--nv");
+  });
+
+  it("the node wrapper runs apptainer, or singularity where only that exists, and keeps the job's stdout clean", async () => {
+    const dir = await tempDir("pwb-spank-wrapper-");
+    const script = path.join(dir, "node-wrapper.sh");
+    await fs.writeFile(script, nodeWrapperScript(spankLayout(site(), SLURM_23_11_4), true), { mode: 0o755 });
+    const image = path.join(dir, "r.sif");
+    await fs.writeFile(image, "not a SIF\n");
+    const run = async (runtimes: string[]) => {
+      const bin = path.join(dir, `bin-${runtimes.join("-")}`);
+      await fs.mkdir(bin);
+      for (const name of runtimes) await fs.writeFile(path.join(bin, name), `#!/bin/sh\necho "${name}:$*"\n`, { mode: 0o755 });
+      return spawnSync("/bin/sh", [script, image, "hostname", "-s"], {
+        encoding: "utf8",
+        env: { PATH: `${bin}:/usr/bin:/bin`, SLURM_SINGULARITY_BIND: "/opt/slurm/etc,/scratch", SLURM_SINGULARITY_ARGS: "--cleanenv --no-home", SLURM_SINGULARITY_GLOBAL: "--quiet" },
+      });
+    };
+    const both = await run(["apptainer", "singularity"]);
+    expect(both.status, both.stderr).toBe(0);
+    // stdout is exactly what the container printed: the start line goes to stderr.
+    expect(both.stdout).toBe(`apptainer:--quiet exec --bind=/opt/slurm/etc,/scratch --nv --cleanenv --no-home ${image} hostname -s\n`);
+    expect(both.stderr).toBe(`Start container image ${image}\n`);
+    const singularityOnly = await run(["singularity"]);
+    expect(singularityOnly.stdout).toBe(`singularity:--quiet exec --bind=/opt/slurm/etc,/scratch --nv --cleanenv --no-home ${image} hostname -s\n`);
+    const none = await run([]);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain("neither apptainer nor singularity on PATH");
   });
 
   it("gather: no Slurm headers is a clear failure; the head reads plugstack.conf, other roles do not", async () => {

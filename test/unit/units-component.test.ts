@@ -33,4 +33,26 @@ describe("units component", () => {
       expect(svc).not.toHaveProperty("active");
     }
   });
+
+  it("runs self-registration (pwb-alb-self.service) on login nodes with a Workbench ALB only, started by apply", () => {
+    const self = (role: Role, site: SiteConfig | null) =>
+      unitsComponent.wants(facts(role), site, undefined).filter((r) => (r.kind === "service" && r.name === "pwb-alb-self.service") || (r.kind === "file" && r.path.endsWith("/pwb-alb-self.service")));
+    expect(self("login", null)).toMatchObject([{ kind: "file", path: "/usr/lib/systemd/system/pwb-alb-self.service" }, { enabled: true, active: true, wantedBy: ["multi-user.target", "rstudio-server.service"] }]);
+    expect(self("login", { alb: { name: "pwb" } } as unknown as SiteConfig)).toHaveLength(2);
+    for (const [role, site] of [["login", { alb: null }], ["head", null], ["compute", null]] as const) {
+      expect(self(role, site as unknown as SiteConfig | null)).toEqual([{ kind: "service", name: "pwb-alb-self.service", enabled: false, active: false }]);
+    }
+  });
+
+  it("day one: a head node whose site alb: names the VPC, two subnets and the certificate runs alb ensure from apply", () => {
+    const ensureUnit = (role: Role, alb: object | null) =>
+      unitsComponent.wants(facts(role), { alb } as unknown as SiteConfig, undefined).filter((r) => (r.kind === "service" && r.name === "pwb-alb-ensure.service") || (r.kind === "file" && r.path.endsWith("/pwb-alb-ensure.service")));
+    const complete = { vpcId: "vpc-0123456789abcdef0", subnets: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"], certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789abc" };
+    expect(ensureUnit("head", complete)).toMatchObject([{ kind: "file" }, { kind: "service", enabled: true, active: true, wantedBy: ["multi-user.target"] }]);
+    const off = [{ kind: "service", name: "pwb-alb-ensure.service", enabled: false, active: false }];
+    for (const partial of [{ ...complete, certificateArn: undefined }, { ...complete, subnets: [complete.subnets[0]] }, { ...complete, vpcId: undefined }]) expect(ensureUnit("head", partial)).toEqual(off);
+    expect(ensureUnit("head", null)).toEqual(off);
+    expect(ensureUnit("login", complete)).toEqual(off);
+    expect(unitsComponent.wants(facts("head"), null, undefined).find((r) => r.kind === "service" && r.name === "pwb-alb-ensure.service")).toEqual(off[0]);
+  });
 });

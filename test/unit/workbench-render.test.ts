@@ -105,7 +105,8 @@ describe("keys rendered by Workbench version", () => {
   });
 
   it("containers: image directory in profiles and binds in launcher-env, only when enabled", () => {
-    const on = filesOf(site(MINIMAL + "containers: { enabled: true }\n"));
+    const runtime = "apptainer: { source: epel, version: 1.4.5-1.el9 }\nspank: { source: { url: https://example.com/s.tar.gz, sha256: \"" + "0".repeat(64) + "\" } }\n";
+    const on = filesOf(site(MINIMAL + "containers: { enabled: true }\n" + runtime));
     expect(on.get("launcher.slurminteractive.profiles.conf")).toContain("singularity-image-directory=/opt/rstudio/container\n");
     expect(on.get("launcher-env")).toContain("APPTAINER_BIND=/opt/slurm/etc,/opt/slurm/libexec,/var/spool/slurmd,/var/run/munge\n");
     expect(on.get("rserver.conf")).toContain("launcher-sessions-create-container-user=0\n");

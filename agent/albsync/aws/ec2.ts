@@ -1,5 +1,6 @@
 // The EC2 calls of `alb ensure`: the ALB's security group, its rules, the VPC's CIDR.
 import type * as Ec2Sdk from "@aws-sdk/client-ec2";
+import { hasCode, IncompleteAnswer } from "./errors.js";
 import { loadEc2, SdkAdapter, type ApiCallStats, type AwsClientOptions } from "./sdk.js";
 
 export interface IngressRule {
@@ -45,6 +46,13 @@ export function hasIngress(sg: SecurityGroupInfo, rule: IngressRule): boolean {
   );
 }
 
+/** What alb-sync needs to know about an instance absent from every NLB read. */
+export interface InstanceFacts {
+  /** pending, running, shutting-down, terminated, stopping, stopped; "gone" when EC2 no longer knows it. */
+  state: string;
+  tags: Record<string, string>;
+}
+
 export class Ec2 extends SdkAdapter<typeof Ec2Sdk, Ec2Sdk.EC2Client> {
   static async open(o: AwsClientOptions, stats: ApiCallStats, signal?: AbortSignal): Promise<Ec2> {
     const { sdk, client } = await loadEc2(o, stats);
@@ -52,6 +60,41 @@ export class Ec2 extends SdkAdapter<typeof Ec2Sdk, Ec2Sdk.EC2Client> {
   }
 
   /** The VPC's primary CIDR block; null when there is no such VPC. */
+  /**
+   * These instances by id. EC2 answers an unknown id with InvalidInstanceID.NotFound for the whole
+   * call, so a failed batch is asked again one id at a time; an id EC2 says it does not know is
+   * "gone". An answer that leaves out an id it did not reject is a short answer and throws.
+   */
+  async instances(ids: string[]): Promise<Map<string, InstanceFacts>> {
+    const ask = async (batch: string[]) => {
+      const out = await this.send<Ec2Sdk.DescribeInstancesCommandOutput>(new this.sdk.DescribeInstancesCommand({ InstanceIds: batch }));
+      const found = new Map<string, InstanceFacts>();
+      for (const r of out.Reservations ?? []) {
+        for (const i of r.Instances ?? []) {
+          found.set(i.InstanceId ?? "", { state: i.State?.Name ?? "unknown", tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])) });
+        }
+      }
+      const missing = batch.filter((id) => !found.has(id));
+      if (missing.length) throw new IncompleteAnswer(`DescribeInstances left out ${missing.join(", ")} without saying they do not exist`);
+      return found;
+    };
+    try {
+      return await ask(ids);
+    } catch (e) {
+      if (!hasCode(e, "InvalidInstanceID.NotFound")) throw e;
+    }
+    const out = new Map<string, InstanceFacts>();
+    for (const id of ids) {
+      try {
+        for (const [k, v] of await ask([id])) out.set(k, v);
+      } catch (e) {
+        if (!hasCode(e, "InvalidInstanceID.NotFound")) throw e;
+        out.set(id, { state: "gone", tags: {} });
+      }
+    }
+    return out;
+  }
+
   async vpcCidr(vpcId: string): Promise<string | null> {
     try {
       const out = await this.send<Ec2Sdk.DescribeVpcsCommandOutput>(new this.sdk.DescribeVpcsCommand({ VpcIds: [vpcId] }));

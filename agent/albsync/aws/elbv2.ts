@@ -2,7 +2,7 @@
 // 200-target batches handled here, and SDK types mapped to the few fields the agent uses.
 import type * as Elbv2Sdk from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { ObservedTarget } from "../types.js";
-import { hasCode } from "./errors.js";
+import { hasCode, IncompleteAnswer } from "./errors.js";
 import { loadElbv2, SdkAdapter, type ApiCallStats, type AwsClientOptions } from "./sdk.js";
 
 export interface TargetGroupInfo {
@@ -22,6 +22,8 @@ export interface LoadBalancerInfo {
   type: string;
   scheme: string;
   dnsName: string;
+  /** The ALB's own hosted zone, for a Route 53 alias to it. */
+  canonicalHostedZoneId: string;
   vpcId: string;
   subnets: string[];
   securityGroups: string[];
@@ -34,6 +36,8 @@ export interface ListenerInfo {
   certificates: string[];
   sslPolicy: string | null;
   forwardTo: string[];
+  /** The default action's redirect, when it is one. */
+  redirect: { protocol: string; port: string; statusCode: string } | null;
 }
 
 export interface TargetRef {
@@ -77,6 +81,7 @@ function toLoadBalancer(lb: Elbv2Sdk.LoadBalancer): LoadBalancerInfo {
     type: lb.Type ?? "",
     scheme: lb.Scheme ?? "",
     dnsName: lb.DNSName ?? "",
+    canonicalHostedZoneId: lb.CanonicalHostedZoneId ?? "",
     vpcId: lb.VpcId ?? "",
     subnets: (lb.AvailabilityZones ?? []).map((z) => z.SubnetId ?? "").filter(Boolean),
     securityGroups: lb.SecurityGroups ?? [],
@@ -84,6 +89,7 @@ function toLoadBalancer(lb: Elbv2Sdk.LoadBalancer): LoadBalancerInfo {
 }
 
 function toListener(l: Elbv2Sdk.Listener): ListenerInfo {
+  const redirect = (l.DefaultActions ?? []).find((a) => a.Type === "redirect");
   const forwardTo = (l.DefaultActions ?? []).flatMap((a) =>
     a.Type === "forward" ? (a.TargetGroupArn ? [a.TargetGroupArn] : (a.ForwardConfig?.TargetGroups ?? []).map((t) => t.TargetGroupArn ?? "")) : [],
   );
@@ -94,8 +100,19 @@ function toListener(l: Elbv2Sdk.Listener): ListenerInfo {
     certificates: (l.Certificates ?? []).map((c) => c.CertificateArn ?? ""),
     sslPolicy: l.SslPolicy ?? null,
     forwardTo: [...new Set(forwardTo)],
+    redirect: redirect?.RedirectConfig
+      ? { protocol: redirect.RedirectConfig.Protocol ?? "", port: redirect.RedirectConfig.Port ?? "", statusCode: redirect.RedirectConfig.StatusCode ?? "" }
+      : null,
   };
 }
+
+/** 5 s (AWS's default for HTTP), but always under the interval, as AWS requires. */
+export const healthCheckTimeout = (intervalSeconds: number) => Math.max(2, Math.min(5, intervalSeconds - 1));
+
+const redirectAction = (httpsPort: number): Elbv2Sdk.Action => ({
+  Type: "redirect",
+  RedirectConfig: { Protocol: "HTTPS", Port: String(httpsPort), StatusCode: "HTTP_301" },
+});
 
 const tagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
@@ -118,12 +135,27 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
     }));
   }
 
+  /** The health of these targets only (one node asking about itself: a small answer, a narrow grant). */
+  async targetHealthOf(targetGroupArn: string, targets: TargetRef[]): Promise<ObservedTarget[]> {
+    const out = await this.send<Elbv2Sdk.DescribeTargetHealthCommandOutput>(
+      new this.sdk.DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn, Targets: targets.map((t) => ({ Id: t.id, Port: t.port })) }),
+    );
+    return (out.TargetHealthDescriptions ?? []).map((d) => ({
+      id: d.Target?.Id ?? "",
+      port: d.Target?.Port ?? 0,
+      state: d.TargetHealth?.State ?? "unknown",
+      ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
+    }));
+  }
+
   /** The target group with this name, or null (TargetGroupNotFound). */
   async targetGroupByName(name: string): Promise<TargetGroupInfo | null> {
     try {
       const out = await this.send<Elbv2Sdk.DescribeTargetGroupsCommandOutput>(new this.sdk.DescribeTargetGroupsCommand({ Names: [name] }));
       const tg = (out.TargetGroups ?? []).find((t) => t.TargetGroupName === name);
-      return tg ? toTargetGroup(tg) : null;
+      // AWS answers an unknown name with TargetGroupNotFound, never with an empty list.
+      if (!tg) throw new IncompleteAnswer(`DescribeTargetGroups answered the name ${name} with no target group and no error`);
+      return toTargetGroup(tg);
     } catch (e) {
       if (hasCode(e, "TargetGroupNotFound")) return null;
       throw e;
@@ -157,7 +189,8 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
     try {
       const out = await this.send<Elbv2Sdk.DescribeLoadBalancersCommandOutput>(new this.sdk.DescribeLoadBalancersCommand({ Names: [name] }));
       const lb = (out.LoadBalancers ?? []).find((l) => l.LoadBalancerName === name);
-      return lb ? toLoadBalancer(lb) : null;
+      if (!lb) throw new IncompleteAnswer(`DescribeLoadBalancers answered the name ${name} with no load balancer and no error`);
+      return toLoadBalancer(lb);
     } catch (e) {
       if (hasCode(e, "LoadBalancerNotFound")) return null;
       throw e;
@@ -246,7 +279,7 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
         HealthCheckPort: "traffic-port",
         HealthCheckPath: input.healthCheck.path,
         HealthCheckIntervalSeconds: input.healthCheck.intervalSeconds,
-        HealthCheckTimeoutSeconds: 5,
+        HealthCheckTimeoutSeconds: healthCheckTimeout(input.healthCheck.intervalSeconds),
         HealthyThresholdCount: 2,
         UnhealthyThresholdCount: 2,
         Matcher: { HttpCode: input.healthCheck.matcher },
@@ -266,6 +299,7 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
         HealthCheckPort: "traffic-port",
         HealthCheckPath: hc.path,
         HealthCheckIntervalSeconds: hc.intervalSeconds,
+        HealthCheckTimeoutSeconds: healthCheckTimeout(hc.intervalSeconds),
         Matcher: { HttpCode: hc.matcher },
       }),
     );
@@ -319,6 +353,26 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
     const l = out.Listeners?.[0];
     if (!l) throw new Error("CreateListener returned no listener");
     return toListener(l);
+  }
+
+  /** HTTP on `port`, answering every request with a permanent redirect to HTTPS on `httpsPort` (same host, path, query). */
+  async createRedirectListener(input: { loadBalancerArn: string; port: number; httpsPort: number; tags: Tags }): Promise<ListenerInfo> {
+    const out = await this.send<Elbv2Sdk.CreateListenerCommandOutput>(
+      new this.sdk.CreateListenerCommand({
+        LoadBalancerArn: input.loadBalancerArn,
+        Protocol: "HTTP",
+        Port: input.port,
+        DefaultActions: [redirectAction(input.httpsPort)],
+        Tags: tagList(input.tags),
+      }),
+    );
+    const l = out.Listeners?.[0];
+    if (!l) throw new Error("CreateListener returned no listener");
+    return toListener(l);
+  }
+
+  async modifyToRedirect(listenerArn: string, httpsPort: number): Promise<void> {
+    await this.send(new this.sdk.ModifyListenerCommand({ ListenerArn: listenerArn, Protocol: "HTTP", DefaultActions: [redirectAction(httpsPort)] }));
   }
 
   async modifyHttpsListener(input: { listenerArn: string; port: number; certificateArn: string; sslPolicy: string; targetGroupArn: string }): Promise<void> {

@@ -42,3 +42,8 @@ export function describeError(e: unknown): string {
   const msg = err?.message && err.message !== errorCode(e) ? `: ${err.message}` : "";
   return `${errorCode(e)}${msg}${attempts && attempts > 1 ? ` (after ${attempts} attempts)` : ""}`;
 }
+
+/** An answer AWS cannot have given complete: a list cut short, an id left out without an error. */
+export class IncompleteAnswer extends Error {
+  override readonly name = "IncompleteAnswer";
+}

@@ -89,6 +89,14 @@ export async function loadElbv2(o: AwsClientOptions, stats: ApiCallStats) {
   return { sdk, client };
 }
 
+/** Route 53 is global: signed for us-east-1 whatever the cluster's region (the aws partition). */
+export async function loadRoute53(o: AwsClientOptions, stats: ApiCallStats) {
+  const sdk = await import("@aws-sdk/client-route-53");
+  const client = new sdk.Route53Client(clientConfig({ ...o, region: "us-east-1" }));
+  instrument(client as unknown as Instrumentable, stats);
+  return { sdk, client };
+}
+
 export async function loadEc2(o: AwsClientOptions, stats: ApiCallStats) {
   const sdk = await import("@aws-sdk/client-ec2");
   const client = new sdk.EC2Client(clientConfig(o));

@@ -1,5 +1,5 @@
 import type { Component } from "../types.js";
-import { apptainerResources } from "./plan.js";
+import { apptainerPackageResources, apptainerResources } from "./plan.js";
 
 /** Apptainer on every node that runs or prepares containers; only when the site has an `apptainer:` section. */
 export const apptainerComponent: Component = {
@@ -9,5 +9,8 @@ export const apptainerComponent: Component = {
   wants(facts, site) {
     if (site?.apptainer == null) return [];
     return apptainerResources(facts, site.apptainer, site.mirror);
+  },
+  image: {
+    wants: (facts, site) => (site.apptainer === null ? [] : apptainerPackageResources(facts, site.apptainer, site.mirror)),
   },
 };

@@ -10,7 +10,7 @@ import { PACKAGE_CACHE, releasePackages } from "./release.js";
 /** EPEL for EL 8/9: Rocky and Alma ship epel-release in their extras repository; RHEL does not. */
 function epel(platform: PackagePlatform, mirror: { url: string } | null): Resource[] {
   if (!platform.el) return [];
-  if (!platform.el.rhel) return [{ kind: "package", name: "epel-release" }];
+  if (!platform.el.rhel) return [{ kind: "packages", label: "epel", items: [{ name: "epel-release" }] }];
   const file = `epel-release-latest-${platform.el.major}.noarch.rpm`;
   const url = mirror && !mirror.url.startsWith("s3://") ? `${mirrorBase(mirror.url)}/epel/${file}` : `https://dl.fedoraproject.org/pub/epel/${file}`;
   // dnf checks the package's signature against the repository key it installs; "latest" has no fixed hash.
@@ -18,27 +18,30 @@ function epel(platform: PackagePlatform, mirror: { url: string } | null): Resour
 }
 
 /**
- * Apptainer on this node: pinned packages (release files verified by sha256, or EPEL's build),
- * then the whole apptainer.conf. `--nv` on GPU nodes comes from `always use nv`.
+ * Apptainer's packages (the image phase): pinned release files verified by sha256 (from GitHub or the
+ * site's mirror, https:// or s3://) in one transaction, or EPEL's build.
  */
-export function apptainerResources(facts: Facts, a: ApptainerSite, mirror: { url: string } | null): Resource[] {
+export function apptainerPackageResources(facts: Facts, a: ApptainerSite, mirror: { url: string } | null): Resource[] {
   const platform = packagePlatform(facts.os);
-  const resources: Resource[] = [];
   if (a.source === "epel") {
     if (!platform.el) throw new BadInputError(`apptainer.source "epel" needs Enterprise Linux 8 or 9 (this node runs ${facts.os.id} ${facts.os.version})`);
-    resources.push(...epel(platform, mirror), { kind: "package", name: "apptainer", version: a.version });
-    if (a.suid) resources.push({ kind: "package", name: "apptainer-suid", version: a.version });
-  } else {
-    // Release packages still need EPEL on EL 8/9 for their `fakeroot` dependency.
-    resources.push(...epel(platform, mirror));
-    for (const p of releasePackages(a, platform, mirror)) {
-      const path = `${PACKAGE_CACHE}/${p.file}`;
-      resources.push(
-        { kind: "download", url: p.url, sha256: p.sha256, path, mode: 0o644 },
-        { kind: "package", name: p.name, version: p.installedVersion, source: path },
-      );
-    }
+    const items = [{ name: "apptainer", version: a.version }, ...(a.suid ? [{ name: "apptainer-suid", version: a.version }] : [])];
+    return [...epel(platform, mirror), { kind: "packages", label: "apptainer", items }];
   }
-  resources.push({ kind: "file", path: APPTAINER_CONF, content: apptainerConf(a, facts.gpu !== null), mode: 0o644, owner: "root", group: "root" });
-  return resources;
+  // Release packages still need EPEL on EL 8/9 for their `fakeroot` dependency.
+  const items = releasePackages(a, platform, mirror).map((p) => ({
+    name: p.name,
+    version: p.installedVersion,
+    fetch: { label: `${p.name} ${a.version}`, url: p.url, sha256: p.sha256, path: `${PACKAGE_CACHE}/${p.file}` },
+  }));
+  return [...epel(platform, mirror), { kind: "packages", label: "apptainer", items }];
+}
+
+/** Apptainer on this node: its packages (baked into the image; a repair on a node without them), then the whole apptainer.conf. */
+export function apptainerResources(facts: Facts, a: ApptainerSite, mirror: { url: string } | null): Resource[] {
+  return [
+    ...apptainerPackageResources(facts, a, mirror),
+    // `--nv` on GPU nodes comes from `always use nv`.
+    { kind: "file", path: APPTAINER_CONF, content: apptainerConf(a, facts.gpu !== null), mode: 0o644, owner: "root", group: "root" },
+  ];
 }

@@ -23,13 +23,10 @@ export function releaseFile(name: ReleasePackage["name"], version: string, forma
 
 /**
  * The release packages this node installs: from GitHub, or from `<mirror>/apptainer/` (clusters
- * without internet). Every file needs its sha256 in the site config: a missing one is bad input,
+ * without internet; https:// or s3://, fetched by the agent, never by dnf/apt). Every file needs its sha256 in the site config: a missing one is bad input,
  * reported with the exact file name to add.
  */
 export function releasePackages(a: ApptainerSite, platform: PackagePlatform, mirror: { url: string } | null): ReleasePackage[] {
-  if (mirror?.url.startsWith("s3://")) {
-    throw new BadInputError(`apptainer: release packages need an https:// mirror (got ${mirror.url}); serve the bucket over https (an S3 website or VPC endpoint URL) or use source: epel`);
-  }
   const names: ReleasePackage["name"][] = a.suid ? ["apptainer", "apptainer-suid"] : ["apptainer"];
   const missing: string[] = [];
   const packages = names.map((name) => {

@@ -1,9 +1,9 @@
 import type { Component } from "../types.js";
 import { gatherCuda, type CudaInputs } from "./gather.js";
-import { cudaResources } from "./plan.js";
+import { cudaImageResources, cudaResources } from "./plan.js";
 
 /** NVIDIA driver/CUDA/cuDNN on compute nodes whose facts say NVIDIA GPU, only what is missing. */
-export const cudaComponent: Component<CudaInputs | null> = {
+export const cudaComponent: Component<CudaInputs | null, CudaInputs | null> = {
   name: "cuda",
   roles: ["compute"],
   needsSite: true,
@@ -13,6 +13,12 @@ export const cudaComponent: Component<CudaInputs | null> = {
   },
   wants(facts, site, inputs) {
     if (site?.cuda == null || inputs === null) return [];
-    return cudaResources(facts, site.cuda, site.mirror, inputs);
+    return cudaResources(facts, site.cuda, site.mirror, inputs, site.checksums);
+  },
+  image: {
+    async gather(facts, site, ctx) {
+      return site.cuda === null ? null : gatherCuda(ctx.root, facts);
+    },
+    wants: (facts, site, inputs) => (site.cuda === null || inputs === null ? [] : cudaImageResources(facts, site.cuda, site.mirror, inputs, site.checksums)),
   },
 };

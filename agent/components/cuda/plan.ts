@@ -19,9 +19,17 @@ export function missingCudaPackages(c: CudaSite, have: CudaInputs): string[] {
 }
 
 /** Compute nodes with an NVIDIA GPU only: nothing at all anywhere else, and nothing when all is there. */
-export function cudaResources(facts: Facts, c: CudaSite, mirror: { url: string } | null, have: CudaInputs): Resource[] {
+export function cudaResources(facts: Facts, c: CudaSite, mirror: { url: string } | null, have: CudaInputs, checksums: Record<string, string> = {}): Resource[] {
   if (facts.role !== "compute" || facts.gpu?.vendor !== "nvidia") return [];
+  return cudaImageResources(facts, c, mirror, have, checksums);
+}
+
+/**
+ * The image phase: what the site asks for (driver, toolkit, cuDNN), whatever the build instance has
+ * for a GPU: installing the driver needs none, and one AMI serves CPU and GPU nodes.
+ */
+export function cudaImageResources(facts: Facts, c: CudaSite, mirror: { url: string } | null, have: CudaInputs, checksums: Record<string, string> = {}): Resource[] {
   const packages = missingCudaPackages(c, have);
   if (packages.length === 0) return [];
-  return [...cudaRepoResources(facts.os, c, mirror, packages[0]!), ...packages.map((name): Resource => ({ kind: "package", name }))];
+  return [...cudaRepoResources(facts.os, c, mirror, packages[0]!, checksums), { kind: "packages", label: "cuda", items: packages.map((name) => ({ name })) }];
 }

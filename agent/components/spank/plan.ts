@@ -13,6 +13,25 @@ const BUILD_TOOLS: Record<OsFamily, string[]> = {
   debian: ["cmake", "make", "g++"],
 };
 
+/**
+ * The plugin built for the Slurm headers at hand (the image phase: the image's /opt/slurm at bake; at
+ * boot the cluster's, so a different release series builds again). Built already: only the stamp stays
+ * declared (its content is still converged), so a baked node needs no archive, compiler or command.
+ */
+export function spankBuild(facts: Facts, s: SpankSite, inputs: SpankInputs): Resource[] {
+  const l = spankLayout(s, inputs.slurm);
+  const [download, ...build] = buildResources(s, inputs.slurm, l);
+  if (inputs.built) return build.filter((r) => "path" in r && r.path === l.stamp);
+  const tools: Resource[] = facts.os.family ? [{ kind: "packages", label: "spank build tools", items: BUILD_TOOLS[facts.os.family].map((name) => ({ name })) }] : [];
+  return [download!, ...tools, ...build];
+}
+
+/** The image's plugin: its build, and `current` pointing at it, so a node booted from the image can use it. */
+export function spankImageResources(facts: Facts, s: SpankSite, inputs: SpankInputs): Resource[] {
+  const l = spankLayout(s, inputs.slurm);
+  return [...spankBuild(facts, s, inputs), { kind: "symlink", path: l.current, target: l.key }];
+}
+
 export interface SpankEnvironment {
   /** slurm.conf's directory: plugstack.conf is read from there. */
   slurmEtc: string;
@@ -27,12 +46,8 @@ export interface SpankEnvironment {
  */
 export function spankResources(facts: Facts, s: SpankSite, env: SpankEnvironment, inputs: SpankInputs): Resource[] {
   const l = spankLayout(s, inputs.slurm);
-  const [download, ...build] = buildResources(s, inputs.slurm, l);
-  const tools: Resource[] = facts.os.family ? BUILD_TOOLS[facts.os.family].map((name) => ({ kind: "package", name })) : [];
-  // Built already: only the stamp stays declared (its content is still converged).
-  const building = inputs.built ? build.filter((r) => "path" in r && r.path === l.stamp) : [download!, ...tools, ...build];
   const resources: Resource[] = [
-    ...building,
+    ...spankBuild(facts, s, inputs),
     { kind: "symlink", path: l.current, target: l.key, ...(facts.role === "compute" ? { notifies: ["slurmd.service"] } : {}) },
     { kind: "file", path: l.nodeWrapper, content: nodeWrapperScript(l, facts.gpu !== null), mode: 0o755, owner: "root", group: "root" },
   ];

@@ -1,11 +1,23 @@
 import agentService from "../../../units/pwb-agent.service";
+import albEnsureService from "../../../units/pwb-alb-ensure.service";
+import albSelfService from "../../../units/pwb-alb-self.service";
 import albSyncService from "../../../units/pwb-alb-sync.service";
 import albSyncTimer from "../../../units/pwb-alb-sync.timer";
 import doctorService from "../../../units/pwb-agent-doctor.service";
 import doctorTimer from "../../../units/pwb-agent-doctor.timer";
+import { albSettingProblems, resolveAlbSettings } from "../../albsync/settings.js";
+import type { AlbSettingsInput } from "../../albsync/types.js";
 import { parseInstallSection } from "../../engine/systemd.js";
+import type { AlbSite } from "../../site/types.js";
 import type { Resource } from "../../engine/types.js";
 import type { Component } from "../types.js";
+
+/** Whether `alb ensure` has all it needs from the site (VPC, two subnets, certificate): nothing to type by hand. */
+function siteAlbComplete(cluster: string | null, alb: AlbSite): boolean {
+  if (!cluster) return false;
+  const input: AlbSettingsInput = { vpcId: alb.vpcId, subnets: alb.subnets, certificateArn: alb.certificateArn };
+  return albSettingProblems(resolveAlbSettings(cluster, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))), "ensure").length === 0;
+}
 
 /** Same directory the rpm/deb put them in, so a packaged node and a bare binary agree. */
 export const UNIT_DIR = "/usr/lib/systemd/system";
@@ -14,6 +26,8 @@ export const EMBEDDED_UNITS: Record<string, string> = {
   "pwb-agent.service": agentService,
   "pwb-alb-sync.service": albSyncService,
   "pwb-alb-sync.timer": albSyncTimer,
+  "pwb-alb-self.service": albSelfService,
+  "pwb-alb-ensure.service": albEnsureService,
   "pwb-agent-doctor.service": doctorService,
   "pwb-agent-doctor.timer": doctorTimer,
 };
@@ -35,9 +49,10 @@ function enabledUnit(name: string, active?: boolean): Resource {
 
 /**
  * The agent's own units. Every role re-converges at boot (pwb-agent.service, enabled but never
- * started from apply: it *is* apply) and runs doctor every 5 minutes (pwb-agent-doctor.timer). Only the head node runs the ALB sync timer, and only when the
- * site has a Workbench ALB; elsewhere it is kept disabled and stopped even when a package put its
- * unit files there.
+ * started from apply: it *is* apply) and runs doctor every 5 minutes (pwb-agent-doctor.timer). Only
+ * the head node runs the ALB sync timer, and only login nodes register themselves
+ * (pwb-alb-self.service), both only when the site has a Workbench ALB; elsewhere they are kept
+ * disabled and stopped even when a package put their unit files there.
  */
 export const unitsComponent: Component = {
   name: "units",
@@ -62,6 +77,17 @@ export const unitsComponent: Component = {
       );
     } else {
       resources.push({ kind: "service", name: "pwb-alb-sync.timer", enabled: false, active: false });
+    }
+    // Day one: a site whose alb: section is complete gets its ALB from apply, not from a hand-run ensure.
+    if (facts.role === "head" && site?.alb && siteAlbComplete(facts.cluster.name, site.alb)) {
+      resources.push(unitFile("pwb-alb-ensure.service"), enabledUnit("pwb-alb-ensure.service", true));
+    } else {
+      resources.push({ kind: "service", name: "pwb-alb-ensure.service", enabled: false, active: false });
+    }
+    if (facts.role === "login" && syncsAlb) {
+      resources.push(unitFile("pwb-alb-self.service"), enabledUnit("pwb-alb-self.service", true));
+    } else {
+      resources.push({ kind: "service", name: "pwb-alb-self.service", enabled: false, active: false });
     }
     return resources;
   },

@@ -1,4 +1,5 @@
 import type { SiteConfig } from "../../site/types.js";
+import { jupyterExe, jupyterPython } from "../runtimes/jupyter.js";
 import type { Features } from "./features.js";
 import { keyValueFile, MANAGED_HEADER, type Entry } from "./ini.js";
 import { plainFile, type SharedFile } from "./shared-file.js";
@@ -10,8 +11,9 @@ export function ideConfs(site: SiteConfig, f: Features): SharedFile[] {
     ["labs-enabled", ides.jupyter.enabled && ides.jupyter.labs],
     ["notebooks-enabled", ides.jupyter.enabled && ides.jupyter.notebooks],
   ];
-  const python = site.runtimes.python.default;
-  if (ides.jupyter.enabled && python) jupyter.push(["jupyter-exe", `/opt/python/${python}/bin/jupyter`]);
+  // The default Python's jupyter: the image phase installs JupyterLab there (runtimes/jupyter.ts).
+  const python = jupyterPython(site);
+  if (python) jupyter.push(["jupyter-exe", jupyterExe(python)]);
 
   const vscode: Entry[] = [["enabled", ides.vscode.enabled]];
   if (ides.vscode.enabled) vscode.push(["exe", f.codeServerExe], ["args", "--host=0.0.0.0"]);

@@ -1,4 +1,5 @@
 import type { Resource } from "../../engine/types.js";
+import { artifactFetch, specFor } from "../runtimes/fetch.js";
 import type { Component } from "../types.js";
 import { gatherWorkbenchInputs } from "./gather.js";
 import type { WorkbenchInputs } from "./inputs.js";
@@ -15,11 +16,21 @@ import { sharedConfigResources } from "./shared.js";
  * - compute: keeps the services off.
  * `wants` is pure; `gather` (gather.ts, shared-state.ts) is the only code here that reads the node.
  */
+export const WORKBENCH_PACKAGE = "rstudio-workbench";
+
 export const workbenchComponent: Component<WorkbenchInputs> = {
   name: "workbench",
   roles: ["head", "login", "compute"],
   needsSite: true,
   gather: gatherWorkbenchInputs,
+  // Image: the package (a verified file), and its services off: the package enables them wherever it
+  // is installed, and only login nodes run Workbench (their node phase enables them).
+  image: {
+    wants: (facts, site): Resource[] => [
+      { kind: "packages", label: "workbench", items: [{ name: WORKBENCH_PACKAGE, version: site.workbench.version, fetch: artifactFetch(specFor("workbench", site.workbench.version, facts.os), site) }] },
+      ...workbenchServicesOff(),
+    ],
+  },
   wants(facts, site, inputs): Resource[] {
     if (site === null) throw new Error("workbench: wants() without a site config");
     if (inputs.role !== facts.role) throw new Error(`workbench: inputs gathered for ${inputs.role}, node is ${facts.role}`);

@@ -15,10 +15,16 @@ export const downloadHandler: Handler<DownloadResource> = {
     };
   },
 
+  // Fetched with every other file of the plan, before the first change (see apply.ts); apply then only hashes it.
+  async fetches(change) {
+    const r = change.resource as DownloadResource;
+    return [{ label: r.path, url: r.url, sha256: r.sha256, path: r.path }];
+  },
+
   async apply(change, ctx) {
     const r = change.resource as DownloadResource;
     const real = await ctx.root.confined(r.path, { followLeaf: false });
-    await fetchFile({ name: r.path, url: r.url, sha256: r.sha256, dest: real }, ctx.log);
+    if ((await fetchFile({ name: r.path, url: r.url, sha256: r.sha256, dest: real }, ctx.log)) !== "cached") ctx.stats.downloads = (ctx.stats.downloads ?? 0) + 1;
     await fs.chmod(real, r.mode);
     ctx.stats.filesWritten += 1;
     ctx.stats.bytesWritten += (await fs.stat(real)).size;

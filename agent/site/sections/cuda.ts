@@ -12,6 +12,7 @@ import { expected, fileName, httpUrl, sha256Hex } from "./fields.js";
  *     toolkit: "12.4"               # install cuda-toolkit-12-4 unless /usr/local/cuda-12.4 exists; omit: keep the AMI's
  *     cudnn: false                  # cuDNN 9 for the toolkit's CUDA major (cudnn9-cuda-12) unless present
  *     repo:                         # default: NVIDIA's repository for the node's OS, or <mirror.url>/cuda/<os>/
+ *                                   # (an s3:// mirror: its snapshot <mirror>/cuda/<os>/x86_64/repo.tar.gz, read from local disk)
  *       url: https://developer.download.nvidia.com/compute/cuda/repos/rhel9/x86_64/
  *       keySha256: 1a2b…            # sha256 of the repository's signing key file; needed to install anything
  *       keyFile: D42D0685.pub       # default: NVIDIA's key file name for that OS

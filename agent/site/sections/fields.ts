@@ -24,6 +24,17 @@ export const httpUrl = string(expected("an http(s) URL")).refine((u) => {
   }
 }, expected("an http(s) URL, e.g. https://github.com/GSI-HPC/slurm-singularity-exec/archive/refs/tags/v3.2.0.tar.gz"));
 
+/** Where the agent itself fetches an artifact from: http(s), or s3://bucket/key read with the node's instance role. */
+export const artifactUrl = string(expected("an https:// or s3:// URL")).refine((u) => {
+  if (/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+$/.test(u)) return true;
+  try {
+    const url = new URL(u);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.hash === "" && !/\s/.test(u);
+  } catch {
+    return false;
+  }
+}, expected("an https:// or s3://bucket/key URL, e.g. https://github.com/GSI-HPC/slurm-singularity-exec/archive/refs/tags/v3.2.0.tar.gz"));
+
 /** A mirror base URL as the components use it: no trailing slash. */
 export function mirrorBase(url: string): string {
   return url.replace(/\/+$/, "");

@@ -1,5 +1,5 @@
 import { array, literal, strictObject, string, union, type output } from "zod";
-import { expected, fileName, httpUrl, nodePath, sha256Hex } from "./fields.js";
+import { expected, fileName, artifactUrl, nodePath, sha256Hex } from "./fields.js";
 
 /*
  * spank: — the slurm-singularity-exec SPANK plugin (`srun/sbatch/salloc --singularity-container=…`).
@@ -25,7 +25,7 @@ const plugstackValue = (what: string) =>
   string(expected(what)).refine((s) => !/["\r\n\0]/.test(s) && s.trim() === s, expected(`${what} without double quotes or line breaks`));
 
 export const spankSection = strictObject({
-  source: strictObject({ url: httpUrl, sha256: sha256Hex }),
+  source: strictObject({ url: artifactUrl, sha256: sha256Hex }),
   slurmInclude: nodePath.default("/opt/slurm/include"),
   installDir: nodePath.default("/usr/local/lib/pwb-agent/spank"),
   workDir: nodePath.default("/var/lib/pwb-agent/spank"),

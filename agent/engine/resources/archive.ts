@@ -1,0 +1,60 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { readTextMaybe } from "../fsutil.js";
+import { runChecked } from "../runner.js";
+import type { ArchiveResource, FetchNeed, Handler } from "../types.js";
+import { resolveFetch } from "./fetchable.js";
+
+/** Inside the unpacked tree: the sha256 of the archive it came from. */
+export const ARCHIVE_MARKER = ".pwb-archive-sha256";
+
+interface ArchiveState {
+  need: FetchNeed | null;
+}
+
+/** A verified tar.gz unpacked into a directory of its own, replaced whole when the archive changes. */
+export const archiveHandler: Handler<ArchiveResource> = {
+  id: (r) => `archive:${r.path}`,
+
+  async plan(r, ctx) {
+    const marker = (await readTextMaybe(ctx.root.path(path.posix.join(r.path, ARCHIVE_MARKER))))?.trim() ?? null;
+    // A pinned checksum is compared; one looked up in a manifest is only looked up when the tree is missing.
+    if (marker !== null && (typeof r.fetch.sha256 !== "string" || marker === r.fetch.sha256.toLowerCase())) return null;
+    return {
+      action: marker === null ? "create" : "update",
+      summary: [`unpack ${r.fetch.label} from ${r.fetch.url}${marker ? ` (now from ${marker.slice(0, 12)}…)` : ""}`],
+      state: { need: null } satisfies ArchiveState,
+    };
+  },
+
+  async fetches(change, ctx) {
+    const need = await resolveFetch((change.resource as ArchiveResource).fetch, ctx);
+    (change.state as ArchiveState).need = need;
+    return [need];
+  },
+
+  /** Extracted beside the destination, then renamed into place: a failed extract never looks installed. */
+  async apply(change, ctx) {
+    const r = change.resource as ArchiveResource;
+    const need = (change.state as ArchiveState).need ?? (await resolveFetch(r.fetch, ctx));
+    const dest = await ctx.root.confined(r.path, { followLeaf: false });
+    const tmp = `${dest}.tmp-${process.pid}`;
+    const old = `${dest}.old-${process.pid}`;
+    await fs.rm(tmp, { recursive: true, force: true });
+    await fs.mkdir(tmp, { recursive: true, mode: 0o755 });
+    try {
+      await runChecked(ctx.runner, ["tar", "-xzf", ctx.root.path(need.path), "-C", tmp, `--strip-components=${r.stripComponents}`, "--no-same-owner"]);
+      ctx.stats.commandsRun += 1;
+      await fs.writeFile(path.join(tmp, ARCHIVE_MARKER), `${need.sha256}\n`, { mode: 0o644 });
+      await fs.rm(old, { recursive: true, force: true });
+      await fs.rename(dest, old).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== "ENOENT") throw e;
+      });
+      await fs.rename(tmp, dest);
+      await fs.rm(old, { recursive: true, force: true });
+    } catch (e) {
+      await fs.rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,170 @@
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { RuntimeFailure } from "../../errors.js";
+import type { OsFamily } from "../../facts/types.js";
+import { lstatMaybe } from "../fsutil.js";
+import type { Root } from "../root.js";
+import { runChecked } from "../runner.js";
+import type { EngineContext, FetchNeed, Handler, PackageItem, PackagesResource } from "../types.js";
+import { resolveFetch } from "./fetchable.js";
+
+/** Where RHEL keeps its rpm database; named explicitly under a simulated root (hosts differ in their default). */
+const RPM_DB = "/var/lib/rpm";
+const DPKG_DB = "/var/lib/dpkg";
+
+interface PackagesState {
+  missing: PackageItem[];
+}
+
+/** Versions compare with the build separator spelled either way ('+' in debs, '-' in rpm file names). */
+export function versionSatisfies(installed: string, want: string | undefined): boolean {
+  if (want === undefined) return true;
+  const n = (v: string) => v.replace(/\+/g, "-");
+  return n(installed) === n(want) || n(installed).startsWith(`${n(want)}-`);
+}
+
+function requireFamily(ctx: EngineContext): OsFamily {
+  if (!ctx.osFamily) throw new RuntimeFailure("package resources need a known OS family (rhel or debian)");
+  return ctx.osFamily;
+}
+
+/**
+ * Installed versions by name, from the root's own package database, in one query. A simulated root
+ * without a database has nothing installed (and is not given one by a query: plan never writes).
+ */
+export async function installedVersions(names: string[], ctx: EngineContext): Promise<Map<string, string>> {
+  const family = requireFamily(ctx);
+  const out = new Map<string, string>();
+  if (names.length === 0) return out;
+  if (!ctx.root.live && !(await lstatMaybe(ctx.root.path(family === "rhel" ? RPM_DB : `${DPKG_DB}/status`)))) return out;
+  const argv =
+    family === "rhel"
+      ? ["rpm", ...rpmRootArgs(ctx.root), "-q", "--qf", "%{NAME}\\t%{VERSION}-%{RELEASE}\\n", ...names]
+      : ["dpkg-query", ...(ctx.root.live ? [] : [`--admindir=${ctx.root.path(DPKG_DB)}`]), "-W", "-f=${Package}\\t${Status}\\t${Version}\\n", ...names];
+  // Both exit non-zero when some package is missing; the installed ones are still listed on stdout.
+  const res = await ctx.runner.run(argv);
+  for (const line of res.stdout.split("\n")) {
+    const f = line.split("\t");
+    if (family === "rhel" && f.length === 2) out.set(f[0]!, f[1]!);
+    if (family === "debian" && f.length === 3 && f[1]!.endsWith(" installed")) out.set(f[0]!, f[2]!);
+  }
+  return out;
+}
+
+function rpmRootArgs(root: Root): string[] {
+  return root.live ? [] : ["--root", root.dir, "--dbpath", RPM_DB];
+}
+
+/** dnf/apt behind one resource: components never know which one a node uses. */
+export const packagesHandler: Handler<PackagesResource> = {
+  id: (r) => `packages:${r.label}`,
+
+  async plan(r, ctx) {
+    const have = await installedVersions(r.items.map((i) => i.name), ctx);
+    const missing = r.items.filter((i) => {
+      const v = have.get(i.name);
+      return v === undefined || !versionSatisfies(v, i.version);
+    });
+    if (missing.length === 0) return null;
+    const summary = missing.map((i) => {
+      const want = i.version ?? "any version";
+      const now = have.get(i.name);
+      return `${i.name} ${now === undefined ? want : `${now} → ${want}`}${i.fetch ? ` (from ${i.fetch.url})` : ""}`;
+    });
+    return { action: "install", summary, state: { missing } satisfies PackagesState };
+  },
+
+  async fetches(change, ctx): Promise<FetchNeed[]> {
+    const { missing } = change.state as PackagesState;
+    return Promise.all(missing.flatMap((i) => (i.fetch ? [resolveFetch(i.fetch, ctx)] : [])));
+  },
+
+  async apply(change, ctx) {
+    const { missing } = change.state as PackagesState;
+    const family = requireFamily(ctx);
+    const files = missing.filter((i) => i.fetch).map((i) => ctx.root.path(i.fetch!.path));
+    const named = missing.filter((i) => !i.fetch);
+    const spec = (i: PackageItem) => (i.version ? (family === "rhel" ? `${i.name}-${i.version}` : `${i.name}=${i.version}`) : i.name);
+    const transaction = (args: string[]) =>
+      family === "rhel"
+        ? ["dnf", "install", "-y", "--setopt=install_weak_deps=False", ...args]
+        : ["apt-get", "install", "-y", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", ...args];
+    const opts = { mutates: true, env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: 30 * 60_000 };
+    if (ctx.root.live) {
+      // One transaction: local files and repository packages together, so their dependencies resolve together.
+      await runChecked(ctx.runner, transaction([...files, ...named.map(spec)]), opts);
+      ctx.stats.commandsRun += 1;
+    } else {
+      if (files.length) await installFilesIntoRoot(files, family, ctx);
+      if (named.length) {
+        // A simulated EL root whose own repositories are local (loopback or file://): dnf installs into it for
+        // real. Anything else would reach out to the network, which a simulated node never does: recorded.
+        if (family === "rhel" && (await localRepositories(ctx.root))) await dnfIntoRoot(named.map(spec), ctx);
+        else await runChecked(ctx.runner, transaction(named.map(spec)), opts);
+      }
+    }
+    ctx.stats.packagesInstalled = (ctx.stats.packagesInstalled ?? 0) + missing.length;
+  },
+};
+
+/**
+ * Verified package files into a simulated root, for real, with the root's own package database:
+ * `dpkg --root` / `rpm --root`. Maintainer scripts run chrooted into the root, so they change that tree
+ * and never this machine. Dependencies are not enforced: a bare root has no base system to satisfy them.
+ */
+async function installFilesIntoRoot(files: string[], family: OsFamily, ctx: EngineContext): Promise<void> {
+  const root = ctx.root;
+  if (family === "debian") {
+    await initDpkgDatabase(root);
+    await runChecked(ctx.runner, ["dpkg", `--root=${root.dir}`, "--force-depends", `--log=${root.path("/var/log/dpkg.log")}`, "--install", ...files]);
+  } else {
+    await fs.mkdir(root.path(RPM_DB), { recursive: true, mode: 0o755 });
+    await runChecked(ctx.runner, ["rpm", ...rpmRootArgs(root), "-U", "--nodeps", "--replacepkgs", ...files]);
+  }
+  ctx.stats.commandsRun += 1;
+}
+
+/** True when the root has yum repositories and every one of them is on this machine (loopback or file://). */
+async function localRepositories(root: Root): Promise<boolean> {
+  const dir = root.path("/etc/yum.repos.d");
+  const files = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".repo"));
+  if (files.length === 0) return false;
+  for (const f of files) {
+    const text = await fs.readFile(path.join(dir, f), "utf8");
+    if (/^\s*(mirrorlist|metalink)\s*=/m.test(text)) return false;
+    const urls = [...text.matchAll(/^\s*baseurl\s*=\s*(\S+)/gm)].map((m) => m[1]!);
+    if (!urls.every((u) => /^(file:\/\/|https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/])/.test(u))) return false;
+  }
+  return true;
+}
+
+/**
+ * `dnf --installroot` with only the root's own repositories and release. The rpm database goes where
+ * RHEL keeps it: some hosts' rpm (Debian's) defaults it to $HOME/.rpmdb, so dnf runs with a HOME whose
+ * .rpmmacros says /var/lib/rpm.
+ */
+async function dnfIntoRoot(specs: string[], ctx: EngineContext): Promise<void> {
+  const root = ctx.root;
+  const osRelease = (await fs.readFile(root.path("/etc/os-release"), "utf8").catch(() => "")).match(/^VERSION_ID="?([0-9]+)/m);
+  const home = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-dnf-home-"));
+  try {
+    await fs.writeFile(path.join(home, ".rpmmacros"), `%_dbpath ${RPM_DB}\n`);
+    await runChecked(ctx.runner, [
+      "dnf", "install", "-y", "-q", `--installroot=${root.dir}`, `--setopt=reposdir=${root.path("/etc/yum.repos.d")}`,
+      `--setopt=cachedir=${root.path("/var/cache/dnf")}`, "--setopt=install_weak_deps=False",
+      ...(osRelease ? [`--releasever=${osRelease[1]}`] : []), ...specs,
+    ], { env: { HOME: home }, timeoutMs: 30 * 60_000 });
+    ctx.stats.commandsRun += 1;
+  } finally {
+    await fs.rm(home, { recursive: true, force: true });
+  }
+}
+
+/** dpkg --root needs its database skeleton; a real Ubuntu root already has it. */
+async function initDpkgDatabase(root: Root): Promise<void> {
+  const db = root.path(DPKG_DB);
+  for (const d of ["info", "updates", "triggers"]) await fs.mkdir(path.join(db, d), { recursive: true, mode: 0o755 });
+  await fs.mkdir(root.path("/var/log"), { recursive: true, mode: 0o755 });
+  for (const f of ["status", "available"]) await (await fs.open(path.join(db, f), "a")).close();
+}

@@ -1,0 +1,210 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { bakeNode, planNode, applyNode, type BakeResult } from "../commands/converge.js";
+import { Root } from "../engine/root.js";
+import type { ApplyReport, Change } from "../engine/types.js";
+import { gatherFacts } from "../facts/index.js";
+import type { Role } from "../facts/types.js";
+import type { Logger } from "../log.js";
+import { loadSite, parseSiteText } from "../site/load.js";
+import { joinCluster, writeDatabasePassword } from "./cluster.js";
+import { buildDeb, buildRepository, buildRpm, buildTarball, sha256, type FixturePackage } from "./fixture-packages.js";
+import { startLoopbackMirror, type LoopbackMirror } from "./mirror.js";
+import { writeSimulatedNode } from "./node.js";
+
+/** The versions the lifecycle bakes: small stand-ins laid out where the real builds put their files. */
+export const LIFECYCLE = { r: "4.4.1", python: "3.12.4", quarto: "1.5.57", workbench: "2024.12.1+563.pro5", apptainer: "1.4.5", slurm: "0x170b04" } as const;
+
+const V = LIFECYCLE;
+
+/** The OS families the lifecycle bakes for: Ubuntu with dpkg, Rocky with rpm and dnf. */
+export type LifecycleOs = "ubuntu2204" | "rocky9";
+
+function mirrorPaths(os: LifecycleOs) {
+  const deb = os === "ubuntu2204";
+  return {
+    r: deb ? `/r/ubuntu-2204/r-${V.r}_1_amd64.deb` : `/r/rhel-9/R-${V.r}-1-1.x86_64.rpm`,
+    python: deb ? `/python/ubuntu-2204/python-${V.python}_1_amd64.deb` : `/python/rhel-9/python-${V.python}-1-1.x86_64.rpm`,
+    quarto: `/quarto/quarto-${V.quarto}-linux-amd64.tar.gz`,
+    workbench: deb ? `/workbench/jammy/rstudio-workbench-${V.workbench.replace("+", "-")}-amd64.deb` : `/workbench/rhel9/rstudio-workbench-rhel-${V.workbench.replace("+", "-")}-x86_64.rpm`,
+    apptainer: deb ? `/apptainer/apptainer_${V.apptainer}_amd64.deb` : `/apptainer/apptainer-${V.apptainer}-1.x86_64.rpm`,
+    spank: "/spank/slurm-singularity-exec-3.2.0.tar.gz",
+    wheelhouse: `/jupyter/wheelhouse-python-${V.python}.tar.gz`,
+  };
+}
+
+const unit = (name: string, exec: string) => `[Unit]\nDescription=${name} (stand-in)\n[Service]\nExecStart=${exec}\n[Install]\nWantedBy=multi-user.target\n`;
+
+/**
+ * The mirror's files and its SHA256SUMS: .debs (dpkg-deb) for Ubuntu, .rpms (rpmbuild) for Rocky, plus
+ * for Rocky a repository (createrepo_c) with what the parent image's repositories would serve: EPEL's
+ * release package and the SPANK plugin's build tools.
+ */
+export async function fixtureMirrorFiles(work: string, os: LifecycleOs = "ubuntu2204"): Promise<Map<string, Buffer>> {
+  const P = mirrorPaths(os);
+  const pkg = (p: FixturePackage) => (os === "ubuntu2204" ? buildDeb(work, p) : buildRpm(work, p));
+  const deb = os === "ubuntu2204";
+  const files = new Map<string, Buffer>();
+  files.set(P.r, await pkg({ name: deb ? `r-${V.r}` : `R-${V.r}`, version: deb ? "1" : "1-1", files: { [`opt/R/${V.r}/bin/R`]: `#!/bin/sh\necho "R version ${V.r}"\n`, [`opt/R/${V.r}/bin/Rscript`]: "#!/bin/sh\n" } }));
+  files.set(P.python, await pkg({
+    name: `python-${V.python}`, version: deb ? "1" : "1-1",
+    files: { [`opt/python/${V.python}/bin/python3`]: `#!/bin/sh\necho "Python ${V.python}"\n`, [`opt/python/${V.python}/bin/pip3`]: "#!/bin/sh\n" },
+  }));
+  files.set(P.quarto, await buildTarball(work, `quarto-${V.quarto}`, { "bin/quarto": `#!/bin/sh\necho ${V.quarto}\n` }));
+  files.set(P.workbench, await pkg({
+    name: "rstudio-workbench", version: V.workbench,
+    files: {
+      "usr/lib/rstudio-server/bin/rserver": "#!/bin/sh\n",
+      "usr/lib/systemd/system/rstudio-server.service": unit("rstudio-server", "/usr/lib/rstudio-server/bin/rserver"),
+      "usr/lib/systemd/system/rstudio-launcher.service": unit("rstudio-launcher", "/usr/lib/rstudio-server/bin/rstudio-launcher"),
+    },
+  }));
+  files.set(P.apptainer, await pkg({ name: "apptainer", version: deb ? V.apptainer : `${V.apptainer}-1`, files: { "usr/bin/apptainer": `#!/bin/sh\necho "apptainer version ${V.apptainer}"\n` } }));
+  files.set(P.spank, await buildTarball(work, "slurm-singularity-exec-3.2.0", { "CMakeLists.txt": "project(slurm-singularity-exec)\n" }));
+  // Names only: pip runs on a live node; on a simulated root it is recorded, not run.
+  files.set(P.wheelhouse, await buildTarball(work, "wheelhouse", Object.fromEntries(["ipykernel-6.29.5", "jupyterlab-4.3.4", "pwb_jupyterlab-1.0.16"].map((w) => [`${w}-py3-none-any.whl`, "stand-in wheel\n"]))));
+  if (!deb) {
+    const repo = path.join(work, "repo");
+    await fs.mkdir(repo, { recursive: true });
+    for (const name of ["epel-release", "cmake", "make", "gcc-c++", "libstdc++-static"]) {
+      await fs.writeFile(path.join(repo, `${name}.rpm`), await buildRpm(work, { name, version: "9-1", files: { [`usr/share/doc/pwb-fixture/${name}`]: `${name}\n` } }));
+    }
+    for (const [rel, body] of await buildRepository(repo)) files.set(`/repo/${rel}`, body);
+  }
+  files.set("/SHA256SUMS", Buffer.from([...files].filter(([p]) => !p.startsWith("/repo/")).map(([p, b]) => `${sha256(b)}  ${p.slice(1)}\n`).join("")));
+  return files;
+}
+
+/** The demo's site with everything baked: runtimes, Workbench, and containers (Apptainer + the SPANK plugin). */
+export function lifecycleSite(mirror: LoopbackMirror, os: LifecycleOs = "ubuntu2204"): string {
+  const P = mirrorPaths(os);
+  const sum = (p: string) => sha256(mirror.files.get(p)!);
+  const releaseFile = os === "ubuntu2204" ? `apptainer_${V.apptainer}_amd64.deb` : `apptainer-${V.apptainer}-1.x86_64.rpm`;
+  return `workbench:
+  version: ${V.workbench}
+  url: https://workbench.example.com
+  sharedConfigWaitSeconds: 0
+database:
+  host: pwb-db.cluster-abc123.eu-west-1.rds.amazonaws.com
+  password: { file: /etc/pwb-agent/database-password }
+alb:
+  name: pwb-workbench
+slurm:
+  partitions: [{ name: interactive, instanceType: m6i.xlarge }, { name: gpu, instanceType: g5.xlarge, gpus: { count: 1 } }]
+mirror:
+  url: ${mirror.url}/
+runtimes:
+  r: { versions: [${V.r}] }
+  python: { versions: [${V.python}], default: ${V.python} }
+  quarto: { versions: [${V.quarto}] }
+containers:
+  enabled: true
+apptainer:
+  version: ${V.apptainer}
+  sha256:
+    ${releaseFile}: ${sum(P.apptainer)}
+spank:
+  source:
+    url: ${mirror.url}${P.spank}
+    sha256: ${sum(P.spank)}
+`;
+}
+
+export interface BootFigures {
+  node: string;
+  role: Role;
+  /** The first-boot plan. */
+  plan: Change[];
+  report: ApplyReport;
+  /** The whole first-boot apply as `pwb-agent apply` runs it: lock, gathers, plan, apply. */
+  applyWallMs: number;
+  /** Package, download and command resources in the first-boot plan: 0 on a complete image. */
+  heavy: number;
+  mirrorRequests: number;
+}
+
+export interface Lifecycle {
+  image: string;
+  site: string;
+  bake: BakeResult;
+  bakeMs: number;
+  boots: BootFigures[];
+}
+
+export interface LifecycleOptions {
+  os?: LifecycleOs;
+  /** A mirror the caller keeps (and closes); default: one for the lifecycle only. */
+  mirror?: LoopbackMirror;
+  /** Called after the bake and after each boot, for a running commentary. */
+  onStep?(what: "bake" | "boot", detail: unknown): void;
+}
+
+const NODES: Array<{ node: string; role: Role; gpus?: number }> = [
+  { node: "head", role: "head" },
+  { node: "login", role: "login" },
+  { node: "compute", role: "compute" },
+  { node: "gpu-compute", role: "compute", gpus: 1 },
+];
+
+const HEAVY = new Set<Change["kind"]>(["package", "packages", "download", "archive", "command"]);
+
+/**
+ * The AMI lifecycle under `base`: a loopback mirror of fixture artifacts, a bake of `base/image` (an
+ * Ubuntu 22.04 or Rocky 9 root that, like a ParallelCluster AMI, ships Slurm's headers under /opt/slurm), then a
+ * head, a login, a CPU and a GPU compute node booted from copies of it, each planned and applied once.
+ */
+export async function runLifecycle(base: string, log: Logger, o: LifecycleOptions = {}): Promise<Lifecycle> {
+  const onStep = o.onStep ?? (() => undefined);
+  const os = o.os ?? "ubuntu2204";
+  const mirror = o.mirror ?? (await startFixtureMirror(base, os));
+  try {
+    const siteYaml = lifecycleSite(mirror, os);
+    const image = path.join(base, "image");
+    await writeSimulatedNode(image, { role: "compute", os, factFiles: "none" });
+    if (os === "rocky9") {
+      // The parent image's repositories (here: the mirror's fixture repository), as dnf reads them.
+      await fs.mkdir(path.join(image, "etc/yum.repos.d"), { recursive: true });
+      await fs.writeFile(path.join(image, "etc/yum.repos.d/fixture.repo"), `[fixture]\nname=pwb-agent fixtures\nbaseurl=${mirror.url}/repo/\ngpgcheck=0\nenabled=1\n`);
+    }
+    await fs.mkdir(path.join(image, "opt/slurm/include/slurm"), { recursive: true });
+    await fs.writeFile(path.join(image, "opt/slurm/include/slurm/slurm_version.h"), `#define SLURM_VERSION_NUMBER ${V.slurm}\n`);
+    await fs.writeFile(path.join(base, "site.yaml"), siteYaml);
+
+    const imageRoot = new Root(image);
+    const imageFacts = await gatherFacts({ root: imageRoot, roleOverride: "compute", imds: { enabled: false }, log });
+    const site = parseSiteText(siteYaml, path.join(base, "site.yaml"));
+    const t0 = performance.now();
+    const bake = await bakeNode(imageRoot, imageFacts, log, { site, dryRun: false, lockTimeoutMs: 5_000 });
+    const bakeMs = Math.round(performance.now() - t0);
+    onStep("bake", { bake, bakeMs });
+
+    const shared = path.join(base, "shared");
+    const boots: BootFigures[] = [];
+    for (const n of NODES) {
+      const dir = path.join(base, "nodes", n.node);
+      await fs.cp(image, dir, { recursive: true, verbatimSymlinks: true });
+      await writeSimulatedNode(dir, { role: n.role, os, ...(n.gpus ? { gpus: n.gpus } : {}) });
+      await joinCluster(dir, shared, siteYaml);
+      if (n.role === "head") await writeDatabasePassword(dir);
+      const root = new Root(dir);
+      const facts = await gatherFacts({ root, imds: { enabled: false }, log });
+      const nodeSite = await loadSite({ root, region: facts.cluster.region, log });
+      const before = mirror.requests.length;
+      const plan = await planNode(root, facts, log, { site: nodeSite });
+      const t1 = performance.now();
+      const report = await applyNode(root, facts, log, { lockTimeoutMs: 5_000, site: nodeSite });
+      const applyWallMs = Math.round(performance.now() - t1);
+      const figures = { node: n.node, role: n.role, plan, report, applyWallMs, heavy: plan.filter((c) => HEAVY.has(c.kind)).length, mirrorRequests: mirror.requests.length - before };
+      boots.push(figures);
+      onStep("boot", figures);
+    }
+    return { image, site: path.join(base, "site.yaml"), bake, bakeMs, boots };
+  } finally {
+    if (!o.mirror) await mirror.close();
+  }
+}
+
+/** A loopback mirror of the fixture artifacts, built under `base/fixtures`. */
+export async function startFixtureMirror(base: string, os: LifecycleOs = "ubuntu2204"): Promise<LoopbackMirror> {
+  return startLoopbackMirror(await fixtureMirrorFiles(path.join(base, `fixtures-${os}`), os));
+}

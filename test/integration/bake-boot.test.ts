@@ -1,0 +1,132 @@
+import { spawnSync } from "node:child_process";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyNode, bakeNode, planNode } from "../../agent/commands/converge.js";
+import { Root } from "../../agent/engine/root.js";
+import { gatherFacts } from "../../agent/facts/index.js";
+import { createLogger, silentLogger } from "../../agent/log.js";
+import { LIFECYCLE, runLifecycle, startFixtureMirror, type Lifecycle, type LifecycleOs } from "../../agent/sim/image.js";
+import type { LoopbackMirror } from "../../agent/sim/mirror.js";
+import { joinCluster } from "../../agent/sim/cluster.js";
+import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { parseSiteText } from "../../agent/site/load.js";
+import { tempDir } from "../helpers/engine.js";
+
+/*
+ * The AMI lifecycle for real, on Ubuntu 22.04 (fixture .debs, dpkg --root) and Rocky 9 (fixture .rpms with
+ * rpm --root, and dnf --installroot from a createrepo_c repository for what the parent image's repositories
+ * serve), from a loopback mirror into the image root's own package database; then four nodes booted from
+ * copies of that image. The
+ * first-boot plan of each must hold no package, download, archive or command resource.
+ */
+/** What the root's own package database says is installed: name → version. */
+function installed(root: string, os: LifecycleOs): Map<string, string> {
+  const r =
+    os === "rocky9"
+      ? spawnSync("rpm", ["--root", root, "--dbpath", "/var/lib/rpm", "-qa", "--qf", "%{NAME}\\t%{VERSION}-%{RELEASE}\\n"], { encoding: "utf8" })
+      : spawnSync("dpkg-query", [`--admindir=${root}/var/lib/dpkg`, "-W", "-f=${Package}\\t${Version}\\n"], { encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+  return new Map(r.stdout.trim().split("\n").map((l) => l.split("\t") as [string, string]));
+}
+
+describe.each(["ubuntu2204", "rocky9"] as const)("bake once, boot every role from the image (%s)", (os) => {
+  let base: string;
+  let lc: Lifecycle;
+  let mirror: LoopbackMirror;
+  beforeAll(async () => {
+    base = await tempDir("pwb-lifecycle-");
+    mirror = await startFixtureMirror(base, os);
+    lc = await runLifecycle(base, silentLogger(), { mirror, os });
+  }, 120_000);
+  afterAll(() => mirror.close());
+
+  it("bake installs every package into the image's own package database and leaves Workbench off", async () => {
+    const have = installed(lc.image, os);
+    const r = os === "rocky9" ? `R-${LIFECYCLE.r}` : `r-${LIFECYCLE.r}`;
+    for (const pkg of [r, `python-${LIFECYCLE.python}`, "rstudio-workbench", "apptainer"]) expect(have.has(pkg), pkg).toBe(true);
+    // Rocky: EPEL and the SPANK plugin's build tools come from the parent image's repository, through dnf --installroot.
+    if (os === "rocky9") for (const pkg of ["epel-release", "cmake", "make", "gcc-c++", "libstdc++-static"]) expect(have.has(pkg), pkg).toBe(true);
+    expect(lc.bake.report).toMatchObject({ downloads: 7 });
+    expect(await fs.readlink(path.join(lc.image, "usr/local/bin/quarto"))).toBe(`/opt/quarto/${LIFECYCLE.quarto}/bin/quarto`);
+    expect(await fs.readdir(path.join(lc.image, "etc/systemd/system")).catch(() => [])).not.toContain("multi-user.target.wants");
+    const record = JSON.parse(await fs.readFile(path.join(lc.image, "var/lib/pwb-agent/image.json"), "utf8"));
+    expect(record).toEqual({ sections: ["workbench", "runtimes", "apptainer", "spank"] });
+  });
+
+  it("a second bake of the image fetches nothing and changes nothing", async () => {
+    const before = mirror.requests.length;
+    const root = new Root(lc.image);
+    const log = silentLogger();
+    const facts = await gatherFacts({ root, roleOverride: "compute", imds: { enabled: false }, log });
+    const site = parseSiteText(await fs.readFile(lc.site, "utf8"), "site.yaml");
+    const again = await bakeNode(root, facts, log, { site, dryRun: false, lockTimeoutMs: 5_000 });
+    expect(again.changes.map((c) => c.id)).toEqual([]);
+    expect(again.report).toMatchObject({ changes: 0, filesWritten: 0, packagesInstalled: 0, downloads: 0, commandsRun: 0 });
+    expect(mirror.requests.length - before).toBe(0);
+  });
+
+  it("Jupyter: ipykernel, JupyterLab and pwb_jupyterlab go into the default Python at bake; jupyter.conf points at its jupyter", async () => {
+    const pip = lc.bake.report!.deferred.find((argv) => argv.includes("pip"));
+    expect(pip).toEqual([`/opt/python/${LIFECYCLE.python}/bin/python3`, "-m", "pip", "install", "--disable-pip-version-check", "--no-warn-script-location", "--no-index", "--find-links", `/var/cache/pwb-agent/artifacts/jupyter/python-${LIFECYCLE.python}`, "ipykernel", "jupyterlab", "pwb_jupyterlab"]);
+    const conf = await fs.readFile(path.join(base, "shared/opt-rstudio/etc/rstudio/jupyter.conf"), "utf8");
+    expect(conf).toContain(`jupyter-exe=/opt/python/${LIFECYCLE.python}/bin/jupyter\n`);
+  });
+
+  it("first boot on head, login, CPU and GPU compute: no package, download or command; the mirror is never asked", () => {
+    expect(lc.boots.map((b) => b.node)).toEqual(["head", "login", "compute", "gpu-compute"]);
+    for (const b of lc.boots) {
+      expect(b.plan.filter((c) => ["package", "packages", "download", "archive", "command"].includes(c.kind)).map((c) => c.id), b.node).toEqual([]);
+      expect(b.heavy, b.node).toBe(0);
+      expect(b.mirrorRequests, b.node).toBe(0);
+      expect(b.report, b.node).toMatchObject({ packagesInstalled: 0, downloads: 0, commandsRun: 0 });
+    }
+    // What first boot does is configuration: the login node enables Workbench; the GPU node's wrapper adds --nv.
+    const login = lc.boots.find((b) => b.node === "login")!;
+    expect(login.plan.map((c) => c.id)).toEqual(expect.arrayContaining(["service:rstudio-server.service", "service:rstudio-launcher.service"]));
+  });
+
+  it("a node whose image lost something repairs it at apply, with a warning naming it and the repair's duration", async () => {
+    const dir = path.join(base, "nodes", "compute");
+    await fs.rm(path.join(dir, "opt/quarto", LIFECYCLE.quarto), { recursive: true });
+    await fs.rm(path.join(dir, "var/cache/pwb-agent/artifacts"), { recursive: true });
+    const root = new Root(dir);
+    const lines: string[] = [];
+    const log = createLogger({ sink: (l) => lines.push(l) });
+    const facts = await gatherFacts({ root, imds: { enabled: false }, log });
+    const site = parseSiteText(await fs.readFile(path.join(dir, "etc/pwb-agent/site.yaml"), "utf8"), "site.yaml");
+    const plan = await planNode(root, facts, log, { site });
+    expect(plan.map((c) => [c.id, c.summary.at(-1)])).toEqual([[`archive:/opt/quarto/${LIFECYCLE.quarto}`, "missing from the image: apply repairs it"]]);
+    const before = mirror.requests.length;
+    const report = await applyNode(root, facts, log, { site, lockTimeoutMs: 5_000 });
+    expect(report).toMatchObject({ changes: 1, downloads: 1 });
+    expect(mirror.requests.slice(before)).toEqual(["/SHA256SUMS", `/quarto/quarto-${LIFECYCLE.quarto}-linux-amd64.tar.gz`]);
+    expect(await fs.readFile(path.join(dir, "opt/quarto", LIFECYCLE.quarto, "bin/quarto"), "utf8")).toContain(LIFECYCLE.quarto);
+    const warning = lines.map((l) => JSON.parse(l)).find((r) => r.severity === "warn" && r.resource === `archive:/opt/quarto/${LIFECYCLE.quarto}`);
+    expect(warning?.msg).toMatch(new RegExp(`^image resource archive:/opt/quarto/${LIFECYCLE.quarto.replace(/\./g, "\\.")} was missing: repaired in \\d+ ms$`));
+    expect(warning?.durationMs).toEqual(expect.any(Number));
+    // Repaired: the next plan is empty.
+    expect(await planNode(root, facts, log, { site })).toEqual([]);
+  });
+
+  it("SPANK: baked once for the image's Slurm; a cluster on another release series rebuilds it at boot and says so", async () => {
+    const dir = path.join(base, "nodes", "compute-slurm-24.11");
+    await fs.cp(lc.image, dir, { recursive: true, verbatimSymlinks: true });
+    await writeSimulatedNode(dir, { role: "compute", os });
+    await joinCluster(dir, path.join(base, "shared"), await fs.readFile(lc.site, "utf8"));
+    // The cluster's /opt/slurm (the head node's share) is Slurm 24.11, the image's was 23.11.
+    await fs.writeFile(path.join(dir, "opt/slurm/include/slurm/slurm_version.h"), "#define SLURM_VERSION_NUMBER 0x180b02\n");
+    const root = new Root(dir);
+    const lines: string[] = [];
+    const log = createLogger({ sink: (l) => lines.push(l) });
+    const facts = await gatherFacts({ root, imds: { enabled: false }, log });
+    const site = parseSiteText(await fs.readFile(lc.site, "utf8"), "site.yaml");
+    const ids = (await planNode(root, facts, log, { site })).map((c) => c.id);
+    expect(ids).toEqual(expect.arrayContaining([expect.stringMatching(/^command:spank slurm-24\.11-\S+: configure$/), expect.stringMatching(/^symlink:.*\/spank\/current$/)]));
+    expect(ids.filter((id) => id.startsWith("command:spank slurm-23.11"))).toEqual([]);
+    const warn = lines.map((l) => JSON.parse(l)).find((r) => r.severity === "warn" && /^spank: /.test(r.msg));
+    expect(warn?.msg).toMatch(/^spank: the plugin in use \(slurm-23\.11-\S+\) was not built for this cluster's Slurm 24\.11\.2: building slurm-24\.11-/);
+    // The same series as the image (every first boot above): nothing of the plugin is built.
+    for (const b of lc.boots) expect(b.plan.filter((c) => c.id.includes("spank slurm-")).map((c) => c.id), b.node).toEqual([]);
+  });
+});
