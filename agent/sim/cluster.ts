@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { writeSimulatedNode, type SimOs } from "./node.js";
+import { WORKBENCH_UNITS } from "../components/workbench/paths.js";
 
 /** The demo's site config: a 10-line site, the database password in a root-only file on the head node. */
 export const DEMO_SITE = `workbench:
@@ -17,8 +18,6 @@ slurm:
   partitions: [{ name: interactive, instanceType: m6i.xlarge }, { name: gpu, instanceType: g5.xlarge, gpus: { count: 1 } }]
 `;
 
-/** Stand-ins for the unit files the Workbench package installs (bake puts the real ones in the AMI). */
-const WORKBENCH_UNITS = ["rstudio-server.service", "rstudio-launcher.service"];
 
 export interface SimulatedCluster {
   head: string;

@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { bakeNode, planNode, applyNode, type BakeResult } from "../commands/converge.js";
+import { LAUNCHER_UNIT, SERVER_UNIT } from "../components/workbench/paths.js";
 import { Root } from "../engine/root.js";
 import type { ApplyReport, Change } from "../engine/types.js";
 import { gatherFacts } from "../facts/index.js";
@@ -55,8 +56,8 @@ export async function fixtureMirrorFiles(work: string, os: LifecycleOs = "ubuntu
     name: "rstudio-workbench", version: V.workbench,
     files: {
       "usr/lib/rstudio-server/bin/rserver": "#!/bin/sh\n",
-      "usr/lib/systemd/system/rstudio-server.service": unit("rstudio-server", "/usr/lib/rstudio-server/bin/rserver"),
-      "usr/lib/systemd/system/rstudio-launcher.service": unit("rstudio-launcher", "/usr/lib/rstudio-server/bin/rstudio-launcher"),
+      [`usr/lib/systemd/system/${SERVER_UNIT}`]: unit("rstudio-server", "/usr/lib/rstudio-server/bin/rserver"),
+      [`usr/lib/systemd/system/${LAUNCHER_UNIT}`]: unit("rstudio-launcher", "/usr/lib/rstudio-server/bin/rstudio-launcher"),
     },
   }));
   files.set(P.apptainer, await pkg({ name: "apptainer", version: deb ? V.apptainer : `${V.apptainer}-1`, files: { "usr/bin/apptainer": `#!/bin/sh\necho "apptainer version ${V.apptainer}"\n` } }));
