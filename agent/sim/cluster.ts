@@ -4,9 +4,13 @@ import path from "node:path";
 import { writeSimulatedNode, type SimOs } from "./node.js";
 import { WORKBENCH_UNITS } from "../components/workbench/paths.js";
 
-/** The demo's site config: a 10-line site, the database password in a root-only file on the head node. */
-export const DEMO_SITE = `workbench:
-  version: 2024.12.1+563.pro5
+/**
+ * The demo's site config: a 10-line site, the database password in a root-only file on the head node.
+ * The bake-and-boot lifecycle adds its mirror and image sections to the same site.
+ */
+export function demoSite(workbenchVersion: string): string {
+  return `workbench:
+  version: ${workbenchVersion}
   url: https://workbench.example.com
   sharedConfigWaitSeconds: 0
 database:
@@ -17,6 +21,9 @@ alb:
 slurm:
   partitions: [{ name: interactive, instanceType: m6i.xlarge }, { name: gpu, instanceType: g5.xlarge, gpus: { count: 1 } }]
 `;
+}
+
+export const DEMO_SITE = demoSite("2024.12.1+563.pro5");
 
 
 export interface SimulatedCluster {
