@@ -2,7 +2,7 @@
 import type { Logger } from "../log.js";
 import type { Elbv2, TargetRef } from "./aws/elbv2.js";
 import { describeError, hasCode } from "./aws/errors.js";
-import type { Change } from "./reconcile.js";
+import type { TargetChange } from "./reconcile.js";
 import type { AlbSyncReport } from "./report.js";
 import type { SyncState } from "./state.js";
 
@@ -14,13 +14,13 @@ type Action = "register" | "deregister";
  */
 async function batchThenEach(
   call: (targets: TargetRef[]) => Promise<void>,
-  changes: Change[],
+  changes: TargetChange[],
   action: Action,
   report: AlbSyncReport,
   state: SyncState,
-): Promise<Change[]> {
-  const done: Change[] = [];
-  const failed = (ids: Change[], e: unknown) => {
+): Promise<TargetChange[]> {
+  const done: TargetChange[] = [];
+  const failed = (ids: TargetChange[], e: unknown) => {
     report.failures.push(`${action === "register" ? "registering" : "deregistering"} ${ids.map((c) => c.id).join(", ")}: ${describeError(e)}`);
     if (hasCode(e, "TargetGroupNotFound")) state.workbench = null;
   };
@@ -45,8 +45,8 @@ async function batchThenEach(
 }
 
 /** Registers first (capacity before removal), then deregisters; one log line per change. */
-export async function applyChanges(elb: Elbv2, arn: string, register: Change[], deregister: Change[], state: SyncState, report: AlbSyncReport, log: Logger): Promise<void> {
-  const line = (c: Change, action: Action) => ({ action, target: c.id, port: c.port, pool: c.pool, reason: c.reason, targetGroupArn: arn });
+export async function applyChanges(elb: Elbv2, arn: string, register: TargetChange[], deregister: TargetChange[], state: SyncState, report: AlbSyncReport, log: Logger): Promise<void> {
+  const line = (c: TargetChange, action: Action) => ({ action, target: c.id, port: c.port, pool: c.pool, reason: c.reason, targetGroupArn: arn });
   const before = report.failures.length;
   if (register.length) {
     const done = await batchThenEach((t) => elb.registerTargets(arn, t), register, "register", report, state);

@@ -8,7 +8,7 @@ import type { ConfiguredPools } from "./pools.js";
 import type { GroupRead, PoolRead } from "./reconcile.js";
 import type { AlbSyncReport, PoolReport } from "./report.js";
 import type { SyncState } from "./state.js";
-import type { AlbSyncOptions } from "./sync.js";
+import type { AlbSyncOptions } from "./options.js";
 import { PC_TAG_CLUSTER, PC_TAG_POOL } from "./types.js";
 
 /**

@@ -34,7 +34,7 @@ export type ChangeReason =
   | "stopped-in-alb"
   | "gone-from-nlb";
 
-export interface Change {
+export interface TargetChange {
   id: string;
   port: number;
   reason: ChangeReason;
@@ -57,12 +57,12 @@ export interface ReconcileInput {
 }
 
 export interface ReconcileResult {
-  register: Change[];
-  deregister: Change[];
+  register: TargetChange[];
+  deregister: TargetChange[];
   /** Removals by absence that the share guard holds back until the answer is confirmed. */
-  held: Change[];
+  held: TargetChange[];
   /** Targets absent from the NLB reads that are kept because some read failed or came back empty. */
-  blocked: Change[];
+  blocked: TargetChange[];
   /** Why removal by absence was not considered this tick (empty when it was). */
   blockReasons: string[];
   /** Instance ids the login pools want behind the ALB (healthy or initial in their NLB). */
@@ -91,7 +91,7 @@ function nlbVerdict(t: ObservedTarget): NlbVerdict {
   return "keep";
 }
 
-const byId = (a: Change, b: Change) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byId = (a: TargetChange, b: TargetChange) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 function fingerprint(desired: string[], removals: string[]): string {
   return createHash("sha256").update(JSON.stringify([desired, removals])).digest("hex").slice(0, 32);
@@ -109,8 +109,8 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const present = new Map(ours.filter((t) => t.state !== "draining").map((t) => [t.id, t]));
 
   // NLB side: one verdict per instance; "want" from any pool wins (an instance is in one pool).
-  const want = new Map<string, Change>();
-  const leave = new Map<string, Change>();
+  const want = new Map<string, TargetChange>();
+  const leave = new Map<string, TargetChange>();
   const keep = new Set<string>();
   const blockReasons: string[] = [];
   for (const read of input.pools) {
@@ -132,7 +132,7 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const register = [...want.values()].filter((c) => !present.has(c.id));
 
   // Positive evidence removes at once: the NLB says draining/stopped, or the ALB itself says stopped.
-  const deregister: Change[] = [];
+  const deregister: TargetChange[] = [];
   for (const id of present.keys()) {
     const l = leave.get(id);
     if (l) deregister.push(l);
@@ -143,12 +143,12 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
   const removed = new Set(deregister.map((c) => c.id));
 
   // Absence alone removes only on complete, non-empty reads, and in bounded numbers.
-  const absent: Change[] = [...present.keys()]
+  const absent: TargetChange[] = [...present.keys()]
     .filter((id) => !want.has(id) && !keep.has(id) && !leave.has(id) && !removed.has(id))
     .map((id) => ({ id, port, reason: "gone-from-nlb" as const }));
 
-  let held: Change[] = [];
-  let blocked: Change[] = [];
+  let held: TargetChange[] = [];
+  let blocked: TargetChange[] = [];
   let guard = FRESH_GUARD;
   if (absent.length && !blockReasons.length && input.instances) {
     // A running login node of a pool this tick did not read in full was missed, not removed.

@@ -1,6 +1,6 @@
 // What one alb-sync tick did, for the CLI (--json), the tests and the benchmark.
 import type { PoolSource } from "./pools.js";
-import type { Change } from "./reconcile.js";
+import type { TargetChange } from "./reconcile.js";
 
 export type SyncOutcome = "in-sync" | "changed" | "failed" | "locked" | "no-pools" | "dry-run";
 
@@ -21,10 +21,10 @@ export interface AlbSyncReport {
   workbenchTargetGroupArn: string | null;
   desired: string[];
   actual: string[];
-  registered: Change[];
-  deregistered: Change[];
-  held: Change[];
-  blocked: Change[];
+  registered: TargetChange[];
+  deregistered: TargetChange[];
+  held: TargetChange[];
+  blocked: TargetChange[];
   blockReasons: string[];
   failures: string[];
   /** Of the failures, reads that answered short (not errors): fewer pools, an empty group, a cut-off listing. */

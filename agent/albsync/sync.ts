@@ -1,53 +1,25 @@
 // One `alb-sync` tick: lock, read both sides, decide (reconcile), change, remember, export.
 import { acquireLock, type Lock } from "../engine/lock.js";
-import type { Root } from "../engine/root.js";
 import { RuntimeFailure } from "../errors.js";
 import type { Logger } from "../log.js";
 import { Ec2 } from "./aws/ec2.js";
 import { Elbv2 } from "./aws/elbv2.js";
 import { describeError } from "./aws/errors.js";
-import { ApiCallStats, type AwsClientOptions } from "./aws/sdk.js";
+import { ApiCallStats } from "./aws/sdk.js";
 import { applyChanges } from "./changes.js";
 import { LoginPoolFinder } from "./discovery.js";
 import { renderMetrics, writeMetrics } from "./metrics.js";
 import { configuredPools } from "./pools.js";
 import { poolNames, readPool, readWorkbench } from "./reads.js";
-import { DEFAULT_GUARD_POLICY, reconcile, type GuardPolicy, type ReconcileInput } from "./reconcile.js";
+import { DEFAULT_GUARD_POLICY, reconcile, type ReconcileInput } from "./reconcile.js";
 import { emptyReport, type AlbSyncReport } from "./report.js";
 import { PC_TAG_CLUSTER, PC_TAG_INSTANCE_POOL, type ObservedTarget } from "./types.js";
 import { LOCK_PATH, METRICS_PATH, STATE_PATH, loadState, saveState, type SyncState } from "./state.js";
 
-export type { AlbSyncReport, PoolReport, SyncOutcome } from "./report.js";
+import type { AlbSyncOptions } from "./options.js";
 
-export interface AlbSyncOptions {
-  root: Root;
-  cluster: string;
-  region: string;
-  log: Logger;
-  /** Workbench target group, found by this name and its `pwb:cluster-name` tag (AlbSettings.targetGroupName). */
-  targetGroupName: string;
-  /** Use this target group as is (no lookup, no tag check). */
-  targetGroupArn?: string;
-  /** Login pools named by the operator; unset: the cluster configuration, else discovery by tags. */
-  pools?: string[];
-  /** Workbench's port on the login nodes (AlbSettings.targetPort). */
-  targetPort?: number;
-  policy?: GuardPolicy;
-  statePath?: string;
-  /** Prometheus textfile; null: none. */
-  metricsPath?: string | null;
-  lockPath?: string;
-  /** How long to wait for another run's lock before leaving without changing anything. */
-  lockTimeoutMs?: number;
-  /** Read and decide, change nothing (AWS, state, metrics). */
-  dryRun?: boolean;
-  aws?: Omit<AwsClientOptions, "region">;
-  /** The whole tick ends by then (the unit's TimeoutStartSec is 24 s). */
-  deadlineMs?: number;
-  /** How long pools discovered through the API are trusted before the next scan. */
-  discoveryTtlMs?: number;
-  now?: () => number;
-}
+export type { AlbSyncOptions };
+export type { AlbSyncReport, PoolReport, SyncOutcome } from "./report.js";
 
 export async function runAlbSync(o: AlbSyncOptions): Promise<AlbSyncReport> {
   const now = o.now ?? Date.now;

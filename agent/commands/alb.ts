@@ -213,6 +213,16 @@ interface SelfFlags extends ClusterFlags {
 }
 
 /** What a login node needs to put itself in (or take itself out of) the Workbench target group. */
+/** What a head-node ALB command starts from: its logger and root, the cluster and region, the resolved settings. */
+async function headCommand(cmd: Command, o: ClusterFlags, flags: AlbSettingsInput, purpose: "sync" | "ensure", command: string) {
+  const g = globals(cmd);
+  const log = loggerFor(g);
+  const root = await openRoot(g.root);
+  const { cluster, region } = await clusterOf(g, o, root, log);
+  const settings = await settingsOrThrow(g, root, region, log, cluster, flags, purpose, command);
+  return { g, log, root, cluster, region, settings };
+}
+
 async function selfOptions(g: CliGlobals, o: SelfFlags, command: string) {
   const log = loggerFor(g);
   const root = await openRoot(g.root);
@@ -280,11 +290,7 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--deregistration-delay <seconds>", "time a removed login node gets to finish requests (default 60)", integer)
     .option("--dry-run", "print what would be created or changed; change nothing", false)
     .action(async (o: EnsureFlags, cmd: Command) => {
-      const g = globals(cmd);
-      const log = loggerFor(g);
-      const root = await openRoot(g.root);
-      const { cluster, region } = await clusterOf(g, o, root, log);
-      const settings = await settingsOrThrow(g, root, region, log, cluster, ensureInput(o), "ensure", "alb ensure");
+      const { g, log, cluster, region, settings } = await headCommand(cmd, o, ensureInput(o), "ensure", "alb ensure");
       const { runAlbEnsure } = await import("../albsync/ensure.js");
       const report = await runAlbEnsure({ cluster, region, settings, dryRun: o.dryRun, log, settingName: (f) => ALB_SETTING_FLAGS[f] });
       if (g.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
@@ -360,12 +366,8 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--deadline <seconds>", "give up on AWS after this long (the unit allows 24 s)", positiveSeconds, 20)
     .option("--dry-run", "read and decide; change nothing (AWS, state, metrics)", false)
     .action(async (o: SyncFlags, cmd: Command) => {
-      const g = globals(cmd);
-      const log = loggerFor(g);
-      const root = await openRoot(g.root);
-      const { cluster, region } = await clusterOf(g, o, root, log);
       const flags = { targetGroupName: o.targetGroupName, targetPort: o.targetPort };
-      const settings = await settingsOrThrow(g, root, region, log, cluster, flags, "sync", "alb-sync");
+      const { g, log, root, cluster, region, settings } = await headCommand(cmd, o, flags, "sync", "alb-sync");
       const { runAlbSync } = await import("../albsync/sync.js");
       const report = await runAlbSync({
         root, cluster, region, log,

@@ -2,10 +2,15 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { writeSimulatedNode, type SimOs } from "./node.js";
+import { WORKBENCH_UNITS } from "../components/workbench/paths.js";
 
-/** The demo's site config: a 10-line site, the database password in a root-only file on the head node. */
-export const DEMO_SITE = `workbench:
-  version: 2024.12.1+563.pro5
+/**
+ * The demo's site config: a 10-line site, the database password in a root-only file on the head node.
+ * The bake-and-boot lifecycle adds its mirror and image sections to the same site.
+ */
+export function demoSite(workbenchVersion: string): string {
+  return `workbench:
+  version: ${workbenchVersion}
   url: https://workbench.example.com
   sharedConfigWaitSeconds: 0
 database:
@@ -16,9 +21,10 @@ alb:
 slurm:
   partitions: [{ name: interactive, instanceType: m6i.xlarge }, { name: gpu, instanceType: g5.xlarge, gpus: { count: 1 } }]
 `;
+}
 
-/** Stand-ins for the unit files the Workbench package installs (bake puts the real ones in the AMI). */
-const WORKBENCH_UNITS = ["rstudio-server.service", "rstudio-launcher.service"];
+export const DEMO_SITE = demoSite("2024.12.1+563.pro5");
+
 
 export interface SimulatedCluster {
   head: string;

@@ -1,13 +1,14 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { bakeNode, planNode, applyNode, type BakeResult } from "../commands/converge.js";
+import { LAUNCHER_UNIT, SERVER_UNIT } from "../components/workbench/paths.js";
 import { Root } from "../engine/root.js";
 import type { ApplyReport, Change } from "../engine/types.js";
 import { gatherFacts } from "../facts/index.js";
 import type { Role } from "../facts/types.js";
 import type { Logger } from "../log.js";
 import { loadSite, parseSiteText } from "../site/load.js";
-import { joinCluster, writeDatabasePassword } from "./cluster.js";
+import { demoSite, joinCluster, writeDatabasePassword } from "./cluster.js";
 import { buildDeb, buildRepository, buildRpm, buildTarball, sha256, type FixturePackage } from "./fixture-packages.js";
 import { startLoopbackMirror, type LoopbackMirror } from "./mirror.js";
 import { writeSimulatedNode } from "./node.js";
@@ -55,8 +56,8 @@ export async function fixtureMirrorFiles(work: string, os: LifecycleOs = "ubuntu
     name: "rstudio-workbench", version: V.workbench,
     files: {
       "usr/lib/rstudio-server/bin/rserver": "#!/bin/sh\n",
-      "usr/lib/systemd/system/rstudio-server.service": unit("rstudio-server", "/usr/lib/rstudio-server/bin/rserver"),
-      "usr/lib/systemd/system/rstudio-launcher.service": unit("rstudio-launcher", "/usr/lib/rstudio-server/bin/rstudio-launcher"),
+      [`usr/lib/systemd/system/${SERVER_UNIT}`]: unit("rstudio-server", "/usr/lib/rstudio-server/bin/rserver"),
+      [`usr/lib/systemd/system/${LAUNCHER_UNIT}`]: unit("rstudio-launcher", "/usr/lib/rstudio-server/bin/rstudio-launcher"),
     },
   }));
   files.set(P.apptainer, await pkg({ name: "apptainer", version: deb ? V.apptainer : `${V.apptainer}-1`, files: { "usr/bin/apptainer": `#!/bin/sh\necho "apptainer version ${V.apptainer}"\n` } }));
@@ -80,18 +81,7 @@ export function lifecycleSite(mirror: LoopbackMirror, os: LifecycleOs = "ubuntu2
   const P = mirrorPaths(os);
   const sum = (p: string) => sha256(mirror.files.get(p)!);
   const releaseFile = os === "ubuntu2204" ? `apptainer_${V.apptainer}_amd64.deb` : `apptainer-${V.apptainer}-1.x86_64.rpm`;
-  return `workbench:
-  version: ${V.workbench}
-  url: https://workbench.example.com
-  sharedConfigWaitSeconds: 0
-database:
-  host: pwb-db.cluster-abc123.eu-west-1.rds.amazonaws.com
-  password: { file: /etc/pwb-agent/database-password }
-alb:
-  name: pwb-workbench
-slurm:
-  partitions: [{ name: interactive, instanceType: m6i.xlarge }, { name: gpu, instanceType: g5.xlarge, gpus: { count: 1 } }]
-mirror:
+  return `${demoSite(V.workbench)}mirror:
   url: ${mirror.url}/
 runtimes:
   r: { versions: [${V.r}] }

@@ -53,6 +53,36 @@ export const TAGS_PER_CALL = 20;
 export const TARGETS_PER_CALL = 200;
 const PAGE_SIZE = 400;
 
+/** One page's position in a Marker/NextMarker listing (PageSize set by us: the SDK's paginator ignores its own). */
+type PageInput = { PageSize: number; Marker?: string };
+
+/** Every item of a Marker/NextMarker listing, page by page. */
+async function allPages<P extends { NextMarker?: string }, T>(call: (page: PageInput) => Promise<P>, items: (page: P) => T[]): Promise<T[]> {
+  const out: T[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await call({ PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) });
+    out.push(...items(page));
+    marker = page.NextMarker || undefined;
+  } while (marker);
+  return out;
+}
+
+/**
+ * The one resource a Describe call by name returns, or null when AWS says the name is unknown
+ * (`notFound`). AWS answers an unknown name with that error, never with an empty list.
+ */
+async function oneByName<T>(describe: () => Promise<T[]>, name: string, what: string, call: string, notFound: string): Promise<T | null> {
+  try {
+    const found = await describe();
+    if (found.length === 0) throw new IncompleteAnswer(`${call} answered the name ${name} with no ${what} and no error`);
+    return found[0]!;
+  } catch (e) {
+    if (hasCode(e, notFound)) return null;
+    throw e;
+  }
+}
+
 const chunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
 function toTargetGroup(tg: Elbv2Sdk.TargetGroup): TargetGroupInfo {
@@ -114,6 +144,29 @@ const redirectAction = (httpsPort: number): Elbv2Sdk.Action => ({
   RedirectConfig: { Protocol: "HTTPS", Port: String(httpsPort), StatusCode: "HTTP_301" },
 });
 
+export interface HealthCheckSettings {
+  path: string;
+  matcher: string;
+  intervalSeconds: number;
+}
+
+/** The health check as created and as corrected later: HTTP on the traffic port. */
+const healthCheckInput = (hc: HealthCheckSettings) => ({
+  HealthCheckProtocol: "HTTP" as const,
+  HealthCheckPort: "traffic-port",
+  HealthCheckPath: hc.path,
+  HealthCheckIntervalSeconds: hc.intervalSeconds,
+  HealthCheckTimeoutSeconds: healthCheckTimeout(hc.intervalSeconds),
+  Matcher: { HttpCode: hc.matcher },
+});
+
+/** The one resource a Create call returns. */
+function created<T>(items: T[] | undefined, call: string, what: string): T {
+  const item = items?.[0];
+  if (!item) throw new Error(`${call} returned no ${what}`);
+  return item;
+}
+
 const tagList = (tags: Tags) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 
 export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalancingV2Client> {
@@ -150,16 +203,11 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
 
   /** The target group with this name, or null (TargetGroupNotFound). */
   async targetGroupByName(name: string): Promise<TargetGroupInfo | null> {
-    try {
+    const describe = async () => {
       const out = await this.send<Elbv2Sdk.DescribeTargetGroupsCommandOutput>(new this.sdk.DescribeTargetGroupsCommand({ Names: [name] }));
-      const tg = (out.TargetGroups ?? []).find((t) => t.TargetGroupName === name);
-      // AWS answers an unknown name with TargetGroupNotFound, never with an empty list.
-      if (!tg) throw new IncompleteAnswer(`DescribeTargetGroups answered the name ${name} with no target group and no error`);
-      return toTargetGroup(tg);
-    } catch (e) {
-      if (hasCode(e, "TargetGroupNotFound")) return null;
-      throw e;
-    }
+      return (out.TargetGroups ?? []).filter((t) => t.TargetGroupName === name).map(toTargetGroup);
+    };
+    return oneByName(describe, name, "target group", "DescribeTargetGroups", "TargetGroupNotFound");
   }
 
   async targetGroupsOfLoadBalancer(loadBalancerArn: string): Promise<TargetGroupInfo[]> {
@@ -172,43 +220,27 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
   }
 
   private async pagedTargetGroups(input: Elbv2Sdk.DescribeTargetGroupsCommandInput): Promise<TargetGroupInfo[]> {
-    const out: TargetGroupInfo[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send<Elbv2Sdk.DescribeTargetGroupsCommandOutput>(
-        new this.sdk.DescribeTargetGroupsCommand({ ...input, PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }),
-      );
-      out.push(...(page.TargetGroups ?? []).map(toTargetGroup));
-      marker = page.NextMarker || undefined;
-    } while (marker);
-    return out;
+    return allPages(
+      (page) => this.send<Elbv2Sdk.DescribeTargetGroupsCommandOutput>(new this.sdk.DescribeTargetGroupsCommand({ ...input, ...page })),
+      (page) => (page.TargetGroups ?? []).map(toTargetGroup),
+    );
   }
 
   /** The load balancer with this name, or null (LoadBalancerNotFound). */
   async loadBalancerByName(name: string): Promise<LoadBalancerInfo | null> {
-    try {
+    const describe = async () => {
       const out = await this.send<Elbv2Sdk.DescribeLoadBalancersCommandOutput>(new this.sdk.DescribeLoadBalancersCommand({ Names: [name] }));
-      const lb = (out.LoadBalancers ?? []).find((l) => l.LoadBalancerName === name);
-      if (!lb) throw new IncompleteAnswer(`DescribeLoadBalancers answered the name ${name} with no load balancer and no error`);
-      return toLoadBalancer(lb);
-    } catch (e) {
-      if (hasCode(e, "LoadBalancerNotFound")) return null;
-      throw e;
-    }
+      return (out.LoadBalancers ?? []).filter((l) => l.LoadBalancerName === name).map(toLoadBalancer);
+    };
+    return oneByName(describe, name, "load balancer", "DescribeLoadBalancers", "LoadBalancerNotFound");
   }
 
   /** Every load balancer in the account and region (Marker/NextMarker; PageSize in the input, the paginator ignores its own). */
   async allLoadBalancers(): Promise<LoadBalancerInfo[]> {
-    const out: LoadBalancerInfo[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send<Elbv2Sdk.DescribeLoadBalancersCommandOutput>(
-        new this.sdk.DescribeLoadBalancersCommand({ PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }),
-      );
-      out.push(...(page.LoadBalancers ?? []).map(toLoadBalancer));
-      marker = page.NextMarker || undefined;
-    } while (marker);
-    return out;
+    return allPages(
+      (page) => this.send<Elbv2Sdk.DescribeLoadBalancersCommandOutput>(new this.sdk.DescribeLoadBalancersCommand(page)),
+      (page) => (page.LoadBalancers ?? []).map(toLoadBalancer),
+    );
   }
 
   /** Tags of any number of ELB resources, 20 ARNs per call. */
@@ -224,16 +256,10 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
   }
 
   async listeners(loadBalancerArn: string): Promise<ListenerInfo[]> {
-    const out: ListenerInfo[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.send<Elbv2Sdk.DescribeListenersCommandOutput>(
-        new this.sdk.DescribeListenersCommand({ LoadBalancerArn: loadBalancerArn, PageSize: PAGE_SIZE, ...(marker ? { Marker: marker } : {}) }),
-      );
-      out.push(...(page.Listeners ?? []).map(toListener));
-      marker = page.NextMarker || undefined;
-    } while (marker);
-    return out;
+    return allPages(
+      (page) => this.send<Elbv2Sdk.DescribeListenersCommandOutput>(new this.sdk.DescribeListenersCommand({ LoadBalancerArn: loadBalancerArn, ...page })),
+      (page) => (page.Listeners ?? []).map(toListener),
+    );
   }
 
   async targetGroupAttributes(targetGroupArn: string): Promise<Map<string, string>> {
@@ -264,7 +290,7 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
     name: string;
     port: number;
     vpcId: string;
-    healthCheck: { path: string; matcher: string; intervalSeconds: number };
+    healthCheck: HealthCheckSettings;
     tags: Tags;
   }): Promise<TargetGroupInfo> {
     const out = await this.send<Elbv2Sdk.CreateTargetGroupCommandOutput>(
@@ -275,34 +301,17 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
         VpcId: input.vpcId,
         TargetType: "instance",
         HealthCheckEnabled: true,
-        HealthCheckProtocol: "HTTP",
-        HealthCheckPort: "traffic-port",
-        HealthCheckPath: input.healthCheck.path,
-        HealthCheckIntervalSeconds: input.healthCheck.intervalSeconds,
-        HealthCheckTimeoutSeconds: healthCheckTimeout(input.healthCheck.intervalSeconds),
+        ...healthCheckInput(input.healthCheck),
         HealthyThresholdCount: 2,
         UnhealthyThresholdCount: 2,
-        Matcher: { HttpCode: input.healthCheck.matcher },
         Tags: tagList(input.tags),
       }),
     );
-    const tg = out.TargetGroups?.[0];
-    if (!tg) throw new Error("CreateTargetGroup returned no target group");
-    return toTargetGroup(tg);
+    return toTargetGroup(created(out.TargetGroups, "CreateTargetGroup", "target group"));
   }
 
-  async modifyHealthCheck(targetGroupArn: string, hc: { path: string; matcher: string; intervalSeconds: number }): Promise<void> {
-    await this.send(
-      new this.sdk.ModifyTargetGroupCommand({
-        TargetGroupArn: targetGroupArn,
-        HealthCheckProtocol: "HTTP",
-        HealthCheckPort: "traffic-port",
-        HealthCheckPath: hc.path,
-        HealthCheckIntervalSeconds: hc.intervalSeconds,
-        HealthCheckTimeoutSeconds: healthCheckTimeout(hc.intervalSeconds),
-        Matcher: { HttpCode: hc.matcher },
-      }),
-    );
+  async modifyHealthCheck(targetGroupArn: string, hc: HealthCheckSettings): Promise<void> {
+    await this.send(new this.sdk.ModifyTargetGroupCommand({ TargetGroupArn: targetGroupArn, ...healthCheckInput(hc) }));
   }
 
   async setTargetGroupAttributes(targetGroupArn: string, attributes: Map<string, string>): Promise<void> {
@@ -326,9 +335,7 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
         Tags: tagList(input.tags),
       }),
     );
-    const lb = out.LoadBalancers?.[0];
-    if (!lb) throw new Error("CreateLoadBalancer returned no load balancer");
-    return toLoadBalancer(lb);
+    return toLoadBalancer(created(out.LoadBalancers, "CreateLoadBalancer", "load balancer"));
   }
 
   async createHttpsListener(input: {
@@ -350,9 +357,7 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
         Tags: tagList(input.tags),
       }),
     );
-    const l = out.Listeners?.[0];
-    if (!l) throw new Error("CreateListener returned no listener");
-    return toListener(l);
+    return toListener(created(out.Listeners, "CreateListener", "listener"));
   }
 
   /** HTTP on `port`, answering every request with a permanent redirect to HTTPS on `httpsPort` (same host, path, query). */
@@ -366,9 +371,7 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
         Tags: tagList(input.tags),
       }),
     );
-    const l = out.Listeners?.[0];
-    if (!l) throw new Error("CreateListener returned no listener");
-    return toListener(l);
+    return toListener(created(out.Listeners, "CreateListener", "listener"));
   }
 
   async modifyToRedirect(listenerArn: string, httpsPort: number): Promise<void> {

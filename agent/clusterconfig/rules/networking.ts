@@ -37,6 +37,20 @@ function mixedSecurityGroups(ctx: RuleContext): void {
   ctx.issues.warn("security-groups-mixed", at, `${at.where}: some nodes replace ParallelCluster's security groups and others keep them; make sure every node reaches every other, or use AdditionalSecurityGroups instead`, "key");
 }
 
+/** Each queue's or login pool's Networking: its subnet ids (a count `wrongCount` rejects is an error) and security groups. */
+function nodeGroups(ctx: RuleContext, groups: YView, wrongCount: (n: number) => boolean, countRule: string): void {
+  for (const group of groups.items()) {
+    if (!group.isMap) continue;
+    const net = group.get("Networking");
+    if (!need(ctx, net, "map")) continue;
+    const subnets = net.get("SubnetIds");
+    if (need(ctx, subnets, "list") && wrongCount(ids(ctx, subnets, SUBNET_ID, "a subnet id"))) {
+      ctx.issues.error("range", subnets, `${subnets.where}: ${countRule}`);
+    }
+    securityGroups(ctx, net);
+  }
+}
+
 export function checkNetworking(ctx: RuleContext): void {
   mixedSecurityGroups(ctx);
   const head = ctx.root.dig("HeadNode", "Networking");
@@ -46,25 +60,6 @@ export function checkNetworking(ctx: RuleContext): void {
     securityGroups(ctx, head);
   }
 
-  for (const queue of ctx.root.dig("Scheduling", "SlurmQueues").items()) {
-    if (!queue.isMap) continue;
-    const net = queue.get("Networking");
-    if (!need(ctx, net, "map")) continue;
-    const subnets = net.get("SubnetIds");
-    if (need(ctx, subnets, "list") && ids(ctx, subnets, SUBNET_ID, "a subnet id") === 0) {
-      ctx.issues.error("range", subnets, `${subnets.where}: at least one subnet is required`);
-    }
-    securityGroups(ctx, net);
-  }
-
-  for (const pool of ctx.root.dig("LoginNodes", "Pools").items()) {
-    if (!pool.isMap) continue;
-    const net = pool.get("Networking");
-    if (!need(ctx, net, "map")) continue;
-    const subnets = net.get("SubnetIds");
-    if (need(ctx, subnets, "list") && ids(ctx, subnets, SUBNET_ID, "a subnet id") !== 1) {
-      ctx.issues.error("range", subnets, `${subnets.where}: a login pool takes exactly one subnet`);
-    }
-    securityGroups(ctx, net);
-  }
+  nodeGroups(ctx, ctx.root.dig("Scheduling", "SlurmQueues"), (n) => n === 0, "at least one subnet is required");
+  nodeGroups(ctx, ctx.root.dig("LoginNodes", "Pools"), (n) => n !== 1, "a login pool takes exactly one subnet");
 }
