@@ -230,7 +230,7 @@ describe("SIGKILL across every component's apply, both OS families", () => {
     await Promise.all([lane("rocky9"), lane("ubuntu2204")]);
     expect(stats.tornFiles).toBe(0);
     // Most kills land before the first write (Node's start-up, facts, gathering; a rewrite touches few
-    // files on login and compute nodes): some must land after it, or the suite proves nothing.
+    // files on login and compute nodes; 5 to 32 observed): some must land after it, or the suite proves nothing.
     expect(stats.midRun).toBeGreaterThanOrEqual(2);
     console.log(`crash: ${stats.kills} SIGKILLs (${stats.midRun} after some file had changed), ${stats.filesChecked} file checks, ${stats.tornFiles} torn, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }, 240_000);
