@@ -150,14 +150,7 @@ export async function runLifecycle(base: string, log: Logger, o: LifecycleOption
   try {
     const siteYaml = lifecycleSite(mirror, os);
     const image = path.join(base, "image");
-    await writeSimulatedNode(image, { role: "compute", os, factFiles: "none" });
-    if (os === "rocky9") {
-      // The parent image's repositories (here: the mirror's fixture repository), as dnf reads them.
-      await fs.mkdir(path.join(image, "etc/yum.repos.d"), { recursive: true });
-      await fs.writeFile(path.join(image, "etc/yum.repos.d/fixture.repo"), `[fixture]\nname=pwb-agent fixtures\nbaseurl=${mirror.url}/repo/\ngpgcheck=0\nenabled=1\n`);
-    }
-    await fs.mkdir(path.join(image, "opt/slurm/include/slurm"), { recursive: true });
-    await fs.writeFile(path.join(image, "opt/slurm/include/slurm/slurm_version.h"), `#define SLURM_VERSION_NUMBER ${V.slurm}\n`);
+    await writeParentImage(image, os, mirror);
     await fs.writeFile(path.join(base, "site.yaml"), siteYaml);
 
     const imageRoot = new Root(image);
@@ -192,6 +185,20 @@ export async function runLifecycle(base: string, log: Logger, o: LifecycleOption
   } finally {
     if (!o.mirror) await mirror.close();
   }
+}
+
+/**
+ * The parent image a bake starts from: a bare compute root of `os` with Slurm's headers under /opt/slurm,
+ * as a ParallelCluster AMI ships them, and for Rocky the parent's repositories (the mirror's fixture one).
+ */
+export async function writeParentImage(image: string, os: LifecycleOs, mirror: LoopbackMirror): Promise<void> {
+  await writeSimulatedNode(image, { role: "compute", os, factFiles: "none" });
+  if (os === "rocky9") {
+    await fs.mkdir(path.join(image, "etc/yum.repos.d"), { recursive: true });
+    await fs.writeFile(path.join(image, "etc/yum.repos.d/fixture.repo"), `[fixture]\nname=pwb-agent fixtures\nbaseurl=${mirror.url}/repo/\ngpgcheck=0\nenabled=1\n`);
+  }
+  await fs.mkdir(path.join(image, "opt/slurm/include/slurm"), { recursive: true });
+  await fs.writeFile(path.join(image, "opt/slurm/include/slurm/slurm_version.h"), `#define SLURM_VERSION_NUMBER ${V.slurm}\n`);
 }
 
 /** A loopback mirror of the fixture artifacts, built under `base/fixtures`. */

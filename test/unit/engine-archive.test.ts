@@ -41,6 +41,12 @@ describe("archive resource", () => {
       expect(await fs.readFile(path.join(root, "opt/tool/bin/tool"), "utf8")).toContain("echo 2");
       await expect(fs.access(path.join(root, "opt/tool/share/old-only"))).rejects.toThrow();
       expect((await fs.readdir(path.join(root, "opt"))).sort()).toEqual(["tool"]);
+
+      // What a run killed mid-extract or between its renames left (other pids) goes with the next extract; a look-alike stays.
+      for (const d of ["tool.tmp-4242/bin", "tool.old-4243/bin", "tool.tmp-x/bin"]) await fs.mkdir(path.join(root, "opt", d), { recursive: true });
+      await fs.rm(path.join(root, "opt/tool"), { recursive: true });
+      await converge(root, [resource("tool-2.tar.gz", v2)], null);
+      expect((await fs.readdir(path.join(root, "opt"))).sort()).toEqual(["tool", "tool.tmp-x"]);
     } finally {
       await mirror.close();
     }

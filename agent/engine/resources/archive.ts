@@ -40,7 +40,7 @@ export const archiveHandler: Handler<ArchiveResource> = {
     const dest = await ctx.root.confined(r.path, { followLeaf: false });
     const tmp = `${dest}.tmp-${process.pid}`;
     const old = `${dest}.old-${process.pid}`;
-    await fs.rm(tmp, { recursive: true, force: true });
+    await removeStaleStaging(dest);
     await fs.mkdir(tmp, { recursive: true, mode: 0o755 });
     try {
       await runChecked(ctx.runner, ["tar", "-xzf", ctx.root.path(need.path), "-C", tmp, `--strip-components=${r.stripComponents}`, "--no-same-owner"]);
@@ -58,3 +58,14 @@ export const archiveHandler: Handler<ArchiveResource> = {
     }
   },
 };
+
+/**
+ * A run killed mid-extract (or between its two renames) leaves `<dest>.tmp-<pid>` / `<dest>.old-<pid>`
+ * under another pid than this run's: the lock says no other run is using them, so they go.
+ */
+async function removeStaleStaging(dest: string): Promise<void> {
+  const base = path.basename(dest);
+  const isStale = (n: string) => [".tmp-", ".old-"].some((mark) => n.startsWith(base + mark) && /^\d+$/.test(n.slice(base.length + mark.length)));
+  const siblings = await fs.readdir(path.dirname(dest)).catch(() => [] as string[]);
+  for (const name of siblings.filter(isStale)) await fs.rm(path.join(path.dirname(dest), name), { recursive: true, force: true });
+}
