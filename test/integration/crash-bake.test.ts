@@ -1,21 +1,27 @@
 // SIGKILL at random points of real `pwb-agent bake` runs on Ubuntu 22.04 and Rocky 9 image roots, where
 // packages go in for real (fixture .debs with dpkg --root; fixture .rpms with rpm --root and dnf
-// --installroot) from a loopback mirror: Workbench, R, Python, Quarto, Apptainer, the SPANK plugin's
-// source and build tools, and on Ubuntu CUDA's repository. The whole process group dies, as systemd kills a unit, so
-// dpkg, rpm and dnf die mid-transaction too. After every kill each file is whole (its content before
-// the bake or after an uninterrupted one) and the package database answers; then one bake converges to
-// the bytes and the packages of an uninterrupted bake, and a second one changes nothing.
+// --installroot) from a loopback mirror: R, Python, Quarto, Workbench, Apptainer (and EPEL on Rocky), the
+// SPANK plugin's source and build tools, and on Ubuntu CUDA's repository key and source. Then of the first
+// `apply` of a GPU compute node booted from that image (Apptainer's configuration, the SPANK wrapper, CUDA,
+// units). The whole process group dies, as systemd kills a unit, so dpkg, rpm and dnf die mid-transaction
+// too. After every kill each file is whole (its bytes before the run or after an uninterrupted one) and the
+// package database answers; then one run converges to the bytes and packages of an uninterrupted run.
+// Rocky's CUDA packages come from NVIDIA's signed repository (gpgcheck=1): no stand-in for it yet.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { lifecycleSite, startFixtureMirror, writeParentImage, type LifecycleOs } from "../../agent/sim/image.js";
+import { LIFECYCLE, lifecycleSite, startFixtureMirror, writeParentImage, type LifecycleOs } from "../../agent/sim/image.js";
 import { sha256 } from "../../agent/sim/fixture-packages.js";
 import { requireBuilt } from "../helpers/cli.js";
+import { joinCluster } from "../../agent/sim/cluster.js";
+import { writeSimulatedNode } from "../../agent/sim/node.js";
+import type { ApplyReport } from "../../agent/engine/types.js";
 
-/** Kills per OS family (CRASH_BAKE_KILLS=N to try more). */
-const KILLS_PER_OS = Number(process.env.CRASH_BAKE_KILLS ?? 12);
+/** Kills per OS family of bake, and of a GPU node's first apply from the image (CRASH_BAKE_KILLS / CRASH_BOOT_KILLS=N to try more). */
+const BAKE_KILLS = Number(process.env.CRASH_BAKE_KILLS ?? 12);
+const BOOT_KILLS = Number(process.env.CRASH_BOOT_KILLS ?? 6);
 
 const made: string[] = [];
 afterAll(async () => {
@@ -31,10 +37,11 @@ async function scratchDir(prefix: string): Promise<string> {
 /** The CUDA repository's signing key, as the mirror serves it (Ubuntu: apt reads repositories on a live node only). */
 const CUDA_KEY = Buffer.from("-----BEGIN PGP PUBLIC KEY BLOCK-----\nstand-in\n-----END PGP PUBLIC KEY BLOCK-----\n");
 
-function runBake(root: string, site: string, killAfterMs: number | null): Promise<{ code: number | null; killed: boolean; stderr: string; stdout: string }> {
+/** `pwb-agent bake` (site: the file) or `apply` (the root's own site file), killed after `killAfterMs`. */
+function runAgent(command: "bake" | "apply", root: string, site: string | null, killAfterMs: number | null): Promise<{ code: number | null; killed: boolean; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
     // Its own process group: a kill takes the agent and whatever package tool it is running.
-    const child = spawn(process.execPath, [requireBuilt("dist/pwb-agent.cjs"), "--root", root, "--no-imds", "--quiet", "--json", "--site", site, "bake"], { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(process.execPath, [requireBuilt("dist/pwb-agent.cjs"), "--root", root, "--no-imds", "--quiet", "--json", ...(site ? ["--site", site] : []), command], { stdio: ["ignore", "pipe", "pipe"], detached: true });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
@@ -88,87 +95,135 @@ function installed(root: string, family: LifecycleOs): Map<string, string> {
   return new Map(r.stdout.trim().split("\n").filter(Boolean).map((l) => { const [n, ...rest] = l.split("\t"); return [n!, rest.join(" ")]; }));
 }
 
-describe("SIGKILL across bake (packages installed for real), both OS families", () => {
-  it(`${KILLS_PER_OS * 2} kills of bake and its package tools: 0 torn files, a readable package database, then the bytes and packages of an uninterrupted bake`, async () => {
+interface Stats { kills: number; midRun: number; midPackages: number; tornFiles: number; filesChecked: number }
+
+/**
+ * `kills` runs of `command` on `dir`, each killed at a random point, from a fresh `start()` every other
+ * kill (so kills land early in the run too, package transactions included); after each, every file holds
+ * its bytes from before the run or from the uninterrupted `want`, and the package database answers.
+ */
+async function killRuns(o: {
+  label: string; family: LifecycleOs; command: "bake" | "apply"; dir: string; site: string | null; kills: number; runMs: number;
+  start(): Promise<void>; want: Map<string, Buffer>; wantPackages: Map<string, string>; stats: Stats;
+}): Promise<void> {
+  const { label, family, dir, want, stats } = o;
+  await o.start();
+  const before = await files(dir);
+  // A package the starting tree already has is no sign of a kill between packages.
+  const toInstall = [...o.wantPackages.keys()].filter((n) => !installed(dir, family).has(n));
+  let prev = before;
+  let runMs = o.runMs;
+  for (let k = 0; k < o.kills; k++) {
+    const at = runMs * (0.3 + 0.8 * Math.random());
+    const t1 = performance.now();
+    const r = await runAgent(o.command, dir, o.site, at);
+    if (!r.killed) runMs = performance.now() - t1;
+    stats.kills++;
+    if (r.code !== null && r.code !== 0) expect.fail(`${label}: ${o.command} failed after kill ${k}: ${r.stderr}`);
+    const now = await files(dir);
+    let changed = 0;
+    for (const [p, data] of now) {
+      if (isTemp(p)) continue;
+      stats.filesChecked++;
+      const ok = RECORDS.test(p) ? wholeRecord(p, data) : [want.get(p), before.get(p)].some((w) => w?.equals(data));
+      if (!ok) stats.tornFiles++;
+      expect(ok, `${label}: ${p} torn after a kill at ${at.toFixed(0)} ms: ${JSON.stringify(data.toString("utf8").slice(-200))}`).toBe(true);
+      if (!(prev.get(p)?.equals(data) ?? false)) changed++;
+    }
+    // Killed between packages: some of the wanted packages in, some not yet.
+    const got = installed(dir, family);
+    if (r.killed && toInstall.some((n) => got.has(n)) && toInstall.some((n) => !got.has(n))) stats.midPackages++;
+    if (r.killed && changed > 0) stats.midRun++;
+    prev = now;
+    if (!r.killed || k % 2 === 1) {
+      // The killed package tools may still be exiting: retry the removal briefly.
+      await fs.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+      await o.start();
+      prev = before;
+    }
+  }
+  // Converge: one run, then the bytes and packages of the uninterrupted one, and no staging left behind.
+  const last = await runAgent(o.command, dir, o.site, null);
+  expect(last.code, `${label}: ${last.stderr}`).toBe(0);
+  const strip = (m: Map<string, Buffer>) => new Map([...m].filter(([p]) => !isTemp(p) && !RECORDS.test(p)).map(([p, b]) => [p, b.toString("base64")]));
+  const got = await files(dir);
+  expect(strip(got), `${label}: converged bytes`).toEqual(strip(want));
+  expect(installed(dir, family), `${label}: converged packages`).toEqual(o.wantPackages);
+  const leftovers = [...got.keys()].filter((p) => isTemp(p) && !FOREIGN.test(p) && !p.startsWith("run/"));
+  expect(leftovers, `${label}: leftovers`).toEqual([]);
+  if (family === "ubuntu2204") {
+    const audit = spawnSync("dpkg", [`--root=${dir}`, "--audit"], { encoding: "utf8" });
+    expect([audit.status, audit.stdout], `${label}: dpkg --audit`).toEqual([0, ""]);
+  }
+}
+
+/** What a second run changes: only what a simulated root never settles (CUDA's apt packages: recorded, not run). */
+async function changes(command: "bake" | "apply", dir: string, site: string | null): Promise<{ filesWritten: number; downloads: number; ids: string[] }> {
+  const r = await runAgent(command, dir, site, null);
+  expect(r.code, r.stderr).toBe(0);
+  const out = JSON.parse(r.stdout) as { report?: ApplyReport } & Partial<ApplyReport>;
+  const report = (out.report ?? out) as ApplyReport;
+  return { filesWritten: report.filesWritten, downloads: report.downloads, ids: report.applied.map((a) => a.id) };
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await f();
+  return [r, performance.now() - t0];
+}
+
+describe("SIGKILL across bake (packages installed for real) and a GPU node's first boot from the image, both OS families", () => {
+  it(`${(BAKE_KILLS + BOOT_KILLS) * 2} kills: 0 torn files, a readable package database, then the bytes and packages of uninterrupted runs`, async () => {
     requireBuilt("dist/pwb-agent.cjs");
-    const stats = { kills: 0, midRun: 0, midPackages: 0, tornFiles: 0, filesChecked: 0 };
+    const stats: Stats = { kills: 0, midRun: 0, midPackages: 0, tornFiles: 0, filesChecked: 0 };
     const lane = async (family: LifecycleOs) => {
       const base = await scratchDir(`pwb-crash-bake-${family}-`);
       const mirror = await startFixtureMirror(base, family);
       try {
         let siteText = lifecycleSite(mirror, family);
         if (family === "ubuntu2204") {
-          // CUDA's image phase: the repository's verified key and apt source (its packages: apt, on a live node).
+          // CUDA: the repository's verified key and apt source (its packages: apt, which a simulated root records).
           mirror.files.set("/cuda/ubuntu2204/x86_64/3bf863cc.pub", CUDA_KEY);
           siteText += `cuda:\n  toolkit: "12.4"\n  repo:\n    keySha256: ${sha256(CUDA_KEY)}\n`;
         }
         const site = path.join(base, "site.yaml");
         await fs.writeFile(site, siteText);
         const [ref, crashed] = [path.join(base, "ref"), path.join(base, "crashed")];
-        for (const d of [ref, crashed]) await writeParentImage(d, family, mirror);
-        const before = await files(crashed);
-        const t0 = performance.now();
-        const clean = await runBake(ref, site, null);
-        let runMs = performance.now() - t0;
-        expect(clean.code, `${family}: ${clean.stderr}`).toBe(0);
-        const want = await files(ref);
-        const wantPackages = installed(ref, family);
-        expect([...wantPackages.keys()], family).toEqual(expect.arrayContaining(["rstudio-workbench", "apptainer"]));
 
-        let prev = before;
-        for (let k = 0; k < KILLS_PER_OS; k++) {
-          // Start from the bare parent image half the time, so kills land in every package's transaction, not only the last ones.
-          const at = runMs * (0.3 + 0.8 * Math.random());
-          const t1 = performance.now();
-          const r = await runBake(crashed, site, at);
-          if (!r.killed) runMs = performance.now() - t1;
-          stats.kills++;
-          if (r.code !== null && r.code !== 0) expect.fail(`${family}: bake failed after kill ${k}: ${r.stderr}`);
-          const now = await files(crashed);
-          let changed = 0;
-          for (const [p, data] of now) {
-            if (isTemp(p)) continue;
-            stats.filesChecked++;
-            const ok = RECORDS.test(p) ? wholeRecord(p, data) : [want.get(p), before.get(p)].some((w) => w?.equals(data));
-            if (!ok) stats.tornFiles++;
-            expect(ok, `${family}: ${p} torn after a kill at ${at.toFixed(0)} ms: ${JSON.stringify(data.toString("utf8").slice(-200))}`).toBe(true);
-            if (!(prev.get(p)?.equals(data) ?? false)) changed++;
-          }
-          // Killed between packages: some of the image's packages in, some not yet.
-          const got = installed(crashed, family);
-          if (r.killed && [...wantPackages.keys()].some((n) => got.has(n)) && [...wantPackages.keys()].some((n) => !got.has(n))) stats.midPackages++;
-          if (r.killed && changed > 0) stats.midRun++;
-          prev = now;
-          // A finished bake leaves nothing to kill: back to the parent image for the next kill.
-          if (!r.killed || (k % 2 === 1)) {
-            // The killed package tools may still be exiting: retry the removal briefly.
-            await fs.rm(crashed, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
-            await writeParentImage(crashed, family, mirror);
-            prev = before;
-          }
-        }
-        // Converge: one bake, then the bytes and packages of the uninterrupted one; a second bake changes nothing.
-        const last = await runBake(crashed, site, null);
-        expect(last.code, `${family}: ${last.stderr}`).toBe(0);
-        const strip = (m: Map<string, Buffer>) => new Map([...m].filter(([p]) => !isTemp(p) && !RECORDS.test(p)).map(([p, b]) => [p, b.toString("base64")]));
-        expect(strip(await files(crashed)), `${family}: converged bytes`).toEqual(strip(want));
-        expect(installed(crashed, family), `${family}: converged packages`).toEqual(wantPackages);
-        const leftovers = [...(await files(crashed)).keys()].filter((p) => isTemp(p) && !FOREIGN.test(p) && !p.startsWith("run/"));
-        expect(leftovers, `${family}: leftovers`).toEqual([]);
-        if (family === "ubuntu2204") {
-          const audit = spawnSync("dpkg", [`--root=${crashed}`, "--audit"], { encoding: "utf8" });
-          expect([audit.status, audit.stdout], `${family}: dpkg --audit`).toEqual([0, ""]);
-        }
-        // Again: only what a simulated root never settles (CUDA's packages from apt: recorded, not run), as on the reference.
-        const changes = async (root: string) => {
-          const r = await runBake(root, site, null);
-          expect(r.code, r.stderr).toBe(0);
-          const { report } = JSON.parse(r.stdout) as { report: { filesWritten: number; downloads: number; applied: Array<{ id: string }> } };
-          return { filesWritten: report.filesWritten, downloads: report.downloads, ids: report.applied.map((a) => a.id) };
+        // bake: the parent image to the AMI.
+        await writeParentImage(ref, family, mirror);
+        const [clean, bakeMs] = await timed(() => runAgent("bake", ref, site, null));
+        expect(clean.code, `${family}: ${clean.stderr}`).toBe(0);
+        const image = await files(ref);
+        const imagePackages = installed(ref, family);
+        expect([...imagePackages.keys()], family).toEqual(expect.arrayContaining(["rstudio-workbench", "apptainer"]));
+        await killRuns({
+          label: `${family} bake`, family, command: "bake", dir: crashed, site, kills: BAKE_KILLS, runMs: bakeMs,
+          start: () => writeParentImage(crashed, family, mirror), want: image, wantPackages: imagePackages, stats,
+        });
+        expect(await changes("bake", crashed, site), `${family}: a converged image changed again`).toEqual(await changes("bake", ref, site));
+
+        // First boot of a GPU compute node from the image: Apptainer's configuration (--nv), CUDA, units, Workbench's session side.
+        const boot = async (from: string, dir: string) => {
+          await fs.cp(from, dir, { recursive: true, verbatimSymlinks: true });
+          await writeSimulatedNode(dir, { role: "compute", os: family, gpus: 1 });
+          await joinCluster(dir, path.join(base, `shared-${path.basename(dir)}`), siteText);
         };
-        const again = await changes(crashed);
-        expect(again, `${family}: a converged image changed again`).toEqual(await changes(ref));
-        expect(again, family).toMatchObject({ filesWritten: 0, downloads: 0 });
+        const [refNode, node] = [path.join(base, "ref-node"), path.join(base, "node")];
+        await boot(ref, refNode);
+        const [first, applyMs] = await timed(() => runAgent("apply", refNode, null, null));
+        expect(first.code, `${family}: ${first.stderr}`).toBe(0);
+        const booted = await files(refNode);
+        // Every component's apply phase is in the runs the kills land in: the bake's packages and builds, the boot's configuration.
+        const ids = (out: string) => ((JSON.parse(out) as { report?: ApplyReport }).report ?? (JSON.parse(out) as ApplyReport)).applied.map((a) => a.id);
+        const cuda = family === "ubuntu2204";
+        expect(ids(clean.stdout), `${family} bake`).toEqual(expect.arrayContaining(["packages:runtimes", `archive:/opt/quarto/${LIFECYCLE.quarto}`, "packages:workbench", "packages:apptainer", "packages:spank build tools", "file:/var/lib/pwb-agent/image.json", ...(cuda ? ["file:/etc/apt/sources.list.d/pwb-cuda.list", "packages:cuda"] : [])]));
+        expect(ids(first.stdout), `${family} boot`).toEqual(expect.arrayContaining(["file:/etc/apptainer/apptainer.conf", "file:/usr/local/lib/pwb-agent/spank/node-wrapper.sh", "service:pwb-agent.service", ...(cuda ? ["packages:cuda"] : [])]));
+        await killRuns({
+          label: `${family} GPU boot`, family, command: "apply", dir: node, site: null, kills: BOOT_KILLS, runMs: applyMs,
+          start: () => boot(crashed, node), want: booted, wantPackages: installed(refNode, family), stats,
+        });
+        expect(await changes("apply", node, null), `${family}: a booted node changed again`).toEqual(await changes("apply", refNode, null));
       } finally {
         await mirror.close();
       }

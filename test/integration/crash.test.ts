@@ -1,8 +1,8 @@
 // SIGKILL at random points of real `pwb-agent apply` runs, on head, login and GPU compute nodes of
 // both OS families, with the components that write files on a simulated root active (units, site
 // file, Workbench, the SPANK plugin; its source from a loopback mirror). Apptainer and CUDA install
-// real packages into a simulated root since bake went through the engine: they need stand-in
-// packages this suite does not build yet. After every kill each file is whole: its
+// real packages into a simulated root: crash-bake.test.ts kills bake and a GPU node's first boot with
+// fixture packages. After every kill each file is whole: its
 // content before the run or after it. Then one run converges to the bytes an uninterrupted run wrote.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
