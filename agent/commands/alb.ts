@@ -163,23 +163,6 @@ interface EnsureFlags extends ClusterFlags {
   dryRun: boolean;
 }
 
-/**
- * A dry run in `plan`'s form: one block per resource that would change ("+" create, "~" update),
- * what would change beneath, then the count; resources already as wanted are left out.
- */
-export function renderEnsurePlan(steps: EnsureStep[]): string {
-  const pending = steps.filter((s) => s.action === "would-create" || s.action === "would-update");
-  if (!pending.length) return "No changes: the Workbench ALB is in its desired state.\n";
-  const lines: string[] = [];
-  for (const s of pending) {
-    const [sign, action] = s.action === "would-create" ? ["+", "create"] : ["~", "update"];
-    lines.push(`${sign} ${s.resource} ${s.name}  (${action})`);
-    if (s.detail) lines.push(`    ${s.detail}`);
-  }
-  lines.push("", `${pending.length} change${pending.length === 1 ? "" : "s"} pending.`);
-  return lines.join("\n") + "\n";
-}
-
 function renderSteps(steps: EnsureStep[], dryRun: boolean, dnsName: string | null): string {
   const width = Math.max(...steps.map((s) => s.action.length));
   const rows = steps.map((s) => `${s.action.padEnd(width)}  ${s.resource} ${s.name}${s.id ? ` (${s.id})` : ""}${s.detail && s.action !== "exists" ? `: ${s.detail}` : ""}`);
@@ -269,6 +252,7 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .action(async (o: EnsureFlags, cmd: Command) => {
       const { g, log, cluster, region, settings } = await headCommand(cmd, o, ensureSettingsFromFlags({ ...o }), "ensure", "alb ensure");
       const { runAlbEnsure } = await import("../albsync/ensure.js");
+      const { renderEnsurePlan } = await import("../albsync/ensure-plan.js");
       const report = await runAlbEnsure({ cluster, region, settings, dryRun: o.dryRun, log, settingName: (f) => ALB_SETTING_FLAGS[f] });
       if (g.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
       else process.stdout.write(report.dryRun ? renderEnsurePlan(report.steps) : renderSteps(report.steps, report.dryRun, report.dnsName));
