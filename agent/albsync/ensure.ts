@@ -71,7 +71,7 @@ export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport
     if (o.settings.hostedZoneId && o.settings.recordName) route53 = await Route53.open(aws, stats);
     const snap = await readAlbSnapshot(o, ec2, elb, route53, name, stage);
     const plan = planAlbEnsure(snap, o.settings, name);
-    for (const step of plan) for (const w of step.warnings ?? []) o.log.warn({ [step.resource]: step.name }, `the existing Workbench ALB differs from its settings: ${w}`);
+    for (const step of plan) for (const w of step.warnings ?? []) o.log.warn({ loadBalancer: step.name }, `the existing Workbench ALB differs from its settings: ${w}`);
     const ids = new Ids(snap, o.settings.listenerPort);
     const apply = new Applier(o, ec2, elb, route53, name, ids);
     for (const step of plan) {
