@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { globals, loggerFor, positiveSeconds } from "./commands/cli-support.js";
+import { armDeadline, deadlineOption, globals, httpUrl, loggerFor, positiveSeconds } from "./commands/cli-support.js";
 import { applyNode, planNode, printPlan, printReport } from "./commands/converge.js";
 import { renderFacts } from "./commands/detect.js";
 import { runDemo } from "./commands/demo.js";
@@ -17,6 +17,9 @@ import { scrubSecrets } from "./log.js";
 import { SIM_OSES, type SimOs } from "./sim/node.js";
 import { VERSION } from "./version.js";
 
+/** Under the 600 s a login node's launch lifecycle hook waits before ParallelCluster abandons it. */
+const APPLY_DEADLINE_S = 540;
+
 function build(setExit: (code: number) => void): Command {
   const program = new Command("pwb-agent")
     .description("Converge AWS ParallelCluster nodes for Posit Workbench: detect the role, plan, apply.")
@@ -27,7 +30,7 @@ function build(setExit: (code: number) => void): Command {
     .option("-q, --quiet", "log warnings and errors only", false)
     .option("-v, --verbose", "log debug detail (every command run, with its duration)", false)
     .option("--no-imds", "do not ask the EC2 instance metadata service")
-    .option("--imds-endpoint <url>", "IMDS endpoint (default http://169.254.169.254 or $AWS_EC2_METADATA_SERVICE_ENDPOINT)")
+    .addOption(new Option("--imds-endpoint <url>", "IMDS endpoint (default http://169.254.169.254 or $AWS_EC2_METADATA_SERVICE_ENDPOINT)").argParser(httpUrl))
     .option("--site <file>", `site config: a YAML file or s3://bucket/key (default ${DEFAULT_SITE_PATH} under --root; absent: Workbench is skipped)`)
     .showHelpAfterError()
     // Throw instead of exiting, in every subcommand added below, so usage errors map to exit 2.
@@ -44,7 +47,9 @@ function build(setExit: (code: number) => void): Command {
   program
     .command("plan")
     .description("print what apply would change; exit 0 when in sync, 10 when changes are pending")
-    .action(async (_o, cmd: Command) => {
+    .addOption(deadlineOption("plan", 300))
+    .action(async (o: { deadline: number }, cmd: Command) => {
+      armDeadline(o.deadline, "plan");
       const { g, log, root, facts, site } = await openNode(cmd, { site: true });
       setExit(printPlan(await planNode(root, facts, log, { site }), g.json));
     });
@@ -56,7 +61,9 @@ function build(setExit: (code: number) => void): Command {
     .command("apply")
     .description("converge this node to its role: change only what differs, restart only what changed")
     .addOption(lockOption())
-    .action(async (o: { lockTimeout: number }, cmd: Command) => {
+    .addOption(deadlineOption("apply", APPLY_DEADLINE_S))
+    .action(async (o: { lockTimeout: number; deadline: number }, cmd: Command) => {
+      armDeadline(o.deadline, "apply");
       const { g, log, root, facts, site } = await openNode(cmd, { site: true });
       const report = await recordedApply(root, facts, log, () => applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000, site }));
       setExit(printReport(report, g.json));

@@ -45,5 +45,5 @@ export function renderMetrics(state: SyncState, tick: TickMetrics): string {
 }
 
 export async function writeMetrics(root: Root, path: string, text: string): Promise<void> {
-  await atomicWrite(root.path(path), text, { mode: 0o644 });
+  await atomicWrite(await root.confined(path, { followLeaf: false }), text, { mode: 0o644 });
 }

@@ -102,5 +102,5 @@ export async function loadState(root: Root, path: string, cluster: string, regio
 }
 
 export async function saveState(root: Root, path: string, state: SyncState): Promise<void> {
-  await atomicWrite(root.path(path), JSON.stringify(state, null, 2) + "\n", { mode: 0o644 });
+  await atomicWrite(await root.confined(path, { followLeaf: false }), JSON.stringify(state, null, 2) + "\n", { mode: 0o644 });
 }

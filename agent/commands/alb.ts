@@ -13,14 +13,15 @@ import { detectFacts, openRoot } from "./context.js";
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
+/** Decimal digits only: `Number("")` is 0 and `Number("0x1bb")` is 443, neither is what was meant. */
 function integer(v: string): number {
-  const n = Number(v);
+  const n = /^\s*\d{1,9}\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n)) throw new InvalidArgumentError("expected a whole number");
   return n;
 }
 
 function share(v: string): number {
-  const n = Number(v);
+  const n = /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("expected a number from 0 to 1");
   return n;
 }
@@ -29,6 +30,11 @@ function atLeastOne(v: string): number {
   const n = integer(v);
   if (n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
   return n;
+}
+
+function awsRegion(v: string): string {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v)) throw new InvalidArgumentError("expected an AWS region such as eu-west-1");
+  return v;
 }
 
 /** How an operator sets one AlbSettings field: its flag (with help), and its key in the site's `alb:` section if it has one. */
@@ -105,7 +111,7 @@ export const ensureSettingsFromFlags = (o: Record<string, unknown>): AlbSettings
 function clusterOptions(cmd: Command): Command {
   cmd
     .option("--cluster <name>", "cluster name (default: from /etc/chef/dna.json)")
-    .option("--region <region>", "AWS region (default: from the node's facts)");
+    .option("--region <region>", "AWS region (default: from the node's facts)", awsRegion);
   return addSettingOptions(cmd, everyCommand);
 }
 

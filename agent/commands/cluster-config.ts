@@ -1,4 +1,3 @@
-import { promises as fs } from "node:fs";
 import path from "node:path";
 import { Command, Option } from "commander";
 import { buildRenderInput, parseClusterInput } from "../clusterconfig/build-input.js";
@@ -7,6 +6,7 @@ import { renderAll, writeAll } from "../clusterconfig/outputs.js";
 import { issuesJson, renderIssues } from "../clusterconfig/report.js";
 import { validateClusterConfig } from "../clusterconfig/validate.js";
 import { NEWEST_KNOWN, formatVersion, parsePclusterVersion, type PclusterVersion } from "../clusterconfig/versions.js";
+import { decodeUtf8, readRegular } from "../engine/fsutil.js";
 import { BadInputError, ExitCode } from "../errors.js";
 import { loadSite } from "../site/load.js";
 import { globals, loggerFor } from "./cli-support.js";
@@ -15,10 +15,13 @@ import { openRoot } from "./context.js";
 const MAX_FILE_BYTES = 1024 * 1024;
 
 async function readInputFile(file: string, what: string): Promise<string> {
-  const st = await fs.stat(file).catch(() => null);
-  if (!st?.isFile()) throw new BadInputError(`${what} ${file}: no such file`);
-  if (st.size > MAX_FILE_BYTES) throw new BadInputError(`${what} ${file}: ${st.size} bytes, more than ${MAX_FILE_BYTES}`);
-  return fs.readFile(file, "utf8");
+  try {
+    const buf = await readRegular(file, { maxBytes: MAX_FILE_BYTES, shown: `${what} ${file}` });
+    if (buf === null) throw new BadInputError(`${what} ${file}: no such file`);
+    return decodeUtf8(buf, `${what} ${file}`);
+  } catch (e) {
+    throw e instanceof BadInputError ? e : new BadInputError((e as Error).message);
+  }
 }
 
 const versionOption = () =>

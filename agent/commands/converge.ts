@@ -30,7 +30,7 @@ interface Desired {
  * image phase too, so what went missing from the image is repaired. The node phase has the last word
  * on a resource both declare (Workbench's services: off in the image, on on a login node).
  */
-async function desired(root: Root, facts: Facts, log: Logger, o: ConvergeOptions, mode: "plan" | "apply"): Promise<Desired> {
+export async function desired(root: Root, facts: Facts, log: Logger, o: ConvergeOptions, mode: "plan" | "apply"): Promise<Desired> {
   const site = o.site ?? null;
   const components = activeComponents(facts, site, o.only, log);
   const inputs = await gatherInputs(components, facts, site, { root, log, mode });
@@ -70,7 +70,7 @@ export async function applyNode(
   o: ConvergeOptions & { lockTimeoutMs: number },
 ): Promise<ApplyReport> {
   const ctx = engineContext(root, facts, log, false);
-  const lock = await acquireLock(root.path(LOCK_PATH), o.lockTimeoutMs);
+  const lock = await acquireLock(await root.confined(LOCK_PATH, { followLeaf: false }), o.lockTimeoutMs);
   try {
     // Gathered under the lock: two applies must not both find a key absent and generate two.
     const d = await desired(root, facts, log, o, "apply");

@@ -12,8 +12,12 @@ import { doctorMetrics, NODE_TEXTFILES } from "../metrics/node.js";
 import { appendRunLog } from "../metrics/run-log.js";
 import { SLURM_TEXTFILE, slurmStateMetrics } from "../metrics/slurm.js";
 import { writeTextfile } from "../metrics/textfile.js";
+import { armDeadline, positiveSeconds as seconds } from "./cli-support.js";
 import { planNode } from "./converge.js";
 import { openNode } from "./node.js";
+
+/** Without --e2e doctor only reads and asks local services: minutes mean something hangs. */
+const DOCTOR_DEADLINE_S = 300;
 
 const positiveSeconds = (v: string) => {
   const n = Number(v);
@@ -33,7 +37,9 @@ export function addDoctorCommand(program: Command, setExit: (code: number) => vo
     .description("check this node's health for its role: config, keys, services, Slurm, containers, GPUs, the agent's own state; exit 1 on any failure")
     .option("--e2e", "head node: also run a tiny job on every partition (a container job where containers are on, nvidia-smi on GPU partitions)")
     .addOption(new Option("--e2e-timeout <seconds>", "how long each --e2e job may take, node power-up included").argParser(positiveSeconds).default(E2E_TIMEOUT_S))
-    .action(async (o: { e2e?: boolean; e2eTimeout: number }, cmd: Command) => {
+    .addOption(new Option("--deadline <seconds>", `give up (exit 1) when doctor has not finished after this long; 0: never (default ${DOCTOR_DEADLINE_S}, none with --e2e)`).argParser(seconds))
+    .action(async (o: { e2e?: boolean; e2eTimeout: number; deadline?: number }, cmd: Command) => {
+      armDeadline(o.deadline ?? (o.e2e ? 0 : DOCTOR_DEADLINE_S), "doctor");
       // A simulated root (--root) is not this machine's node: never ask this machine's IMDS about it.
       const simulated = path.resolve((cmd.optsWithGlobals() as { root?: string }).root ?? "/") !== "/";
       const { g, log, root, facts, site } = await openNode(cmd, { site: true, ...(simulated ? { imds: false } : {}) });

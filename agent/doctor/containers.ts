@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import { imagePaths } from "../components/images/gather.js";
+import { readTextMaybe } from "../engine/fsutil.js";
 import type { Root } from "../engine/root.js";
 import type { CommandRunner } from "../engine/runner.js";
 import type { GpuFacts } from "../facts/types.js";
@@ -42,7 +43,7 @@ export async function checkApptainerExec(root: Root, runner: CommandRunner, site
 
 /** The NVIDIA kernel driver is loaded (it writes /proc/driver/nvidia/version). */
 export async function checkGpuDriver(root: Root, gpu: GpuFacts): Promise<CheckOutcome> {
-  const text = await fs.readFile(root.path("/proc/driver/nvidia/version"), "utf8").catch(() => null);
+  const text = await readTextMaybe(root.path("/proc/driver/nvidia/version"), 64 * 1024).catch(() => null);
   if (text === null) return fail(`${gpu.count || "some"} NVIDIA GPU(s) seen, but the driver is not loaded (/proc/driver/nvidia/version missing)`, "run `pwb-agent apply` (cuda component), then check `dmesg | grep -i nvidia`");
   const m = /Kernel Module\s+(?:for\s+\S+\s+)?([\d.]+)/.exec(text);
   return ok(`driver ${m?.[1] ?? "loaded"} for ${gpu.count || "?"} × ${gpu.model ?? "NVIDIA GPU"}`);

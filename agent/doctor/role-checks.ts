@@ -1,8 +1,9 @@
-import { promises as fs } from "node:fs";
+import { readTextMaybe } from "../engine/fsutil.js";
 import type { Root } from "../engine/root.js";
 import type { CommandRunner } from "../engine/runner.js";
 import type { Change } from "../engine/types.js";
 import { configFile, WORKBENCH_UNITS } from "../components/workbench/paths.js";
+import { MAX_SHARED_FILE_BYTES } from "../components/workbench/shared-state.js";
 import type { Facts } from "../facts/types.js";
 import type { SiteConfig } from "../site/types.js";
 import { checkAlbSyncFresh, checkLastApply, driftOutcome, noAlb, unitsOutcome } from "./agent-state.js";
@@ -35,7 +36,7 @@ const check = (id: string, name: string, run: Check["run"], timeoutMs?: number):
 function databaseCheck(env: DoctorEnv, site: SiteConfig): Check {
   return check("workbench.database", "database", async () => {
     const p = configFile(site, "database.conf");
-    const text = await fs.readFile(env.root.path(p), "utf8").catch(() => null);
+    const text = await readTextMaybe(env.root.path(p), MAX_SHARED_FILE_BYTES).catch(() => null);
     if (text === null) return fail(`${p} is missing: nothing to connect with`, "run `pwb-agent apply` on the head node");
     const target = targetFromDatabaseConf(text);
     // A simulated root is not this machine's node: only a database on this machine is contacted.

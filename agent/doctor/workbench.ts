@@ -1,11 +1,11 @@
 import { promises as fs } from "node:fs";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import type { Root } from "../engine/root.js";
-import { isMissing } from "../engine/fsutil.js";
+import { readTextMaybe } from "../engine/fsutil.js";
 import { parseConfig, topLevel } from "../components/workbench/ini-read.js";
 import { dropIn } from "../components/workbench/login.js";
 import { configFile, dropInPath, KEY_FILES, LAUNCHER_PEM, LAUNCHER_PUB, SECURE_COOKIE_KEY, WORKBENCH_UNITS } from "../components/workbench/paths.js";
-import { checkSharedConfig } from "../components/workbench/shared-state.js";
+import { checkSharedConfig, MAX_SHARED_FILE_BYTES } from "../components/workbench/shared-state.js";
 import { registerKey } from "../secrets/keys.js";
 import type { SiteConfig } from "../site/types.js";
 import { fail, ok, type CheckOutcome } from "./checks.js";
@@ -20,12 +20,12 @@ export async function checkConfig(root: Root, site: SiteConfig): Promise<CheckOu
   for (const entry of state.manifest.files) {
     if (!KEY_VALUE_FILES.test(entry.name) || entry.name === "nginx.worker.conf") continue;
     try {
-      parseConfig(await fs.readFile(root.path(configFile(site, entry.name)), "utf8"));
+      parseConfig((await readMaybe(root, configFile(site, entry.name))) ?? "");
     } catch (e) {
       problems.push(`${entry.name}: ${(e as Error).message}`);
     }
   }
-  const rserver = topLevel(parseConfig(await fs.readFile(root.path(configFile(site, "rserver.conf")), "utf8")));
+  const rserver = topLevel(parseConfig((await readMaybe(root, configFile(site, "rserver.conf"))) ?? ""));
   for (const key of ["server-health-check-enabled", "load-balancing-enabled", "launcher-sessions-enabled"]) {
     if (rserver.get(key) !== "1") problems.push(`rserver.conf: ${key} is not 1`);
   }
@@ -33,13 +33,8 @@ export async function checkConfig(root: Root, site: SiteConfig): Promise<CheckOu
   return ok(`${state.manifest.files.length} files in ${site.storage.configDir} match the head node's manifest and parse`);
 }
 
-async function readMaybe(root: Root, p: string): Promise<string | null> {
-  try {
-    return await fs.readFile(root.path(p), "utf8");
-  } catch (e) {
-    if (isMissing(e)) return null;
-    throw e;
-  }
+function readMaybe(root: Root, p: string): Promise<string | null> {
+  return readTextMaybe(root.path(p), MAX_SHARED_FILE_BYTES);
 }
 
 /** Copies Workbench would find outside the shared directory (the package's /etc/rstudio, its own generated key). */

@@ -1,21 +1,82 @@
 import { randomBytes } from "node:crypto";
-import { promises as fs, constants as fsc } from "node:fs";
+import { promises as fs, constants as fsc, type Stats } from "node:fs";
 import path from "node:path";
+import { RuntimeFailure } from "../errors.js";
 import type { ApplyStats } from "./types.js";
 
 const TMP_MARK = ".pwb-tmp-";
 
-export async function readMaybe(realPath: string): Promise<Buffer | null> {
+/** The most any file the agent reads may hold unless its reader sets a smaller cap. */
+export const DEFAULT_READ_CAP = 64 * 1024 * 1024;
+
+/** A file that is not what a reader expects (a FIFO, a device, a directory, too big): exit 1 naming it. */
+export class UnexpectedFileError extends RuntimeFailure {
+  override name = "UnexpectedFileError";
+}
+
+function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  return "not a regular file";
+}
+
+/**
+ * Reads a regular file of at most `maxBytes`, or null when it does not exist. Anything else (a
+ * FIFO that would block forever, a device, a directory, a file over the cap) is an
+ * UnexpectedFileError naming `shown`. The type is checked before opening (opening a FIFO or a tape
+ * device has effects), and again on the open descriptor (O_NONBLOCK: a FIFO swapped in meanwhile
+ * cannot block the open); the read stops one byte past the cap, so a file that grows is caught too.
+ */
+export async function readRegular(realPath: string, o: { maxBytes?: number; shown?: string } = {}): Promise<Buffer | null> {
+  const max = o.maxBytes ?? DEFAULT_READ_CAP;
+  const shown = o.shown ?? realPath;
+  const check = (st: Stats) => {
+    if (!st.isFile()) throw new UnexpectedFileError(`${shown}: ${kindOf(st)}, expected a regular file`, { path: shown });
+    if (st.size > max) throw new UnexpectedFileError(`${shown}: ${st.size} bytes, more than the ${max} this file may hold`, { path: shown });
+  };
+  let h;
   try {
-    return await fs.readFile(realPath);
+    check(await fs.stat(realPath));
+    h = await fs.open(realPath, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
   } catch (e) {
     if (isMissing(e)) return null;
     throw e;
   }
+  try {
+    check(await h.stat());
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await h.read(Buffer.alloc(Math.min(max + 1 - total, 1 << 20) || 1), 0, undefined, null);
+      if (bytesRead === 0) break;
+      chunks.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > max) throw new UnexpectedFileError(`${shown}: more than the ${max} bytes this file may hold`, { path: shown });
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await h.close();
+  }
 }
 
-export async function readTextMaybe(realPath: string): Promise<string | null> {
-  const buf = await readMaybe(realPath);
+/** Strict UTF-8: bytes that are not valid UTF-8 are an error naming `shown`, never silently replaced. */
+export function decodeUtf8(buf: Uint8Array, shown: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(buf);
+  } catch {
+    throw new UnexpectedFileError(`${shown}: not valid UTF-8 text`, { path: shown });
+  }
+}
+
+export async function readMaybe(realPath: string, maxBytes?: number): Promise<Buffer | null> {
+  return readRegular(realPath, { maxBytes });
+}
+
+export async function readTextMaybe(realPath: string, maxBytes?: number): Promise<string | null> {
+  const buf = await readMaybe(realPath, maxBytes);
   return buf === null ? null : buf.toString("utf8");
 }
 

@@ -1,112 +1,121 @@
-import { randomBytes } from "node:crypto";
-import { promises as fs, readFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { promises as fs } from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { RuntimeFailure } from "../errors.js";
 import { isMissing } from "./fsutil.js";
 
 export const LOCK_PATH = "/run/pwb-agent/apply.lock";
+/** How often a waiter asks again; it sleeps in between, it never spins. */
 const POLL_MS = 100;
-
-/** Identity of a process that survives pid reuse: pid + its start time in clock ticks. */
-function processStartTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Field 2 (comm) may hold spaces and parentheses: count from the last ')'.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function ownerAlive(content: string): boolean {
-  const [pidText, start] = content.trim().split(/\s+/);
-  const pid = Number(pidText);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  return processStartTime(pid) === start;
-}
-
-const TMP_SUFFIX = /\.(\d+)\.[0-9a-f]{8}\.tmp$/;
-
-/**
- * Creates `file` holding `content`, or returns false if it exists. The content is written to a
- * private temporary file first and hard-linked into place, so the lock file is never seen empty:
- * a process killed half-way leaves either no lock or a complete one.
- */
-async function createExclusive(file: string, content: string): Promise<boolean> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  await fs.writeFile(tmp, content, { mode: 0o644, flag: "wx" });
-  try {
-    await fs.link(tmp, file);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw e;
-  } finally {
-    await fs.rm(tmp, { force: true });
-  }
-}
-
-/** Temporary files of processes killed inside createExclusive. */
-async function removeDeadTemps(dir: string, base: string): Promise<void> {
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    const m = TMP_SUFFIX.exec(name);
-    if (m && name.startsWith(base) && processStartTime(Number(m[1])) === null) await fs.rm(path.join(dir, name), { force: true });
-  }
-}
-
-async function readHolder(file: string): Promise<string> {
-  return fs.readFile(file, "utf8").catch((e: unknown) => (isMissing(e) ? "" : Promise.reject(e)));
-}
 
 export interface Lock {
   release(): Promise<void>;
 }
 
 /**
- * One apply at a time. The lock file holds "pid starttime"; a lock whose owner is gone (killed,
- * crashed) is broken by exactly one waiter. Waits up to `timeoutMs`, then fails naming the holder.
+ * The name of the lock: an abstract Unix socket (Linux; no file behind it) named from the lock
+ * file's real path, so every process converging the same tree, whatever path it was given, asks
+ * for the same name. The kernel frees the name when the holder's last descriptor closes: at exit,
+ * even when the holder was SIGKILLed and its parent never reaps it. No liveness guess through
+ * /proc, no stale state to break.
+ */
+function socketName(realLockPath: string): string {
+  return "\0pwb-agent-lock-" + createHash("sha256").update(realLockPath).digest("hex");
+}
+
+/** Binds the abstract name; false when another process holds it. */
+function tryBind(name: string): Promise<net.Server | null> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer((conn) => conn.destroy());
+    server.once("error", (e: NodeJS.ErrnoException) => (e.code === "EADDRINUSE" ? resolve(null) : reject(e)));
+    server.listen({ path: name, exclusive: true }, () => {
+      server.removeAllListeners("error");
+      server.unref(); // holding the lock must not keep a finished process alive
+      resolve(server);
+    });
+  });
+}
+
+/** The PID file only names the holder in messages; it decides nothing. */
+async function holderPid(file: string): Promise<string> {
+  const text = await fs.readFile(file, "utf8").catch((e: unknown) => (isMissing(e) ? "" : Promise.reject(e)));
+  const pid = text.trim().split(/\s+/)[0] ?? "";
+  return /^\d{1,10}$/.test(pid) ? pid : "unknown";
+}
+
+async function writePidFile(file: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  await fs.writeFile(tmp, `${process.pid}\n`, { mode: 0o644, flag: "wx" });
+  await fs.rename(tmp, file);
+}
+
+/** What older versions (a PID-file lock with a breaker) or a killed holder left next to the PID file. */
+async function removeLeftovers(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const stale = names.filter((n) => n === `${base}.break` || (n.startsWith(`${base}.`) && n.endsWith(".tmp")));
+  await Promise.all(stale.map((n) => fs.rm(path.join(dir, n), { force: true })));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One apply at a time: waits up to `timeoutMs` for the lock, then fails naming the holder.
+ * `realPath` is the PID file (e.g. /run/pwb-agent/apply.lock under the root); its directory is
+ * created while the lock is held and removed again on release when this call created it, so a run
+ * that fails leaves nothing behind.
  */
 export async function acquireLock(realPath: string, timeoutMs: number): Promise<Lock> {
-  await fs.mkdir(path.dirname(realPath), { recursive: true, mode: 0o755 });
-  await removeDeadTemps(path.dirname(realPath), path.basename(realPath));
-  const me = `${process.pid} ${processStartTime(process.pid) ?? "0"}\n`;
+  const dir = path.dirname(realPath);
+  const name = socketName(path.join(await realDirOf(dir), path.basename(realPath)));
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await createExclusive(realPath, me)) {
-      return {
-        release: async () => {
-          if ((await readHolder(realPath)) === me) await fs.rm(realPath, { force: true });
-        },
-      };
-    }
-    const holder = await readHolder(realPath);
-    if (!ownerAlive(holder)) {
-      await breakStaleLock(realPath, holder, me);
-      continue;
-    }
-    if (Date.now() >= deadline) {
-      const pid = holder.trim().split(/\s+/)[0];
+  let server: net.Server | null;
+  while (!(server = await tryBind(name))) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
       throw new RuntimeFailure(
-        `another pwb-agent apply (pid ${pid}) holds ${realPath}; gave up after ${Math.round(timeoutMs / 1000)} s (--lock-timeout)`,
+        `another pwb-agent apply (pid ${await holderPid(realPath)}) holds ${realPath}; gave up after ${Math.round(timeoutMs / 1000)} s (--lock-timeout)`,
       );
     }
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await sleep(Math.min(POLL_MS, left));
+  }
+  const held = server;
+  let firstCreated: string | undefined;
+  try {
+    firstCreated = await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+    await removeLeftovers(realPath);
+    await writePidFile(realPath);
+  } catch (e) {
+    held.close();
+    throw e;
+  }
+  return {
+    release: async () => {
+      try {
+        await fs.rm(realPath, { force: true });
+        if (firstCreated) await removeCreatedDirs(dir, firstCreated);
+      } finally {
+        await new Promise((r) => held.close(r));
+      }
+    },
+  };
+}
+
+/** The real path of `dir`, or of its nearest existing ancestor joined with the rest. */
+async function realDirOf(dir: string): Promise<string> {
+  try {
+    return await fs.realpath(dir);
+  } catch (e) {
+    if (!isMissing(e) || path.dirname(dir) === dir) throw e;
+    return path.join(await realDirOf(path.dirname(dir)), path.basename(dir));
   }
 }
 
-/** One breaker at a time: a second lock file, created the same way, guards the removal of the first. */
-async function breakStaleLock(realPath: string, staleContent: string, me: string): Promise<void> {
-  const breaker = `${realPath}.break`;
-  if (!(await createExclusive(breaker, me))) {
-    // A breaker killed mid-way must not block everyone: drop its file once its owner is gone.
-    const other = await readHolder(breaker);
-    if (!ownerAlive(other) && (await readHolder(breaker)) === other) await fs.rm(breaker, { force: true });
-    return; // retry from the top
-  }
-  try {
-    if ((await readHolder(realPath)) === staleContent) await fs.rm(realPath, { force: true });
-  } finally {
-    await fs.rm(breaker, { force: true });
+/** Removes the directories this run created, deepest first; stops at one that holds others' files. */
+async function removeCreatedDirs(dir: string, firstCreated: string): Promise<void> {
+  for (let d = dir; d.length >= firstCreated.length; d = path.dirname(d)) {
+    if (!(await fs.rmdir(d).then(() => true, () => false))) return;
   }
 }

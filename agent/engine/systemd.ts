@@ -45,14 +45,15 @@ export function parseInstallSection(unitText: string): { wantedBy: string[]; req
 export async function findUnitFile(root: Root, name: string): Promise<string | null> {
   for (const dir of UNIT_DIRS) {
     const p = path.posix.join(dir, name);
-    const st = await lstatMaybe(root.path(p));
-    if (st && !(st.isSymbolicLink() && (await fs.readlink(root.path(p))) === "/dev/null")) return p;
+    const real = await root.confined(p, { followLeaf: false, action: "read" });
+    const st = await lstatMaybe(real);
+    if (st && !(st.isSymbolicLink() && (await fs.readlink(real)) === "/dev/null")) return p;
   }
   return null;
 }
 
 export async function readUnitInstall(root: Root, unitPath: string) {
-  const text = await readTextMaybe(root.path(unitPath));
+  const text = await readTextMaybe(await root.confined(unitPath, { action: "read" }));
   return text === null ? null : parseInstallSection(text);
 }
 
@@ -60,7 +61,7 @@ export async function readUnitInstall(root: Root, unitPath: string) {
 export async function enablementLinks(root: Root, name: string): Promise<string[]> {
   let entries: string[];
   try {
-    entries = await fs.readdir(root.path(ADMIN_UNIT_DIR));
+    entries = await fs.readdir(await root.confined(ADMIN_UNIT_DIR, { action: "read" }));
   } catch (e) {
     if (isMissing(e)) return [];
     throw e;
@@ -69,7 +70,7 @@ export async function enablementLinks(root: Root, name: string): Promise<string[
   for (const entry of entries.sort()) {
     if (!entry.endsWith(".wants") && !entry.endsWith(".requires")) continue;
     const link = path.posix.join(ADMIN_UNIT_DIR, entry, name);
-    const st = await lstatMaybe(root.path(link));
+    const st = await lstatMaybe(await root.confined(link, { followLeaf: false, action: "read" }));
     if (st) found.push(link);
   }
   return found;
@@ -78,7 +79,7 @@ export async function enablementLinks(root: Root, name: string): Promise<string[
 /** A unit an administrator masked (linked to /dev/null in /etc or /run): an override pwb-agent respects. */
 export async function isMasked(root: Root, name: string): Promise<boolean> {
   for (const dir of ["/etc/systemd/system", "/run/systemd/system"]) {
-    const p = root.path(path.posix.join(dir, name));
+    const p = await root.confined(path.posix.join(dir, name), { followLeaf: false, action: "read" });
     const st = await lstatMaybe(p);
     if (st?.isSymbolicLink() && (await fs.readlink(p)) === "/dev/null") return true;
   }

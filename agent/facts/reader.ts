@@ -1,6 +1,10 @@
 import { promises as fs } from "node:fs";
 import type { Root } from "../engine/root.js";
-import { isMissing } from "../engine/fsutil.js";
+import { decodeUtf8, isMissing, readRegular, UnexpectedFileError } from "../engine/fsutil.js";
+import { BadInputError } from "../errors.js";
+
+/** sysfs, procfs and release files are small; a bigger one is not what it claims to be. */
+const DEFAULT_FACT_FILE_BYTES = 4 * 1024 * 1024;
 
 /** What happened when a node file was looked for; feeds error messages. */
 export type LookResult = "read" | "missing" | `unreadable (${string})`;
@@ -17,15 +21,25 @@ export class NodeReader {
 
   constructor(readonly root: Root) {}
 
-  /** The file's text, or null when it is missing or unreadable. */
-  async text(nodePath: string, opts: { record?: boolean } = {}): Promise<string | null> {
+  /**
+   * The file's text, or null when it is missing or unreadable. Only regular files of at most
+   * `maxBytes` are read. `input`: the file is an input the node's role depends on (dna.json,
+   * cfnconfig): a special file, one over the cap or bytes that are not UTF-8 are bad input (exit 2).
+   */
+  async text(nodePath: string, opts: { record?: boolean; maxBytes?: number; input?: boolean } = {}): Promise<string | null> {
     const slot = opts.record === false ? null : this.slot(nodePath);
     try {
-      const text = await fs.readFile(this.root.path(nodePath), "utf8");
+      const buf = await readRegular(this.root.path(nodePath), { maxBytes: opts.maxBytes ?? DEFAULT_FACT_FILE_BYTES, shown: nodePath });
+      if (buf === null) {
+        this.results.set(nodePath, "missing");
+        return null;
+      }
+      const text = opts.input ? decodeUtf8(buf, nodePath) : buf.toString("utf8");
       if (slot) slot.ok = true;
       this.results.set(nodePath, "read");
       return text;
     } catch (e) {
+      if (opts.input && e instanceof UnexpectedFileError) throw new BadInputError(e.message, { file: nodePath });
       this.results.set(nodePath, isMissing(e) ? "missing" : `unreadable (${errCode(e)})`);
       return null;
     }

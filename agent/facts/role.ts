@@ -1,11 +1,15 @@
 import { BadInputError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { factValue, type FactField } from "./fields.js";
 import type { NodeReader } from "./reader.js";
 import { parseShellVars, shellString } from "./shellvars.js";
 import { ROLES, type ClusterFacts, type Facts, type Role } from "./types.js";
 
 export const DNA_JSON = "/etc/chef/dna.json";
 export const CFNCONFIG = "/etc/parallelcluster/cfnconfig";
+/** A real dna.json is tens of kilobytes, cfnconfig a few. */
+const MAX_DNA_BYTES = 4 * 1024 * 1024;
+const MAX_CFNCONFIG_BYTES = 1024 * 1024;
 
 /** ParallelCluster's node_type values (dna.json and cfnconfig; the EC2 tag says "Compute" instead). */
 const NODE_TYPES: Record<string, Role> = { HeadNode: "head", LoginNode: "login", ComputeFleet: "compute" };
@@ -79,7 +83,7 @@ function noRoleError(reader: NodeReader, dnaRead: boolean, cfnRead: boolean): Ba
 }
 
 async function readDna(reader: NodeReader): Promise<FileFacts | null> {
-  const text = await reader.text(DNA_JSON);
+  const text = await reader.text(DNA_JSON, { input: true, maxBytes: MAX_DNA_BYTES });
   if (text === null) return null;
   let doc: unknown;
   try {
@@ -88,40 +92,45 @@ async function readDna(reader: NodeReader): Promise<FileFacts | null> {
     throw new BadInputError(`${DNA_JSON}: not valid JSON (${(e as Error).message})`, { file: DNA_JSON });
   }
   if (!isRecord(doc)) throw new BadInputError(`${DNA_JSON}: expected a JSON object at the top`, { file: DNA_JSON });
-  const c = isRecord(doc.cluster) ? doc.cluster : {};
+  if (doc.cluster !== undefined && !isRecord(doc.cluster)) throw new BadInputError(`${DNA_JSON}: cluster: expected an object`, { file: DNA_JSON, field: "cluster" });
+  const c = doc.cluster ?? {};
+  const field = (key: string, kind: FactField) => factValue(DNA_JSON, `cluster.${key}`, kind, c[key]);
+  if (c.node_type !== undefined && c.node_type !== null && typeof c.node_type !== "string") {
+    throw new BadInputError(`${DNA_JSON}: cluster.node_type: expected a string`, { file: DNA_JSON, field: "cluster.node_type" });
+  }
+  const storage = typeof c.shared_storage_type === "string" ? c.shared_storage_type.toLowerCase() : c.shared_storage_type;
   return {
     nodeType: str(c.node_type),
-    name: str(c.cluster_name) ?? str(c.stack_name),
-    region: str(c.region),
-    queue: str(c.scheduler_queue_name),
-    pool: str(c.pool_name),
-    headNodeIp: str(c.head_node_private_ip),
-    scheduler: str(c.scheduler),
-    sharedStorageType: str(c.shared_storage_type)?.toLowerCase() ?? null,
+    name: field("cluster_name", "name") ?? field("stack_name", "name"),
+    region: field("region", "region"),
+    queue: field("scheduler_queue_name", "queue"),
+    pool: field("pool_name", "pool"),
+    headNodeIp: field("head_node_private_ip", "headNodeIp"),
+    scheduler: field("scheduler", "scheduler"),
+    sharedStorageType: factValue(DNA_JSON, "cluster.shared_storage_type", "sharedStorageType", storage),
   };
 }
 
 async function readCfnconfig(reader: NodeReader): Promise<FileFacts | null> {
-  const text = await reader.text(CFNCONFIG);
+  const text = await reader.text(CFNCONFIG, { input: true, maxBytes: MAX_CFNCONFIG_BYTES });
   if (text === null) return null;
   const vars = parseShellVars(text);
-  const get = (k: string) => str(shellString(vars, k));
+  const get = (k: string, kind: FactField) => factValue(CFNCONFIG, k, kind, shellString(vars, k));
   return {
-    nodeType: get("cfn_node_type"),
-    name: get("stack_name"),
-    region: get("cfn_region"),
-    queue: get("cfn_scheduler_queue_name"),
+    nodeType: str(shellString(vars, "cfn_node_type")),
+    name: get("stack_name", "name"),
+    region: get("cfn_region", "region"),
+    queue: get("cfn_scheduler_queue_name", "queue"),
     // Login nodes get neither pool name nor head-node IP in cfnconfig (research §1.3).
     pool: null,
-    headNodeIp: get("cfn_head_node_private_ip"),
-    scheduler: get("cfn_scheduler"),
+    headNodeIp: get("cfn_head_node_private_ip", "headNodeIp"),
+    scheduler: get("cfn_scheduler", "scheduler"),
     sharedStorageType: null,
   };
 }
 
 /** ParallelCluster writes "NONE" or "" for unset values. */
 function str(v: unknown): string | null {
-  if (typeof v === "number") return String(v);
   if (typeof v !== "string") return null;
   const s = v.trim();
   return s === "" || s === "NONE" ? null : s;

@@ -57,5 +57,5 @@ export function nextApplyRecord(
 }
 
 export async function writeApplyRecord(root: Root, record: ApplyRecord): Promise<void> {
-  await atomicWrite(root.path(APPLY_RECORD_PATH), JSON.stringify(record, null, 2) + "\n", { mode: 0o644 });
+  await atomicWrite(await root.confined(APPLY_RECORD_PATH, { followLeaf: false }), JSON.stringify(record, null, 2) + "\n", { mode: 0o644 });
 }

@@ -24,7 +24,7 @@ export interface RunLogEntry {
  * within a line and a reader never sees half of one; rotation is a rename, atomic too.
  */
 export async function appendRunLog(root: Root, entry: RunLogEntry, now = Date.now()): Promise<void> {
-  const file = root.path(RUN_LOG_PATH);
+  const file = await root.confined(RUN_LOG_PATH, { followLeaf: false });
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
   const size = await fs.stat(file).then((s) => s.size, () => 0);
   if (size > RUN_LOG_MAX_BYTES) await fs.rename(file, `${file}.1`);

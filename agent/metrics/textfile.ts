@@ -51,7 +51,7 @@ export class MetricsText {
 /** Writes `<TEXTFILE_DIR>/<file>` under the root: temp file + rename, so the collector never reads half a file. */
 export async function writeTextfile(root: Root, file: string, text: MetricsText | string): Promise<string> {
   const nodePath = path.posix.join(TEXTFILE_DIR, file);
-  await atomicWrite(root.path(nodePath), String(text), { mode: 0o644 });
+  await atomicWrite(await root.confined(nodePath, { followLeaf: false }), String(text), { mode: 0o644 });
   return nodePath;
 }
 

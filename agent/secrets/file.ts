@@ -1,5 +1,9 @@
 import { promises as fs } from "node:fs";
+import { decodeUtf8, readRegular } from "../engine/fsutil.js";
 import type { Root } from "../engine/root.js";
+
+/** A password or key is a line, not a file's worth: anything bigger is the wrong file. */
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
 import { BadInputError } from "../errors.js";
 import { registerSecret } from "../log.js";
 import { checkSecretValue } from "./value.js";
@@ -13,7 +17,7 @@ export async function readRootOnlySecret(root: Root, nodePath: string, field: st
   const from = `${field} (${nodePath})`;
   let st;
   try {
-    st = await fs.stat(root.path(nodePath));
+    st = await fs.stat(await root.confined(nodePath, { action: "read" }));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new BadInputError(`${from}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
@@ -25,7 +29,15 @@ export async function readRootOnlySecret(root: Root, nodePath: string, field: st
       `${from}: expected a root-only file (owner root, mode 0600 or 0400); it is owned by uid ${st.uid} with mode 0${mode.toString(8)}`,
     );
   }
-  const raw = await fs.readFile(root.path(nodePath), "utf8");
+  let raw: string;
+  try {
+    const buf = await readRegular(root.path(nodePath), { maxBytes: MAX_SECRET_FILE_BYTES, shown: nodePath });
+    if (buf === null) throw new BadInputError(`${from}: no such file`);
+    raw = decodeUtf8(buf, nodePath);
+  } catch (e) {
+    if (e instanceof BadInputError) throw e;
+    throw new BadInputError(`${from}: ${(e as Error).message.replace(`${nodePath}: `, "")}`);
+  }
   const value = raw.replace(/\r?\n$/, "");
   registerSecret(value);
   return checkSecretValue(value, from);

@@ -1,10 +1,11 @@
-import { promises as fs } from "node:fs";
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
+import { decodeUtf8, readRegular, UnexpectedFileError } from "../engine/fsutil.js";
 import type { Root } from "../engine/root.js";
 import { BadInputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { describeIssues, renderProblems, type SiteProblem } from "./errors.js";
+import { checkLimits } from "./limits.js";
 import { resolveSite } from "./resolve.js";
 import { parseS3Url, readS3Object, s3Failure, type S3Reader } from "./s3.js";
 import { siteSchema } from "./schema.js";
@@ -12,7 +13,7 @@ import type { SiteConfig } from "./types.js";
 
 /** Where `--site` points when it is not given (a node path, under --root). */
 export const DEFAULT_SITE_PATH = "/etc/pwb-agent/site.yaml";
-const MAX_SITE_BYTES = 1024 * 1024;
+export const MAX_SITE_BYTES = 1024 * 1024;
 
 export interface LoadSiteOptions {
   /** `--site` as given: a path (relative to the working directory) or s3://bucket/key; undefined = the default. */
@@ -29,6 +30,13 @@ export interface LoadSiteOptions {
  * caller skips what needs one). An explicit --site that is missing or invalid is bad input: exit 2.
  */
 export async function loadSite(o: LoadSiteOptions): Promise<SiteConfig | null> {
+  const site = await readSite(o);
+  // On a simulated node the shared storage may be links out of the root: they stand in for mounts.
+  if (site) o.root.allowMountLinks([site.storage.workbench, site.storage.home, ...(site.storage.sharedStoragePath ? [site.storage.sharedStoragePath] : [])]);
+  return site;
+}
+
+async function readSite(o: LoadSiteOptions): Promise<SiteConfig | null> {
   if (o.site === undefined) {
     const real = o.root.path(DEFAULT_SITE_PATH);
     const text = await readLocal(real, DEFAULT_SITE_PATH, false);
@@ -45,7 +53,8 @@ export async function loadSite(o: LoadSiteOptions): Promise<SiteConfig | null> {
     if (!region) throw new BadInputError(`--site ${o.site}: cannot tell the AWS region (no region in the node's facts, AWS_REGION unset)`);
     let text: string;
     try {
-      text = await (o.readS3 ?? readS3Object)(loc, region);
+      const body = await (o.readS3 ?? readS3Object)(loc, region, MAX_SITE_BYTES);
+      text = typeof body === "string" ? body : siteText(body, o.site);
     } catch (e) {
       throw s3Failure(o.site, e);
     }
@@ -57,20 +66,26 @@ export async function loadSite(o: LoadSiteOptions): Promise<SiteConfig | null> {
 }
 
 async function readLocal(real: string, shown: string, explicit: boolean): Promise<string | null> {
-  let st;
+  let buf: Buffer | null;
   try {
-    st = await fs.stat(real);
+    buf = await readRegular(real, { maxBytes: MAX_SITE_BYTES, shown });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if ((code === "ENOENT" || code === "ENOTDIR") && !explicit) return null;
-    throw new BadInputError(`--site ${shown}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`, { file: shown });
+    const message = e instanceof UnexpectedFileError ? e.message.slice(shown.length + 2) : (e as Error).message;
+    throw new BadInputError(`--site ${shown}: ${message}`, { file: shown });
   }
-  if (!st.isFile()) throw new BadInputError(`--site ${shown}: not a regular file`, { file: shown });
-  if (st.size > MAX_SITE_BYTES) throw new BadInputError(`--site ${shown}: ${st.size} bytes; a site file is at most ${MAX_SITE_BYTES}`, { file: shown });
+  if (buf === null) {
+    if (!explicit) return null;
+    throw new BadInputError(`--site ${shown}: no such file`, { file: shown });
+  }
+  return siteText(buf, shown);
+}
+
+/** Site text must be valid UTF-8: replacement characters would end up in Workbench's config. */
+export function siteText(buf: Uint8Array, shown: string): string {
   try {
-    return await fs.readFile(real, "utf8");
-  } catch (e) {
-    throw new BadInputError(`--site ${shown}: ${(e as Error).message}`, { file: shown });
+    return decodeUtf8(buf, shown);
+  } catch {
+    throw new BadInputError(`--site ${shown}: not valid UTF-8 text (a site file is UTF-8)`, { file: shown });
   }
 }
 
@@ -92,6 +107,11 @@ export function parseSiteText(text: string, source: string): SiteConfig {
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw siteError(source, [{ line: 1, column: 1, field: "(top level)", message: "expected a mapping with workbench:, database:, alb:, slurm: …" }]);
+  }
+  const limits = checkLimits(data);
+  if (limits.length) {
+    const issues = limits.map((l) => ({ code: "custom" as const, path: l.path, message: l.message, input: undefined }));
+    throw siteError(source, describeIssues(issues, doc, lc, siteSchema));
   }
   const parsed = siteSchema.safeParse(data);
   if (!parsed.success) throw siteError(source, describeIssues(parsed.error.issues, doc, lc, siteSchema));

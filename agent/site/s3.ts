@@ -11,10 +11,10 @@ export function parseS3Url(url: string): S3Location | null {
 }
 
 /** What reads an object; the real one talks to S3, tests pass their own. */
-export type S3Reader = (loc: S3Location, region: string) => Promise<string>;
+export type S3Reader = (loc: S3Location, region: string, maxBytes?: number) => Promise<string | Uint8Array>;
 
 /** The S3 client is loaded only here, on first use: `--help` and local files never pay for the SDK. */
-export const readS3Object: S3Reader = async (loc, region) => {
+export const readS3Object: S3Reader = async (loc, region, maxBytes = 1024 * 1024) => {
   const { S3Client, GetObjectCommand } = await import("@aws-sdk/client-s3");
   const client = new S3Client({
     region,
@@ -26,7 +26,10 @@ export const readS3Object: S3Reader = async (loc, region) => {
   try {
     const out = await client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
     if (!out.Body) throw new RuntimeFailure(`s3://${loc.bucket}/${loc.key}: empty response body`);
-    return await out.Body.transformToString("utf8");
+    if ((out.ContentLength ?? 0) > maxBytes) throw new BadInputError(`--site s3://${loc.bucket}/${loc.key}: ${out.ContentLength} bytes; a site file is at most ${maxBytes}`);
+    const bytes = await out.Body.transformToByteArray();
+    if (bytes.length > maxBytes) throw new BadInputError(`--site s3://${loc.bucket}/${loc.key}: more than ${maxBytes} bytes; a site file is at most that`);
+    return bytes;
   } finally {
     client.destroy();
   }

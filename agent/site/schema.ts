@@ -1,6 +1,7 @@
 // Named imports, not the `z` namespace: the namespace keeps every locale in the bundle (~450 KB vs ~85 KB).
 import { array, boolean, enum as oneOf, number, record, strictObject, string, union, type input, type output, type RefinementCtx } from "zod";
 import { instanceShape } from "./instance-types.js";
+import { isSystemDirectory, MAX_PATH_LENGTH } from "./limits.js";
 import { atLeast, OLDEST_SUPPORTED, parseWorkbenchVersion } from "./version.js";
 import { apptainerSection } from "./sections/apptainer.js";
 import { cudaSection } from "./sections/cuda.js";
@@ -23,10 +24,21 @@ const singleLine = (what = "a non-empty single-line string") =>
     .refine((s) => !/[\r\n\0]/.test(s) && s.trim() === s, expected(`${what} without line breaks or surrounding spaces`));
 
 const absolutePath = string(expected("an absolute path"))
+  .max(MAX_PATH_LENGTH, expected(`an absolute path of at most ${MAX_PATH_LENGTH} characters`))
   .refine(
     (p) => p.startsWith("/") && !/[\r\n\0\s,]/.test(p) && (p === "/" || !p.endsWith("/")) && !p.split("/").includes(".."),
     expected("an absolute path (starting with /, no spaces, commas, '..' or trailing /)"),
-  );
+  )
+  .refine((p) => p.split("/").every((part) => part.length <= 255), expected("path components of at most 255 characters"));
+
+/**
+ * A directory the agent writes into or shares (storage, image directories): never / or a
+ * directory the operating system owns, where Workbench's files would mix with the system's.
+ */
+const ownDirectory = absolutePath.refine(
+  (p) => !isSystemDirectory(p),
+  expected("a directory of its own: not /, a system directory (/etc, /usr, /var, …) or anything under /proc, /sys, /dev, /run, /boot"),
+);
 
 const port = number(expected("a port number")).int(expected("an integer port")).min(1, expected("a port from 1 to 65535")).max(65535, expected("a port from 1 to 65535"));
 
@@ -101,9 +113,9 @@ const workbenchSchema = strictObject({
 });
 
 const storageSchema = strictObject({
-    workbench: absolutePath.default("/opt/rstudio"),
-    home: absolutePath.default("/home"),
-    sharedStoragePath: absolutePath.optional(),
+    workbench: ownDirectory.default("/opt/rstudio"),
+    home: ownDirectory.default("/home"),
+    sharedStoragePath: ownDirectory.optional(),
   })
   .prefault({});
 
@@ -162,7 +174,7 @@ const versionList = (what: string) =>
 
 const containersSchema = strictObject({
     enabled: boolean(expected("true or false")).default(false),
-    imageDirectory: absolutePath.optional(),
+    imageDirectory: ownDirectory.optional(),
     bind: array(absolutePath, expected("a list of absolute paths")).default(["/opt/slurm/etc", "/opt/slurm/libexec", "/var/spool/slurmd", "/var/run/munge"]),
   })
   .prefault({});

@@ -3,6 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { EMBEDDED_UNITS } from "../../agent/components/units/index.js";
 import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { acquireLock, LOCK_PATH } from "../../agent/engine/lock.js";
+import { Root } from "../../agent/engine/root.js";
 import { cli } from "../helpers/cli.js";
 import { snapshot, tempDir } from "../helpers/engine.js";
 
@@ -108,12 +110,10 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     const dir = await tempDir();
     await writeSimulatedNode(dir, { role: "login" });
     // A live process holds the lock: this test process.
-    const stat = await fs.readFile(`/proc/${process.pid}/stat`, "utf8");
-    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-    await fs.mkdir(path.join(dir, "run/pwb-agent"), { recursive: true });
-    await fs.writeFile(path.join(dir, "run/pwb-agent/apply.lock"), `${process.pid} ${start}\n`);
+    const held = await acquireLock(new Root(dir).path(LOCK_PATH), 1_000);
     const t0 = Date.now();
     const r = cli([...G, "--root", dir, "apply", "--lock-timeout", "1"]);
+    await held.release();
     expect(r.code).toBe(1);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
     expect(r.stderr).toContain(`another pwb-agent apply (pid ${process.pid}) holds`);

@@ -220,7 +220,7 @@ describe("apply lock", () => {
     await fs.mkdir(path.dirname(lockPath), { recursive: true });
     await fs.writeFile(lockPath, "999999999 12345\n"); // no such process
     const lock = await acquireLock(lockPath, 200);
-    expect((await fs.readFile(lockPath, "utf8")).startsWith(`${process.pid} `)).toBe(true);
+    expect(await fs.readFile(lockPath, "utf8")).toBe(`${process.pid}\n`);
     await lock.release();
     await expect(fs.access(lockPath)).rejects.toThrow();
   });

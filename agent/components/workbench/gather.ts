@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Root } from "../../engine/root.js";
-import { isMissing } from "../../engine/fsutil.js";
+import { readTextMaybe } from "../../engine/fsutil.js";
 import { RuntimeFailure } from "../../errors.js";
 import type { Facts } from "../../facts/types.js";
 import type { Logger } from "../../log.js";
@@ -13,7 +13,7 @@ import type { HeadInputs, WorkbenchInputs } from "./inputs.js";
 import { parseManifest, sha256 } from "./manifest.js";
 import { mountHolding, readMountPoints } from "./mounts.js";
 import { KEY_FILES, LAUNCHER_PEM, LAUNCHER_PUB, manifestPath, SECURE_COOKIE_KEY } from "./paths.js";
-import { observeSharedConfig } from "./shared-state.js";
+import { MAX_SHARED_FILE_BYTES, observeSharedConfig } from "./shared-state.js";
 
 /*
  * The workbench component's gather step, run by the command layer before `wants` (never by `wants`):
@@ -79,9 +79,9 @@ async function requireSharedMount(root: Root, site: SiteConfig): Promise<void> {
 async function readExistingKeys(root: Root, dir: string): Promise<ExistingKeys> {
   const read = async (name: string): Promise<string | null> => {
     try {
-      return await fs.readFile(root.path(path.posix.join(dir, name)), "utf8");
+      return await readTextMaybe(await root.confined(path.posix.join(dir, name), { action: "read" }), MAX_SHARED_FILE_BYTES);
     } catch (e) {
-      if (isMissing(e)) return null;
+      if (e instanceof RuntimeFailure) throw e;
       throw new RuntimeFailure(`cannot read ${dir}/${name}: ${(e as Error).message}`);
     }
   };
@@ -96,7 +96,9 @@ async function readExistingKeys(root: Root, dir: string): Promise<ExistingKeys> 
 async function warnOnForeignKeyChange(root: Root, site: SiteConfig, keys: WorkbenchKeys, generated: string[], log: Logger): Promise<void> {
   let previous;
   try {
-    previous = parseManifest(await fs.readFile(root.path(manifestPath(site)), "utf8"));
+    const text = await readTextMaybe(root.path(manifestPath(site)), MAX_SHARED_FILE_BYTES);
+    if (text === null) return;
+    previous = parseManifest(text);
   } catch {
     return; // first apply, or an unreadable manifest the apply will rewrite
   }

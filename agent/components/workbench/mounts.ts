@@ -1,5 +1,7 @@
-import { promises as fs } from "node:fs";
+import { readTextMaybe, UnexpectedFileError } from "../../engine/fsutil.js";
 import type { Root } from "../../engine/root.js";
+
+const MAX_MOUNTS_BYTES = 16 * 1024 * 1024;
 
 /** Mount points listed in a /proc/mounts text (octal escapes such as \040 decoded). */
 export function parseMountPoints(text: string): string[] {
@@ -18,8 +20,10 @@ export function mountHolding(mounts: readonly string[], p: string): string | nul
 /** The node's mount points, or null when the root has no /proc/mounts (a simulated node without one). */
 export async function readMountPoints(root: Root): Promise<string[] | null> {
   try {
-    return parseMountPoints(await fs.readFile(root.path("/proc/mounts"), "utf8"));
-  } catch {
+    const text = await readTextMaybe(root.path("/proc/mounts"), MAX_MOUNTS_BYTES);
+    return text === null ? null : parseMountPoints(text);
+  } catch (e) {
+    if (e instanceof UnexpectedFileError) throw e;
     return null;
   }
 }

@@ -1,12 +1,15 @@
 import { promises as fs } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Root } from "../../engine/root.js";
-import { isMissing } from "../../engine/fsutil.js";
+import { isMissing, readTextMaybe, readRegular } from "../../engine/fsutil.js";
 import type { Logger } from "../../log.js";
 import type { SiteConfig } from "../../site/types.js";
 import type { SharedConfigState } from "./inputs.js";
 import { parseManifest, sha256 } from "./manifest.js";
 import { configFile, manifestPath } from "./paths.js";
+
+/** The shared Workbench files (INI, keys, manifest) are kilobytes; anything bigger is not ours. */
+export const MAX_SHARED_FILE_BYTES = 1024 * 1024;
 
 /*
  * Reads what the head node wrote on shared storage. Part of the component's gather step (and of
@@ -16,11 +19,13 @@ import { configFile, manifestPath } from "./paths.js";
 /** One look: ready when the manifest exists and every file it lists matches it (content and mode). */
 export async function checkSharedConfig(root: Root, site: SiteConfig): Promise<SharedConfigState> {
   const where = manifestPath(site);
-  let text: string;
+  let text: string | null;
   try {
-    text = await fs.readFile(root.path(where), "utf8");
+    text = await readTextMaybe(root.path(where), MAX_SHARED_FILE_BYTES);
   } catch (e) {
-    if (!isMissing(e)) return { ready: false, reason: `cannot read ${where}: ${(e as Error).message}` };
+    return { ready: false, reason: `cannot read ${where}: ${(e as Error).message}` };
+  }
+  if (text === null) {
     return {
       ready: false,
       reason: `no manifest at ${where}: the head node has not rendered the shared Workbench configuration yet, or ${site.storage.workbench} is not mounted`,
@@ -40,7 +45,10 @@ export async function checkSharedConfig(root: Root, site: SiteConfig): Promise<S
     let data: Buffer;
     let mode: number;
     try {
-      [data, mode] = await Promise.all([fs.readFile(root.path(p)), fs.stat(root.path(p)).then((s) => s.mode & 0o7777)]);
+      const read = await readRegular(root.path(p), { maxBytes: MAX_SHARED_FILE_BYTES });
+      if (read === null) throw Object.assign(new Error("missing"), { code: "ENOENT" });
+      data = read;
+      mode = (await fs.stat(root.path(p))).mode & 0o7777;
     } catch (e) {
       return { ready: false, reason: isMissing(e) ? `${p} is missing (listed in the manifest)` : `cannot read ${p}: ${(e as Error).message}` };
     }

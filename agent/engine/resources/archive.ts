@@ -37,7 +37,7 @@ export const archiveHandler: Handler<ArchiveResource> = {
   async apply(change, ctx) {
     const r = change.resource as ArchiveResource;
     const need = (change.state as ArchiveState).need ?? (await resolveFetch(r.fetch, ctx));
-    const dest = ctx.root.path(r.path);
+    const dest = await ctx.root.confined(r.path, { followLeaf: false });
     const tmp = `${dest}.tmp-${process.pid}`;
     const old = `${dest}.old-${process.pid}`;
     await fs.rm(tmp, { recursive: true, force: true });

@@ -7,7 +7,7 @@ export const downloadHandler: Handler<DownloadResource> = {
   id: (r) => `file:${r.path}`,
 
   async plan(r, ctx) {
-    const current = await sha256Of(ctx.root.path(r.path));
+    const current = await sha256Of(await ctx.root.confined(r.path, { followLeaf: false }));
     if (current === r.sha256.toLowerCase()) return null;
     return {
       action: current === null ? "create" : "update",
@@ -23,7 +23,7 @@ export const downloadHandler: Handler<DownloadResource> = {
 
   async apply(change, ctx) {
     const r = change.resource as DownloadResource;
-    const real = ctx.root.path(r.path);
+    const real = await ctx.root.confined(r.path, { followLeaf: false });
     if ((await fetchFile({ name: r.path, url: r.url, sha256: r.sha256, dest: real }, ctx.log)) !== "cached") ctx.stats.downloads = (ctx.stats.downloads ?? 0) + 1;
     await fs.chmod(real, r.mode);
     ctx.stats.filesWritten += 1;

@@ -21,7 +21,8 @@ export const fileHandler: Handler<FileResource> = {
   id: (r) => `file:${r.path}`,
 
   async plan(r, ctx): Promise<PlannedChange | null> {
-    const real = ctx.root.path(r.path);
+    const real = await ctx.root.confined(r.path, { followLeaf: false });
+    if (r.tmpDir !== undefined) await ctx.root.confined(r.tmpDir);
     const st = await lstatMaybe(real);
     if (st?.isDirectory()) throw new RuntimeFailure(`${r.path} is a directory, expected a file`);
     const desired = toBuffer(r.content);
@@ -62,7 +63,9 @@ export const fileHandler: Handler<FileResource> = {
   async apply(change: Change, ctx: EngineContext): Promise<void> {
     const r = change.resource as FileResource;
     const state = change.state as FileState;
-    const real = ctx.root.path(r.path);
+    // Checked again: the tree may have changed since the plan was read.
+    const real = await ctx.root.confined(r.path, { followLeaf: false });
+    if (r.tmpDir !== undefined) await ctx.root.confined(r.tmpDir);
     if (state.writeContent) {
       await atomicWrite(real, toBuffer(r.content), {
         mode: r.mode,

@@ -14,7 +14,7 @@ export const dirHandler: Handler<DirResource> = {
   id: (r) => `dir:${r.path}`,
 
   async plan(r, ctx) {
-    const st = await lstatMaybe(ctx.root.path(r.path));
+    const st = await lstatMaybe(await ctx.root.confined(r.path));
     const uid = r.owner === undefined ? undefined : await ctx.accounts.uid(r.owner);
     const gid = r.group === undefined ? undefined : await ctx.accounts.gid(r.group);
     if (!st) {
@@ -32,7 +32,7 @@ export const dirHandler: Handler<DirResource> = {
   async apply(change, ctx) {
     const r = change.resource as DirResource;
     const state = change.state as DirState;
-    const real = ctx.root.path(r.path);
+    const real = await ctx.root.confined(r.path);
     if (state.create) await fs.mkdir(real, { recursive: true, mode: r.mode });
     if (state.uid !== undefined || state.gid !== undefined) await fs.chown(real, state.uid ?? -1, state.gid ?? -1);
     await fs.chmod(real, r.mode); // mkdir's mode is filtered by the umask
@@ -43,7 +43,7 @@ export const symlinkHandler: Handler<SymlinkResource> = {
   id: (r) => `symlink:${r.path}`,
 
   async plan(r, ctx) {
-    const real = ctx.root.path(r.path);
+    const real = await ctx.root.confined(r.path, { followLeaf: false });
     const st = await lstatMaybe(real);
     if (st?.isDirectory()) throw new RuntimeFailure(`${r.path} is a directory, expected a symlink`);
     const current = st?.isSymbolicLink() ? await readlinkMaybe(real) : null;
@@ -54,7 +54,7 @@ export const symlinkHandler: Handler<SymlinkResource> = {
 
   async apply(change, ctx) {
     const r = change.resource as SymlinkResource;
-    await atomicSymlink(r.target, ctx.root.path(r.path), ctx.stats);
+    await atomicSymlink(r.target, await ctx.root.confined(r.path, { followLeaf: false }), ctx.stats);
   },
 };
 
@@ -62,13 +62,13 @@ export const absentHandler: Handler<AbsentResource> = {
   id: (r) => `absent:${r.path}`,
 
   async plan(r, ctx) {
-    const st = await lstatMaybe(ctx.root.path(r.path));
+    const st = await lstatMaybe(await ctx.root.confined(r.path, { followLeaf: false, action: "remove" }));
     if (!st) return null;
     if (st.isDirectory()) throw new RuntimeFailure(`${r.path} is a directory; pwb-agent only removes files and links`);
     return { action: "delete", summary: [st.isSymbolicLink() ? "remove link" : `remove file (${st.size} bytes)`] };
   },
 
   async apply(change, ctx) {
-    await fs.rm(ctx.root.path((change.resource as AbsentResource).path), { force: true });
+    await fs.rm(await ctx.root.confined((change.resource as AbsentResource).path, { followLeaf: false, action: "remove" }), { force: true });
   },
 };

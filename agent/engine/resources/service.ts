@@ -38,7 +38,7 @@ export const serviceHandler: Handler<ServiceResource> = {
       if (wantedBy.length === 0) throw new RuntimeFailure(`cannot enable ${r.name}: its unit has no [Install] WantedBy=`);
       for (const target of wantedBy) {
         const link = path.posix.join(ADMIN_UNIT_DIR, `${target}.wants`, r.name);
-        const current = await readlinkMaybe(ctx.root.path(link));
+        const current = await readlinkMaybe(await ctx.root.confined(link, { followLeaf: false }));
         if (current !== unitPath) state.link.push({ path: link, target: unitPath });
       }
       if (state.link.length) summary.push(`enable (${state.link.map((l) => path.posix.basename(path.posix.dirname(l.path))).join(", ")})`);
@@ -66,7 +66,7 @@ export const serviceHandler: Handler<ServiceResource> = {
   /** Phase 1 only: the links. Start/stop run after daemon-reload (see apply.ts). */
   async apply(change, ctx) {
     const state = change.state as ServiceState;
-    for (const l of state.link) await atomicSymlink(l.target, ctx.root.path(l.path), ctx.stats);
-    for (const l of state.unlink) await fs.rm(ctx.root.path(l), { force: true });
+    for (const l of state.link) await atomicSymlink(l.target, await ctx.root.confined(l.path, { followLeaf: false }), ctx.stats);
+    for (const l of state.unlink) await fs.rm(await ctx.root.confined(l, { followLeaf: false, action: "remove" }), { force: true });
   },
 };

@@ -5,7 +5,7 @@ import { string } from "zod";
 export const expected = (what: string) => ({ error: `expected ${what}` });
 
 /** An absolute node path: no spaces or commas (these paths end up in comma lists and argv). */
-export const nodePath = string(expected("an absolute path")).refine(
+export const nodePath = string(expected("an absolute path")).max(4096, expected("an absolute path of at most 4096 characters")).refine(
   (p) => p.startsWith("/") && !/[\r\n\0\s,"'=]/.test(p) && (p === "/" || !p.endsWith("/")) && !p.split("/").includes(".."),
   expected("an absolute path (starting with /, no spaces, commas, quotes, '=', '..' or trailing /)"),
 );
