@@ -12,6 +12,8 @@ export interface FixturePackage {
   version: string;
   files: Record<string, string>;
   postinst?: string;
+  /** A Debian `Depends:` line (debs only): lets tests prove apt resolves dependencies. */
+  depends?: string;
 }
 
 export const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -23,7 +25,7 @@ export async function buildDeb(work: string, p: FixturePackage): Promise<Buffer>
   await fs.mkdir(path.join(dir, "DEBIAN"), { recursive: true });
   await fs.writeFile(
     path.join(dir, "DEBIAN/control"),
-    `Package: ${p.name}\nVersion: ${p.version}\nArchitecture: amd64\nMaintainer: pwb-agent fixtures <fixtures@example.com>\nDescription: stand-in for ${p.name}\n`,
+    `Package: ${p.name}\nVersion: ${p.version}\nArchitecture: amd64\n${p.depends ? `Depends: ${p.depends}\n` : ""}Maintainer: pwb-agent fixtures <fixtures@example.com>\nDescription: stand-in for ${p.name}\n`,
   );
   if (p.postinst) await fs.writeFile(path.join(dir, "DEBIAN/postinst"), p.postinst, { mode: 0o755 });
   await writeTree(dir, p.files);
@@ -80,6 +82,17 @@ export async function buildRepository(dir: string): Promise<Array<[string, Buffe
       const rel = sub ? `${sub}/${f}` : f;
       if ((await fs.stat(path.join(dir, rel))).isFile()) out.push([rel, await fs.readFile(path.join(dir, rel))]);
     }
+  }
+  return out;
+}
+
+/** A flat apt repository of the .deb files in `dir` (dpkg-scanpackages writes its Packages index). */
+export async function buildAptRepository(dir: string): Promise<Array<[string, Buffer]>> {
+  const { stdout } = await run("dpkg-scanpackages", ["--multiversion", "."], { cwd: dir });
+  await fs.writeFile(path.join(dir, "Packages"), stdout);
+  const out: Array<[string, Buffer]> = [];
+  for (const f of await fs.readdir(dir)) {
+    if (f.endsWith(".deb") || f === "Packages") out.push([f, await fs.readFile(path.join(dir, f))]);
   }
   return out;
 }
