@@ -86,13 +86,22 @@ export async function buildRepository(dir: string): Promise<Array<[string, Buffe
   return out;
 }
 
-/** A flat apt repository of the .deb files in `dir` (dpkg-scanpackages writes its Packages index). */
+/**
+ * A flat apt repository of the .deb files in `dir`: its Packages index is each package's control fields
+ * (dpkg-deb -f) plus where apt finds the file and its checksum, as dpkg-scanpackages writes them, so the
+ * demo needs nothing beyond dpkg-deb.
+ */
 export async function buildAptRepository(dir: string): Promise<Array<[string, Buffer]>> {
-  const { stdout } = await run("dpkg-scanpackages", ["--multiversion", "."], { cwd: dir });
-  await fs.writeFile(path.join(dir, "Packages"), stdout);
   const out: Array<[string, Buffer]> = [];
-  for (const f of await fs.readdir(dir)) {
-    if (f.endsWith(".deb") || f === "Packages") out.push([f, await fs.readFile(path.join(dir, f))]);
+  const stanzas: string[] = [];
+  for (const f of (await fs.readdir(dir)).filter((f) => f.endsWith(".deb")).sort()) {
+    const body = await fs.readFile(path.join(dir, f));
+    const { stdout } = await run("dpkg-deb", ["-f", path.join(dir, f)]);
+    stanzas.push(`${stdout.trimEnd()}\nFilename: ./${f}\nSize: ${body.length}\nSHA256: ${sha256(body)}\n`);
+    out.push([f, body]);
   }
+  const index = Buffer.from(stanzas.join("\n"));
+  await fs.writeFile(path.join(dir, "Packages"), index);
+  out.push(["Packages", index]);
   return out;
 }

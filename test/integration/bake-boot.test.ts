@@ -14,7 +14,8 @@ import { parseSiteText } from "../../agent/site/load.js";
 import { tempDir } from "../helpers/engine.js";
 
 /*
- * The AMI lifecycle for real, on Ubuntu 22.04 (fixture .debs, dpkg --root) and Rocky 9 (fixture .rpms with
+ * The AMI lifecycle for real, on Ubuntu 22.04 (fixture .debs with dpkg --root, and apt-get pointed at the root
+ * from a flat apt repository for what the parent image's repositories serve) and Rocky 9 (fixture .rpms with
  * rpm --root, and dnf --installroot from a createrepo_c repository for what the parent image's repositories
  * serve), from a loopback mirror into the image root's own package database; then four nodes booted from
  * copies of that image. The
@@ -47,6 +48,9 @@ describe.each(["ubuntu2204", "rocky9"] as const)("bake once, boot every role fro
     for (const pkg of [r, `python-${LIFECYCLE.python}`, "rstudio-workbench", "apptainer"]) expect(have.has(pkg), pkg).toBe(true);
     // Rocky: EPEL and the SPANK plugin's build tools come from the parent image's repository, through dnf --installroot.
     if (os === "rocky9") for (const pkg of ["epel-release", "cmake", "make", "gcc-c++", "libstdc++-static"]) expect(have.has(pkg), pkg).toBe(true);
+    // Ubuntu: the same tools from the parent image's flat apt repository, through apt-get pointed at the root.
+    if (os === "ubuntu2204") for (const pkg of ["cmake", "make", "g++"]) expect(have.get(pkg), pkg).toBe("9");
+    expect(lc.bake.report!.deferred.filter((argv) => argv[0] === "dnf" || argv[0] === "apt-get")).toEqual([]);
     expect(lc.bake.report).toMatchObject({ downloads: 7 });
     expect(await fs.readlink(path.join(lc.image, "usr/local/bin/quarto"))).toBe(`/opt/quarto/${LIFECYCLE.quarto}/bin/quarto`);
     expect(await fs.readdir(path.join(lc.image, "etc/systemd/system")).catch(() => [])).not.toContain("multi-user.target.wants");

@@ -58,7 +58,7 @@ describe.each([
  * Repository packages (no file of ours): a simulated root whose own package sources are all on this
  * machine gets them installed for real by its package manager, dependencies resolved from that repository:
  * dnf --installroot from a createrepo_c repository (Rocky), apt-get pointed at the root from a flat
- * dpkg-scanpackages repository (Ubuntu), both served by the loopback mirror.
+ * apt repository (Packages index from the debs' control fields) (Ubuntu), both served by the loopback mirror.
  */
 describe("repository packages into a simulated debian root with local apt sources", () => {
   async function aptRepoMirror(work: string) {
