@@ -65,7 +65,18 @@ export async function buildTarball(work: string, top: string, files: Record<stri
   return fs.readFile(out);
 }
 
-async function writeTree(dir: string, files: Record<string, string>): Promise<void> {
+/** A .tar.gz with `files` at its top level (as a wheelhouse is packed: `tar -czf X -C wheelhouse .`). */
+export async function buildFlatTarball(work: string, name: string, files: Record<string, string | Buffer>): Promise<Buffer> {
+  const dir = path.join(work, `${name}-tgz`);
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  await writeTree(dir, files);
+  const out = path.join(work, `${name}.tar.gz`);
+  await run("tar", ["-czf", out, "-C", dir, "."]);
+  return fs.readFile(out);
+}
+
+async function writeTree(dir: string, files: Record<string, string | Buffer>): Promise<void> {
   for (const [p, text] of Object.entries(files)) {
     const real = path.join(dir, p);
     await fs.mkdir(path.dirname(real), { recursive: true });

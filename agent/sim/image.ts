@@ -9,7 +9,8 @@ import type { Role } from "../facts/types.js";
 import type { Logger } from "../log.js";
 import { loadSite, parseSiteText } from "../site/load.js";
 import { demoSite, joinCluster, writeDatabasePassword } from "./cluster.js";
-import { buildAptRepository, buildDeb, buildRepository, buildRpm, buildTarball, sha256, type FixturePackage } from "./fixture-packages.js";
+import { buildAptRepository, buildDeb, buildFlatTarball, buildRepository, buildRpm, buildTarball, sha256, type FixturePackage } from "./fixture-packages.js";
+import { buildWheel, JUPYTER_WHEELS, wheelFileName } from "./fixture-wheels.js";
 import { startLoopbackMirror, type LoopbackMirror } from "./mirror.js";
 import { writeSimulatedNode } from "./node.js";
 
@@ -62,8 +63,9 @@ export async function fixtureMirrorFiles(work: string, os: LifecycleOs = "ubuntu
   }));
   files.set(P.apptainer, await pkg({ name: "apptainer", version: deb ? V.apptainer : `${V.apptainer}-1`, files: { "usr/bin/apptainer": `#!/bin/sh\necho "apptainer version ${V.apptainer}"\n` } }));
   files.set(P.spank, await buildTarball(work, "slurm-singularity-exec-3.2.0", { "CMakeLists.txt": "project(slurm-singularity-exec)\n" }));
-  // Names only: pip runs on a live node; on a simulated root it is recorded, not run.
-  files.set(P.wheelhouse, await buildTarball(work, "wheelhouse", Object.fromEntries(["ipykernel-6.29.5", "jupyterlab-4.3.4", "pwb_jupyterlab-1.0.16"].map((w) => [`${w}-py3-none-any.whl`, "stand-in wheel\n"]))));
+  // Real (small) wheels, at the tarball's top level where pip --find-links looks: on a simulated root pip is
+  // recorded, not run, but a test runs that recorded command with a real Python against them.
+  files.set(P.wheelhouse, await buildFlatTarball(work, "wheelhouse", Object.fromEntries(JUPYTER_WHEELS.map((w) => [wheelFileName(w), buildWheel(w)]))));
   if (deb) {
     // The parent image's apt repository (flat): the SPANK plugin's build tools.
     const repo = path.join(work, "debs");

@@ -77,6 +77,30 @@ describe.each(["ubuntu2204", "rocky9"] as const)("bake once, boot every role fro
     expect(conf).toContain(`jupyter-exe=/opt/python/${LIFECYCLE.python}/bin/jupyter\n`);
   });
 
+  it("Jupyter: the pip command bake declared installs the mirror's wheelhouse into a real Python, and the rendered jupyter-exe runs --version", async () => {
+    // A copy of the image whose /opt/python/<v> is a real Python (a venv of this machine's python3): the
+    // image's own Python is a stand-in that cannot run here.
+    const dir = path.join(base, "jupyter-image");
+    await fs.cp(lc.image, dir, { recursive: true, verbatimSymlinks: true });
+    const prefix = path.join(dir, "opt/python", LIFECYCLE.python);
+    await fs.rm(prefix, { recursive: true });
+    const venv = spawnSync("python3", ["-m", "venv", prefix], { encoding: "utf8" });
+    expect(venv.status, venv.stderr).toBe(0);
+    // The command exactly as the runtimes component declared it (bake recorded it), its absolute paths read
+    // inside the image: its Python, and the wheelhouse bake fetched, verified and unpacked.
+    const pip = lc.bake.report!.deferred.find((argv) => argv.includes("pip"))!;
+    const inImage = (a: string) => (a.startsWith("/") ? path.join(dir, a) : a);
+    const install = spawnSync(inImage(pip[0]!), pip.slice(1).map(inImage), { encoding: "utf8" });
+    expect(install.status, install.stderr).toBe(0);
+    expect(install.stdout).toMatch(/Successfully installed .*jupyterlab-4\.3\.4/);
+    // jupyter-exe as Workbench's jupyter.conf names it.
+    const conf = await fs.readFile(path.join(base, "shared/opt-rstudio/etc/rstudio/jupyter.conf"), "utf8");
+    const exe = conf.match(/^jupyter-exe=(.+)$/m)![1]!;
+    const version = spawnSync(inImage(exe), ["--version"], { encoding: "utf8" });
+    expect(version.status, version.stderr).toBe(0);
+    for (const line of [/^ipykernel\s+: 6\.29\.5$/m, /^jupyterlab\s+: 4\.3\.4$/m, /^pwb_jupyterlab\s+: 1\.0\.16$/m]) expect(version.stdout).toMatch(line);
+  }, 120_000);
+
   it("first boot on head, login, CPU and GPU compute: no package, download or command; the mirror is never asked", () => {
     expect(lc.boots.map((b) => b.node)).toEqual(["head", "login", "compute", "gpu-compute"]);
     for (const b of lc.boots) {
