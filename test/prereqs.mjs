@@ -36,7 +36,9 @@ export const PREREQS = [
   { cmd: "make", pkg: "make", why: "CMake's build tool" },
   { cmd: "c++", pkg: "g++", why: "compiles the SPANK plugin (C/C++)" },
   { cmd: "dnf", pkg: "dnf", why: "installs fixture rpms into simulated EL roots (dnf --installroot) from a loopback repository" },
+  { cmd: "apt-get", pkg: "apt", why: "installs fixture debs into simulated Ubuntu roots (apt-get pointed at the root) from a loopback repository" },
   { cmd: "createrepo_c", pkg: "createrepo-c", why: "writes the loopback rpm repository's metadata" },
+  { cmd: "python3", pkg: "python3-venv", why: "a real Python (venv) runs the pip command bake declares for Jupyter, against fixture wheels" },
   { cmd: "promtool", pkg: "prometheus", why: "checks every metrics textfile the agent writes (promtool check metrics)" },
 ];
 

@@ -11,31 +11,6 @@ import type { AlbSite } from "../site/types.js";
 import { globals, loggerFor, positiveSeconds, type CliGlobals } from "./cli-support.js";
 import { detectFacts, openRoot } from "./context.js";
 
-/** The CLI flag of each AlbSettings field, so a bad setting is reported under the name the operator typed. */
-export const ALB_SETTING_FLAGS: Record<keyof AlbSettings, string> = {
-  albName: "--alb-name",
-  targetGroupName: "--target-group-name",
-  securityGroupName: "--security-group-name",
-  vpcId: "--vpc-id",
-  subnets: "--subnets",
-  certificateArn: "--certificate-arn",
-  scheme: "--scheme",
-  listenerPort: "--listener-port",
-  httpRedirect: "--no-http-redirect",
-  hostedZoneId: "--hosted-zone-id",
-  recordName: "--record-name",
-  sslPolicy: "--ssl-policy",
-  ingressCidrs: "--ingress-cidrs",
-  targetSecurityGroupIds: "--target-security-groups",
-  targetPort: "--target-port",
-  healthCheckPath: "--health-check-path",
-  healthCheckMatcher: "--health-check-matcher",
-  healthCheckIntervalSeconds: "--health-check-interval",
-  stickiness: "--no-stickiness",
-  stickinessDurationSeconds: "--stickiness-duration",
-  deregistrationDelaySeconds: "--deregistration-delay",
-};
-
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
 /** Decimal digits only: `Number("")` is 0 and `Number("0x1bb")` is 443, neither is what was meant. */
@@ -62,13 +37,82 @@ function awsRegion(v: string): string {
   return v;
 }
 
-/** Flags shared by both commands: where the cluster is, and the Workbench target group. */
+/** How an operator sets one AlbSettings field: its flag (with help), and its key in the site's `alb:` section if it has one. */
+interface AlbSettingSource {
+  flag: string;
+  help: string;
+  parse?: (value: string, previous: never) => unknown;
+  choices?: string[];
+  siteKey?: keyof AlbSite;
+  /** Also a flag of alb-sync and the self-register commands (the target group), not only of `alb ensure`. */
+  everyCommand?: true;
+}
+
+/**
+ * Every ALB setting, once: the commander options, the flag and site-key names that errors cite, and
+ * reading the flags and the site back into AlbSettingsInput all derive from this table (help lists them in this order).
+ */
+const ALB_SETTING_SOURCES: Record<keyof AlbSettings, AlbSettingSource> = {
+  targetGroupName: { flag: "--target-group-name <name>", help: "Workbench target group (default pwb-<cluster[:19]>-<hash>)", siteKey: "targetGroupName", everyCommand: true },
+  targetPort: { flag: "--target-port <port>", help: "Workbench's port on the login nodes", parse: integer, everyCommand: true },
+  albName: { flag: "--alb-name <name>", help: "load balancer name (default pwb-<cluster[:19]>-<hash>)", siteKey: "name" },
+  securityGroupName: { flag: "--security-group-name <name>", help: "the ALB's security group (default pwb-alb-<cluster>)" },
+  vpcId: { flag: "--vpc-id <id>", help: "VPC of the login nodes (required)", siteKey: "vpcId" },
+  subnets: { flag: "--subnets <ids>", help: "ALB subnets, comma-separated, at least two AZs (required)", parse: list, siteKey: "subnets" },
+  certificateArn: { flag: "--certificate-arn <arn>", help: "ACM certificate of the HTTPS listener (required)", siteKey: "certificateArn" },
+  scheme: { flag: "--scheme <scheme>", help: "ALB scheme", choices: ["internal", "internet-facing"], siteKey: "scheme" },
+  listenerPort: { flag: "--listener-port <port>", help: "HTTPS listener port (default 443)", parse: integer },
+  sslPolicy: { flag: "--ssl-policy <name>", help: "TLS policy of the listener" },
+  ingressCidrs: { flag: "--ingress-cidrs <cidrs>", help: "who may reach the listener, comma-separated (default: the VPC's CIDR)", parse: list, siteKey: "ingressCidrs" },
+  targetSecurityGroupIds: { flag: "--target-security-groups <ids>", help: "login nodes' security groups to open on the Workbench port to the ALB", parse: list, siteKey: "targetSecurityGroupIds" },
+  healthCheckPath: { flag: "--health-check-path <path>", help: "Workbench health endpoint (default /health-check)" },
+  healthCheckMatcher: { flag: "--health-check-matcher <codes>", help: "healthy HTTP codes (default 200)" },
+  healthCheckIntervalSeconds: { flag: "--health-check-interval <seconds>", help: "seconds between health checks (default 5)", parse: integer },
+  stickiness: { flag: "--no-stickiness", help: "turn sticky sessions off (on by default: lb_cookie)" },
+  httpRedirect: { flag: "--no-http-redirect", help: "no HTTP listener on port 80 redirecting to HTTPS (on by default)" },
+  hostedZoneId: { flag: "--hosted-zone-id <id>", help: "Route 53 hosted zone of --record-name: keep an A alias to the ALB there", siteKey: "hostedZoneId" },
+  recordName: { flag: "--record-name <name>", help: "DNS name of Workbench (e.g. workbench.example.com), in --hosted-zone-id", siteKey: "recordName" },
+  stickinessDurationSeconds: { flag: "--stickiness-duration <seconds>", help: "lifetime of the stickiness cookie (default 86400)", parse: integer },
+  deregistrationDelaySeconds: { flag: "--deregistration-delay <seconds>", help: "time a removed login node gets to finish requests (default 60)", parse: integer },
+};
+
+const settingSources = Object.entries(ALB_SETTING_SOURCES) as [keyof AlbSettings, AlbSettingSource][];
+
+function optionOf(src: AlbSettingSource): Option {
+  const opt = new Option(src.flag, src.help);
+  if (src.parse) opt.argParser(src.parse as (value: string, previous: unknown) => unknown);
+  if (src.choices) opt.choices(src.choices);
+  return opt;
+}
+
+/** The CLI flag of each AlbSettings field, so a bad setting is reported under the name the operator typed. */
+export const ALB_SETTING_FLAGS = Object.fromEntries(settingSources.map(([f, src]) => [f, optionOf(src).long!])) as Record<keyof AlbSettings, string>;
+
+/** The site's `alb:` key of each field that has one, so a bad value is reported under the key the operator wrote. */
+const SITE_KEYS = Object.fromEntries(settingSources.flatMap(([f, src]) => (src.siteKey ? [[f, src.siteKey]] : []))) as Partial<Record<keyof AlbSettings, keyof AlbSite>>;
+
+function addSettingOptions(cmd: Command, which: (src: AlbSettingSource) => boolean): Command {
+  for (const [, src] of settingSources) if (which(src)) cmd.addOption(optionOf(src));
+  return cmd;
+}
+
+/** The settings the parsed flags of `cmd` give (undefined where a flag was not given). */
+function settingsFromFlags(o: Record<string, unknown>, which: (src: AlbSettingSource) => boolean): AlbSettingsInput {
+  return Object.fromEntries(settingSources.filter(([, src]) => which(src)).map(([f, src]) => [f, o[optionOf(src).attributeName()]])) as AlbSettingsInput;
+}
+
+const everyCommand = (src: AlbSettingSource) => src.everyCommand === true;
+const ensureOnly = (src: AlbSettingSource) => !src.everyCommand;
+
+/** All the settings `alb ensure`'s parsed flags give. */
+export const ensureSettingsFromFlags = (o: Record<string, unknown>): AlbSettingsInput => settingsFromFlags(o, () => true);
+
+/** Flags shared by every ALB command: where the cluster is, and the Workbench target group. */
 function clusterOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option("--cluster <name>", "cluster name (default: from /etc/chef/dna.json)")
-    .option("--region <region>", "AWS region (default: from the node's facts)", awsRegion)
-    .option("--target-group-name <name>", "Workbench target group (default pwb-<cluster[:19]>-<hash>)")
-    .option("--target-port <port>", "Workbench's port on the login nodes", integer);
+    .option("--region <region>", "AWS region (default: from the node's facts)", awsRegion);
+  return addSettingOptions(cmd, everyCommand);
 }
 
 interface ClusterFlags {
@@ -87,13 +131,6 @@ async function clusterOf(g: CliGlobals, o: ClusterFlags, root: Root, log: Logger
   if (!region) throw new BadInputError("cannot tell the AWS region: the node's facts have none; pass --region");
   return { cluster, region };
 }
-
-/** The site's `alb:` keys, by AlbSettings field, so a bad value is reported under the key the operator wrote. */
-const SITE_KEYS: Partial<Record<keyof AlbSettings, keyof AlbSite>> = {
-  albName: "name", targetGroupName: "targetGroupName", vpcId: "vpcId", subnets: "subnets", certificateArn: "certificateArn",
-  scheme: "scheme", ingressCidrs: "ingressCidrs", targetSecurityGroupIds: "targetSecurityGroupIds",
-  hostedZoneId: "hostedZoneId", recordName: "recordName",
-};
 
 const defined = (input: AlbSettingsInput): AlbSettingsInput =>
   Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as AlbSettingsInput;
@@ -129,55 +166,7 @@ async function settingsOrThrow(
 }
 
 interface EnsureFlags extends ClusterFlags {
-  albName?: string;
-  targetGroupName?: string;
-  securityGroupName?: string;
-  vpcId?: string;
-  subnets?: string[];
-  certificateArn?: string;
-  scheme?: "internal" | "internet-facing";
-  listenerPort?: number;
-  sslPolicy?: string;
-  ingressCidrs?: string[];
-  targetSecurityGroups?: string[];
-  targetPort?: number;
-  healthCheckPath?: string;
-  healthCheckMatcher?: string;
-  healthCheckInterval?: number;
-  stickiness: boolean;
-  httpRedirect: boolean;
-  hostedZoneId?: string;
-  recordName?: string;
-  stickinessDuration?: number;
-  deregistrationDelay?: number;
   dryRun: boolean;
-}
-
-function ensureInput(o: EnsureFlags): AlbSettingsInput {
-  return {
-    albName: o.albName, targetGroupName: o.targetGroupName, securityGroupName: o.securityGroupName, vpcId: o.vpcId,
-    subnets: o.subnets, certificateArn: o.certificateArn, scheme: o.scheme, listenerPort: o.listenerPort, sslPolicy: o.sslPolicy,
-    ingressCidrs: o.ingressCidrs, targetSecurityGroupIds: o.targetSecurityGroups, targetPort: o.targetPort,
-    healthCheckPath: o.healthCheckPath, healthCheckMatcher: o.healthCheckMatcher, healthCheckIntervalSeconds: o.healthCheckInterval,
-    stickiness: o.stickiness, httpRedirect: o.httpRedirect, hostedZoneId: o.hostedZoneId, recordName: o.recordName, stickinessDurationSeconds: o.stickinessDuration, deregistrationDelaySeconds: o.deregistrationDelay,
-  };
-}
-
-/**
- * A dry run in `plan`'s form: one block per resource that would change ("+" create, "~" update),
- * what would change beneath, then the count; resources already as wanted are left out.
- */
-export function renderEnsurePlan(steps: EnsureStep[]): string {
-  const pending = steps.filter((s) => s.action === "would-create" || s.action === "would-update");
-  if (!pending.length) return "No changes: the Workbench ALB is in its desired state.\n";
-  const lines: string[] = [];
-  for (const s of pending) {
-    const [sign, action] = s.action === "would-create" ? ["+", "create"] : ["~", "update"];
-    lines.push(`${sign} ${s.resource} ${s.name}  (${action})`);
-    if (s.detail) lines.push(`    ${s.detail}`);
-  }
-  lines.push("", `${pending.length} change${pending.length === 1 ? "" : "s"} pending.`);
-  return lines.join("\n") + "\n";
 }
 
 function renderSteps(steps: EnsureStep[], dryRun: boolean, dnsName: string | null): string {
@@ -189,9 +178,7 @@ function renderSteps(steps: EnsureStep[], dryRun: boolean, dnsName: string | nul
 
 interface SyncFlags extends ClusterFlags {
   pool?: string[];
-  targetGroupName?: string;
   targetGroupArn?: string;
-  targetPort?: number;
   maxRemoveShare: number;
   confirmTicks: number;
   stateFile: string;
@@ -203,9 +190,7 @@ interface SyncFlags extends ClusterFlags {
 }
 
 interface SelfFlags extends ClusterFlags {
-  targetGroupName?: string;
   targetGroupArn?: string;
-  targetPort?: number;
   workbenchUrl?: string;
   watch?: boolean;
   waitHealthy?: number;
@@ -233,7 +218,7 @@ async function selfOptions(g: CliGlobals, o: SelfFlags, command: string) {
   if (!cluster) throw new BadInputError(`${command}: cannot tell the cluster name: the node's facts have none; pass --cluster`);
   if (!region) throw new BadInputError(`${command}: cannot tell the AWS region: the node's facts have none; pass --region`);
   if (!facts.instance.id) throw new BadInputError(`${command}: cannot tell this node's instance id (IMDS unreachable and no node files say)`);
-  const settings = await settingsOrThrow(g, root, region, log, cluster, { targetGroupName: o.targetGroupName, targetPort: o.targetPort }, "sync", command);
+  const settings = await settingsOrThrow(g, root, region, log, cluster, settingsFromFlags({ ...o }, everyCommand), "sync", command);
   return {
     log,
     options: {
@@ -267,31 +252,13 @@ async function selfOptionsPatiently(g: CliGlobals, o: SelfFlags, signal: AbortSi
 export function addAlbCommands(program: Command, setExit: (code: number) => void): void {
   const alb = program.command("alb").description("the Workbench Application Load Balancer (head node)");
 
-  clusterOptions(alb.command("ensure"))
+  addSettingOptions(clusterOptions(alb.command("ensure")), ensureOnly)
     .description("find or create the Workbench target group, internal ALB, HTTPS listener and security group (idempotent)")
-    .option("--alb-name <name>", "load balancer name (default pwb-<cluster[:19]>-<hash>)")
-    .option("--security-group-name <name>", "the ALB's security group (default pwb-alb-<cluster>)")
-    .option("--vpc-id <id>", "VPC of the login nodes (required)")
-    .option("--subnets <ids>", "ALB subnets, comma-separated, at least two AZs (required)", list)
-    .option("--certificate-arn <arn>", "ACM certificate of the HTTPS listener (required)")
-    .addOption(new Option("--scheme <scheme>", "ALB scheme").choices(["internal", "internet-facing"]))
-    .option("--listener-port <port>", "HTTPS listener port (default 443)", integer)
-    .option("--ssl-policy <name>", "TLS policy of the listener")
-    .option("--ingress-cidrs <cidrs>", "who may reach the listener, comma-separated (default: the VPC's CIDR)", list)
-    .option("--target-security-groups <ids>", "login nodes' security groups to open on the Workbench port to the ALB", list)
-    .option("--health-check-path <path>", "Workbench health endpoint (default /health-check)")
-    .option("--health-check-matcher <codes>", "healthy HTTP codes (default 200)")
-    .option("--health-check-interval <seconds>", "seconds between health checks (default 15)", integer)
-    .option("--no-stickiness", "turn sticky sessions off (on by default: lb_cookie)")
-    .option("--no-http-redirect", "no HTTP listener on port 80 redirecting to HTTPS (on by default)")
-    .option("--hosted-zone-id <id>", "Route 53 hosted zone of --record-name: keep an A alias to the ALB there")
-    .option("--record-name <name>", "DNS name of Workbench (e.g. workbench.example.com), in --hosted-zone-id")
-    .option("--stickiness-duration <seconds>", "lifetime of the stickiness cookie (default 86400)", integer)
-    .option("--deregistration-delay <seconds>", "time a removed login node gets to finish requests (default 60)", integer)
     .option("--dry-run", "print what would be created or changed; change nothing", false)
     .action(async (o: EnsureFlags, cmd: Command) => {
-      const { g, log, cluster, region, settings } = await headCommand(cmd, o, ensureInput(o), "ensure", "alb ensure");
+      const { g, log, cluster, region, settings } = await headCommand(cmd, o, ensureSettingsFromFlags({ ...o }), "ensure", "alb ensure");
       const { runAlbEnsure } = await import("../albsync/ensure.js");
+      const { renderEnsurePlan } = await import("../albsync/ensure-plan.js");
       const report = await runAlbEnsure({ cluster, region, settings, dryRun: o.dryRun, log, settingName: (f) => ALB_SETTING_FLAGS[f] });
       if (g.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
       else process.stdout.write(report.dryRun ? renderEnsurePlan(report.steps) : renderSteps(report.steps, report.dryRun, report.dnsName));
@@ -366,8 +333,7 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--deadline <seconds>", "give up on AWS after this long (the unit allows 24 s)", positiveSeconds, 20)
     .option("--dry-run", "read and decide; change nothing (AWS, state, metrics)", false)
     .action(async (o: SyncFlags, cmd: Command) => {
-      const flags = { targetGroupName: o.targetGroupName, targetPort: o.targetPort };
-      const { g, log, root, cluster, region, settings } = await headCommand(cmd, o, flags, "sync", "alb-sync");
+      const { g, log, root, cluster, region, settings } = await headCommand(cmd, o, settingsFromFlags({ ...o }, everyCommand), "sync", "alb-sync");
       const { runAlbSync } = await import("../albsync/sync.js");
       const report = await runAlbSync({
         root, cluster, region, log,

@@ -12,6 +12,8 @@ export interface FixturePackage {
   version: string;
   files: Record<string, string>;
   postinst?: string;
+  /** A Debian `Depends:` line (debs only): lets tests prove apt resolves dependencies. */
+  depends?: string;
 }
 
 export const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -23,7 +25,7 @@ export async function buildDeb(work: string, p: FixturePackage): Promise<Buffer>
   await fs.mkdir(path.join(dir, "DEBIAN"), { recursive: true });
   await fs.writeFile(
     path.join(dir, "DEBIAN/control"),
-    `Package: ${p.name}\nVersion: ${p.version}\nArchitecture: amd64\nMaintainer: pwb-agent fixtures <fixtures@example.com>\nDescription: stand-in for ${p.name}\n`,
+    `Package: ${p.name}\nVersion: ${p.version}\nArchitecture: amd64\n${p.depends ? `Depends: ${p.depends}\n` : ""}Maintainer: pwb-agent fixtures <fixtures@example.com>\nDescription: stand-in for ${p.name}\n`,
   );
   if (p.postinst) await fs.writeFile(path.join(dir, "DEBIAN/postinst"), p.postinst, { mode: 0o755 });
   await writeTree(dir, p.files);
@@ -63,7 +65,18 @@ export async function buildTarball(work: string, top: string, files: Record<stri
   return fs.readFile(out);
 }
 
-async function writeTree(dir: string, files: Record<string, string>): Promise<void> {
+/** A .tar.gz with `files` at its top level (as a wheelhouse is packed: `tar -czf X -C wheelhouse .`). */
+export async function buildFlatTarball(work: string, name: string, files: Record<string, string | Buffer>): Promise<Buffer> {
+  const dir = path.join(work, `${name}-tgz`);
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  await writeTree(dir, files);
+  const out = path.join(work, `${name}.tar.gz`);
+  await run("tar", ["-czf", out, "-C", dir, "."]);
+  return fs.readFile(out);
+}
+
+async function writeTree(dir: string, files: Record<string, string | Buffer>): Promise<void> {
   for (const [p, text] of Object.entries(files)) {
     const real = path.join(dir, p);
     await fs.mkdir(path.dirname(real), { recursive: true });
@@ -81,5 +94,25 @@ export async function buildRepository(dir: string): Promise<Array<[string, Buffe
       if ((await fs.stat(path.join(dir, rel))).isFile()) out.push([rel, await fs.readFile(path.join(dir, rel))]);
     }
   }
+  return out;
+}
+
+/**
+ * A flat apt repository of the .deb files in `dir`: its Packages index is each package's control fields
+ * (dpkg-deb -f) plus where apt finds the file and its checksum, as dpkg-scanpackages writes them, so the
+ * demo needs nothing beyond dpkg-deb.
+ */
+export async function buildAptRepository(dir: string): Promise<Array<[string, Buffer]>> {
+  const out: Array<[string, Buffer]> = [];
+  const stanzas: string[] = [];
+  for (const f of (await fs.readdir(dir)).filter((f) => f.endsWith(".deb")).sort()) {
+    const body = await fs.readFile(path.join(dir, f));
+    const { stdout } = await run("dpkg-deb", ["-f", path.join(dir, f)]);
+    stanzas.push(`${stdout.trimEnd()}\nFilename: ./${f}\nSize: ${body.length}\nSHA256: ${sha256(body)}\n`);
+    out.push([f, body]);
+  }
+  const index = Buffer.from(stanzas.join("\n"));
+  await fs.writeFile(path.join(dir, "Packages"), index);
+  out.push(["Packages", index]);
   return out;
 }

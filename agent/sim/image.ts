@@ -9,7 +9,8 @@ import type { Role } from "../facts/types.js";
 import type { Logger } from "../log.js";
 import { loadSite, parseSiteText } from "../site/load.js";
 import { demoSite, joinCluster, writeDatabasePassword } from "./cluster.js";
-import { buildDeb, buildRepository, buildRpm, buildTarball, sha256, type FixturePackage } from "./fixture-packages.js";
+import { buildAptRepository, buildDeb, buildFlatTarball, buildRepository, buildRpm, buildTarball, sha256, type FixturePackage } from "./fixture-packages.js";
+import { buildWheel, JUPYTER_WHEELS, wheelFileName } from "./fixture-wheels.js";
 import { startLoopbackMirror, type LoopbackMirror } from "./mirror.js";
 import { writeSimulatedNode } from "./node.js";
 
@@ -38,8 +39,8 @@ const unit = (name: string, exec: string) => `[Unit]\nDescription=${name} (stand
 
 /**
  * The mirror's files and its SHA256SUMS: .debs (dpkg-deb) for Ubuntu, .rpms (rpmbuild) for Rocky, plus
- * for Rocky a repository (createrepo_c) with what the parent image's repositories would serve: EPEL's
- * release package and the SPANK plugin's build tools.
+ * a repository with what the parent image's repositories would serve: for Rocky (createrepo_c) EPEL's
+ * release package and the SPANK plugin's build tools, for Ubuntu (a flat apt repository) those tools.
  */
 export async function fixtureMirrorFiles(work: string, os: LifecycleOs = "ubuntu2204"): Promise<Map<string, Buffer>> {
   const P = mirrorPaths(os);
@@ -62,9 +63,18 @@ export async function fixtureMirrorFiles(work: string, os: LifecycleOs = "ubuntu
   }));
   files.set(P.apptainer, await pkg({ name: "apptainer", version: deb ? V.apptainer : `${V.apptainer}-1`, files: { "usr/bin/apptainer": `#!/bin/sh\necho "apptainer version ${V.apptainer}"\n` } }));
   files.set(P.spank, await buildTarball(work, "slurm-singularity-exec-3.2.0", { "CMakeLists.txt": "project(slurm-singularity-exec)\n" }));
-  // Names only: pip runs on a live node; on a simulated root it is recorded, not run.
-  files.set(P.wheelhouse, await buildTarball(work, "wheelhouse", Object.fromEntries(["ipykernel-6.29.5", "jupyterlab-4.3.4", "pwb_jupyterlab-1.0.16"].map((w) => [`${w}-py3-none-any.whl`, "stand-in wheel\n"]))));
-  if (!deb) {
+  // Real (small) wheels, at the tarball's top level where pip --find-links looks: on a simulated root pip is
+  // recorded, not run, but a test runs that recorded command with a real Python against them.
+  files.set(P.wheelhouse, await buildFlatTarball(work, "wheelhouse", Object.fromEntries(JUPYTER_WHEELS.map((w) => [wheelFileName(w), buildWheel(w)]))));
+  if (deb) {
+    // The parent image's apt repository (flat): the SPANK plugin's build tools.
+    const repo = path.join(work, "debs");
+    await fs.mkdir(repo, { recursive: true });
+    for (const name of ["cmake", "make", "g++"]) {
+      await fs.writeFile(path.join(repo, `${name}_9_amd64.deb`), await buildDeb(work, { name, version: "9", files: { [`usr/share/doc/pwb-fixture/${name}`]: `${name}\n` } }));
+    }
+    for (const [rel, body] of await buildAptRepository(repo)) files.set(`/debs/${rel}`, body);
+  } else {
     const repo = path.join(work, "repo");
     await fs.mkdir(repo, { recursive: true });
     for (const name of ["epel-release", "cmake", "make", "gcc-c++", "libstdc++-static"]) {
@@ -72,7 +82,7 @@ export async function fixtureMirrorFiles(work: string, os: LifecycleOs = "ubuntu
     }
     for (const [rel, body] of await buildRepository(repo)) files.set(`/repo/${rel}`, body);
   }
-  files.set("/SHA256SUMS", Buffer.from([...files].filter(([p]) => !p.startsWith("/repo/")).map(([p, b]) => `${sha256(b)}  ${p.slice(1)}\n`).join("")));
+  files.set("/SHA256SUMS", Buffer.from([...files].filter(([p]) => !p.startsWith("/repo/") && !p.startsWith("/debs/")).map(([p, b]) => `${sha256(b)}  ${p.slice(1)}\n`).join("")));
   return files;
 }
 
@@ -196,6 +206,10 @@ export async function writeParentImage(image: string, os: LifecycleOs, mirror: L
   if (os === "rocky9") {
     await fs.mkdir(path.join(image, "etc/yum.repos.d"), { recursive: true });
     await fs.writeFile(path.join(image, "etc/yum.repos.d/fixture.repo"), `[fixture]\nname=pwb-agent fixtures\nbaseurl=${mirror.url}/repo/\ngpgcheck=0\nenabled=1\n`);
+  } else {
+    // The parent image's apt sources, as apt-get reads them.
+    await fs.mkdir(path.join(image, "etc/apt"), { recursive: true });
+    await fs.writeFile(path.join(image, "etc/apt/sources.list"), `deb [trusted=yes] ${mirror.url}/debs/ ./\n`);
   }
   await fs.mkdir(path.join(image, "opt/slurm/include/slurm"), { recursive: true });
   await fs.writeFile(path.join(image, "opt/slurm/include/slurm/slurm_version.h"), `#define SLURM_VERSION_NUMBER ${V.slurm}\n`);

@@ -14,7 +14,8 @@ import { parseSiteText } from "../../agent/site/load.js";
 import { tempDir } from "../helpers/engine.js";
 
 /*
- * The AMI lifecycle for real, on Ubuntu 22.04 (fixture .debs, dpkg --root) and Rocky 9 (fixture .rpms with
+ * The AMI lifecycle for real, on Ubuntu 22.04 (fixture .debs with dpkg --root, and apt-get pointed at the root
+ * from a flat apt repository for what the parent image's repositories serve) and Rocky 9 (fixture .rpms with
  * rpm --root, and dnf --installroot from a createrepo_c repository for what the parent image's repositories
  * serve), from a loopback mirror into the image root's own package database; then four nodes booted from
  * copies of that image. The
@@ -47,6 +48,9 @@ describe.each(["ubuntu2204", "rocky9"] as const)("bake once, boot every role fro
     for (const pkg of [r, `python-${LIFECYCLE.python}`, "rstudio-workbench", "apptainer"]) expect(have.has(pkg), pkg).toBe(true);
     // Rocky: EPEL and the SPANK plugin's build tools come from the parent image's repository, through dnf --installroot.
     if (os === "rocky9") for (const pkg of ["epel-release", "cmake", "make", "gcc-c++", "libstdc++-static"]) expect(have.has(pkg), pkg).toBe(true);
+    // Ubuntu: the same tools from the parent image's flat apt repository, through apt-get pointed at the root.
+    if (os === "ubuntu2204") for (const pkg of ["cmake", "make", "g++"]) expect(have.get(pkg), pkg).toBe("9");
+    expect(lc.bake.report!.deferred.filter((argv) => argv[0] === "dnf" || argv[0] === "apt-get")).toEqual([]);
     expect(lc.bake.report).toMatchObject({ downloads: 7 });
     expect(await fs.readlink(path.join(lc.image, "usr/local/bin/quarto"))).toBe(`/opt/quarto/${LIFECYCLE.quarto}/bin/quarto`);
     expect(await fs.readdir(path.join(lc.image, "etc/systemd/system")).catch(() => [])).not.toContain("multi-user.target.wants");
@@ -72,6 +76,30 @@ describe.each(["ubuntu2204", "rocky9"] as const)("bake once, boot every role fro
     const conf = await fs.readFile(path.join(base, "shared/opt-rstudio/etc/rstudio/jupyter.conf"), "utf8");
     expect(conf).toContain(`jupyter-exe=/opt/python/${LIFECYCLE.python}/bin/jupyter\n`);
   });
+
+  it("Jupyter: the pip command bake declared installs the mirror's wheelhouse into a real Python, and the rendered jupyter-exe runs --version", async () => {
+    // A copy of the image whose /opt/python/<v> is a real Python (a venv of this machine's python3): the
+    // image's own Python is a stand-in that cannot run here.
+    const dir = path.join(base, "jupyter-image");
+    await fs.cp(lc.image, dir, { recursive: true, verbatimSymlinks: true });
+    const prefix = path.join(dir, "opt/python", LIFECYCLE.python);
+    await fs.rm(prefix, { recursive: true });
+    const venv = spawnSync("python3", ["-m", "venv", prefix], { encoding: "utf8" });
+    expect(venv.status, venv.stderr).toBe(0);
+    // The command exactly as the runtimes component declared it (bake recorded it), its absolute paths read
+    // inside the image: its Python, and the wheelhouse bake fetched, verified and unpacked.
+    const pip = lc.bake.report!.deferred.find((argv) => argv.includes("pip"))!;
+    const inImage = (a: string) => (a.startsWith("/") ? path.join(dir, a) : a);
+    const install = spawnSync(inImage(pip[0]!), pip.slice(1).map(inImage), { encoding: "utf8" });
+    expect(install.status, install.stderr).toBe(0);
+    expect(install.stdout).toMatch(/Successfully installed .*jupyterlab-4\.3\.4/);
+    // jupyter-exe as Workbench's jupyter.conf names it.
+    const conf = await fs.readFile(path.join(base, "shared/opt-rstudio/etc/rstudio/jupyter.conf"), "utf8");
+    const exe = conf.match(/^jupyter-exe=(.+)$/m)![1]!;
+    const version = spawnSync(inImage(exe), ["--version"], { encoding: "utf8" });
+    expect(version.status, version.stderr).toBe(0);
+    for (const line of [/^ipykernel\s+: 6\.29\.5$/m, /^jupyterlab\s+: 4\.3\.4$/m, /^pwb_jupyterlab\s+: 1\.0\.16$/m]) expect(version.stdout).toMatch(line);
+  }, 120_000);
 
   it("first boot on head, login, CPU and GPU compute: no package, download or command; the mirror is never asked", () => {
     expect(lc.boots.map((b) => b.node)).toEqual(["head", "login", "compute", "gpu-compute"]);

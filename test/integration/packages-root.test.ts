@@ -2,9 +2,13 @@ import { spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { apply } from "../../agent/engine/apply.js";
 import { plan } from "../../agent/engine/plan.js";
+import { localAptSources } from "../../agent/engine/resources/packages.js";
+import { Root } from "../../agent/engine/root.js";
+import { SpawnRunner } from "../../agent/engine/runner.js";
 import type { PackagesResource } from "../../agent/engine/types.js";
-import { buildDeb, buildRpm, sha256 } from "../../agent/sim/fixture-packages.js";
+import { buildAptRepository, buildDeb, buildRpm, sha256 } from "../../agent/sim/fixture-packages.js";
 import { startLoopbackMirror } from "../../agent/sim/mirror.js";
 import { context, converge, tempDir } from "../helpers/engine.js";
 
@@ -47,5 +51,63 @@ describe.each([
     } finally {
       await mirror.close();
     }
+  });
+});
+
+/*
+ * Repository packages (no file of ours): a simulated root whose own package sources are all on this
+ * machine gets them installed for real by its package manager, dependencies resolved from that repository:
+ * dnf --installroot from a createrepo_c repository (Rocky), apt-get pointed at the root from a flat
+ * apt repository (Packages index from the debs' control fields) (Ubuntu), both served by the loopback mirror.
+ */
+describe("repository packages into a simulated debian root with local apt sources", () => {
+  async function aptRepoMirror(work: string) {
+    const repo = path.join(work, "repo");
+    await fs.mkdir(repo, { recursive: true });
+    await fs.writeFile(path.join(repo, "pwb-fixture-lib_9_amd64.deb"), await buildDeb(work, { name: "pwb-fixture-lib", version: "9", files: { "usr/lib/pwb-fixture/lib": "lib 9\n" } }));
+    // The tool depends on the library: apt, not the agent, must pull it in.
+    const tool = await buildDeb(work, { name: "pwb-fixture-tool", version: "2.0", depends: "pwb-fixture-lib (>= 9)", files: { "usr/bin/pwb-fixture-tool": "#!/bin/sh\necho 2.0\n" } });
+    await fs.writeFile(path.join(repo, "pwb-fixture-tool_2.0_amd64.deb"), tool);
+    return startLoopbackMirror(new Map((await buildAptRepository(repo)).map(([rel, body]) => [`/debs/${rel}`, body])));
+  }
+
+  it("apt-get installs into the root's own dpkg database with dependencies; this machine's is untouched; plan is then empty", async () => {
+    const work = await tempDir("pwb-apt-work-");
+    const root = await tempDir("pwb-apt-root-");
+    const mirror = await aptRepoMirror(work);
+    try {
+      await fs.mkdir(path.join(root, "etc/apt"), { recursive: true });
+      await fs.writeFile(path.join(root, "etc/apt/sources.list"), `# the parent image's repository\ndeb [trusted=yes] ${mirror.url}/debs/ ./\n`);
+      const resource: PackagesResource = { kind: "packages", label: "tools", items: [{ name: "pwb-fixture-tool", version: "2.0" }] };
+      const first = await plan([resource], context(root, "debian"));
+      expect(first.map((c) => c.summary)).toEqual([["pwb-fixture-tool 2.0"]]);
+
+      const { report } = await converge(root, [resource], "debian");
+      expect(report).toMatchObject({ changes: 1, packagesInstalled: 1, commandsRun: 2 });
+      const q = spawnSync("dpkg-query", [`--admindir=${root}/var/lib/dpkg`, "-W", "-f=${Package} ${Version} ${Status}\\n"], { encoding: "utf8" });
+      expect(q.stdout.trim().split("\n").sort()).toEqual(["pwb-fixture-lib 9 install ok installed", "pwb-fixture-tool 2.0 install ok installed"]);
+      expect(await fs.readFile(path.join(root, "usr/lib/pwb-fixture/lib"), "utf8")).toBe("lib 9\n");
+      expect(await fs.readFile(path.join(root, "var/log/dpkg.log"), "utf8")).toContain("status installed pwb-fixture-tool:amd64 2.0");
+      expect(spawnSync("dpkg-query", ["-W", "pwb-fixture-tool"]).status).not.toBe(0);
+      expect(mirror.requests).toEqual(expect.arrayContaining(["/debs/pwb-fixture-tool_2.0_amd64.deb", "/debs/pwb-fixture-lib_9_amd64.deb"]));
+      expect(await plan([resource], context(root, "debian"))).toEqual([]);
+    } finally {
+      await mirror.close();
+    }
+  });
+
+  it("a root with any non-local apt source is not installed into (that would reach the internet): the command is recorded", async () => {
+    const root = await tempDir("pwb-apt-root-");
+    await fs.mkdir(path.join(root, "etc/apt/sources.list.d"), { recursive: true });
+    await fs.writeFile(path.join(root, "etc/apt/sources.list"), "deb [trusted=yes] file:/srv/repo ./\n");
+    await fs.writeFile(path.join(root, "etc/apt/sources.list.d/ubuntu.sources"), "Types: deb\nURIs: http://archive.ubuntu.com/ubuntu\nSuites: jammy\nComponents: main\n");
+    expect(await localAptSources(new Root(root))).toBe(false);
+    const ctx = context(root, "debian");
+    const changes = await plan([{ kind: "packages", label: "tools", items: [{ name: "pwb-fixture-tool" }] }], ctx);
+    await apply(changes, [{ kind: "packages", label: "tools", items: [{ name: "pwb-fixture-tool" }] }], ctx);
+    expect((ctx.runner as SpawnRunner).deferred).toEqual([["apt-get", "install", "-y", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", "pwb-fixture-tool"]]);
+    expect(await fs.access(path.join(root, "var/lib/dpkg/status")).then(() => true, () => false)).toBe(false);
+    await fs.rm(path.join(root, "etc/apt/sources.list.d/ubuntu.sources"));
+    expect(await localAptSources(new Root(root))).toBe(true);
   });
 });

@@ -98,9 +98,10 @@ export const packagesHandler: Handler<PackagesResource> = {
     } else {
       if (files.length) await installFilesIntoRoot(files, family, ctx);
       if (named.length) {
-        // A simulated EL root whose own repositories are local (loopback or file://): dnf installs into it for
-        // real. Anything else would reach out to the network, which a simulated node never does: recorded.
+        // A simulated root whose own repositories are all local (loopback or file:): dnf or apt installs into
+        // it for real. Anything else would reach out to the network, which a simulated node never does: recorded.
         if (family === "rhel" && (await localRepositories(ctx.root))) await dnfIntoRoot(named.map(spec), ctx);
+        else if (family === "debian" && (await localAptSources(ctx.root))) await aptIntoRoot(named.map(spec), ctx);
         else await runChecked(ctx.runner, transaction(named.map(spec)), opts);
       }
     }
@@ -134,9 +135,60 @@ async function localRepositories(root: Root): Promise<boolean> {
     const text = await fs.readFile(path.join(dir, f), "utf8");
     if (/^\s*(mirrorlist|metalink)\s*=/m.test(text)) return false;
     const urls = [...text.matchAll(/^\s*baseurl\s*=\s*(\S+)/gm)].map((m) => m[1]!);
-    if (!urls.every((u) => /^(file:\/\/|https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/])/.test(u))) return false;
+    if (!urls.every((u) => LOCAL_URL.test(u))) return false;
   }
   return true;
+}
+
+const LOCAL_URL = /^(file:|copy:|https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/])/;
+
+/**
+ * True when the root has apt sources and every one is on this machine (file:, or loopback http). Reads
+ * one-line `.list` files (`deb [opts] URI suite ...`) and deb822 `.sources` files (`URIs:`).
+ */
+export async function localAptSources(root: Root): Promise<boolean> {
+  const uris: string[] = [];
+  const lines = (text: string) => text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter(Boolean);
+  const list = async (file: string) => {
+    for (const l of lines(await fs.readFile(file, "utf8"))) {
+      const m = l.match(/^deb(?:-src)?\s+(?:\[[^\]]*\]\s+)?(\S+)/);
+      if (m) uris.push(m[1]!);
+    }
+  };
+  if (await lstatMaybe(root.path("/etc/apt/sources.list"))) await list(root.path("/etc/apt/sources.list"));
+  const dir = root.path("/etc/apt/sources.list.d");
+  for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
+    if (f.endsWith(".list")) await list(path.join(dir, f));
+    if (f.endsWith(".sources")) {
+      for (const l of lines(await fs.readFile(path.join(dir, f), "utf8"))) {
+        const m = l.match(/^URIs:\s*(.+)$/i);
+        if (m) uris.push(...m[1]!.split(/\s+/));
+      }
+    }
+  }
+  return uris.length > 0 && uris.every((u) => LOCAL_URL.test(u));
+}
+
+/**
+ * apt-get pointed at the root: its own sources, lists, cache and dpkg database (`Dir=`), dpkg itself run
+ * with `--root` so files, maintainer scripts and the database all land in the root. Dependencies resolve
+ * from the root's repositories as on a real node. apt's download sandbox user may not exist on this
+ * machine, and file: repositories need no privilege drop: it runs as the caller.
+ */
+async function aptIntoRoot(specs: string[], ctx: EngineContext): Promise<void> {
+  const root = ctx.root;
+  await initDpkgDatabase(root);
+  for (const d of ["/var/lib/apt/lists/partial", "/var/cache/apt/archives/partial", "/var/log/apt", "/etc/apt/apt.conf.d", "/etc/apt/preferences.d"]) {
+    await fs.mkdir(root.path(d), { recursive: true, mode: 0o755 });
+  }
+  const aptOpts = [
+    "-o", `Dir=${root.dir}`, "-o", `Dir::State::status=${root.path(`${DPKG_DB}/status`)}`, "-o", "APT::Sandbox::User=root",
+    "-o", `Dpkg::Options::=--root=${root.dir}`, "-o", `Dpkg::Options::=--log=${root.path("/var/log/dpkg.log")}`, "-o", "Dpkg::Options::=--force-confold",
+  ];
+  const opts = { env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: 30 * 60_000 };
+  await runChecked(ctx.runner, ["apt-get", "-q", ...aptOpts, "update"], opts);
+  await runChecked(ctx.runner, ["apt-get", "-q", "-y", ...aptOpts, "install", "--no-install-recommends", ...specs], opts);
+  ctx.stats.commandsRun += 2;
 }
 
 /**
