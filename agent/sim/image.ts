@@ -12,10 +12,11 @@ import { demoSite, joinCluster, writeDatabasePassword } from "./cluster.js";
 import { buildAptRepository, buildDeb, buildFlatTarball, buildRepository, buildRpm, buildTarball, sha256, type FixturePackage } from "./fixture-packages.js";
 import { buildWheel, JUPYTER_WHEELS, wheelFileName } from "./fixture-wheels.js";
 import { startLoopbackMirror, type LoopbackMirror } from "./mirror.js";
+import { createSigningKey, signedAptRelease, signRpms } from "./signed-repo.js";
 import { writeSimulatedNode } from "./node.js";
 
 /** The versions the lifecycle bakes: small stand-ins laid out where the real builds put their files. */
-export const LIFECYCLE = { r: "4.4.1", python: "3.12.4", quarto: "1.5.57", workbench: "2024.12.1+563.pro5", apptainer: "1.4.5", slurm: "0x170b04" } as const;
+export const LIFECYCLE = { r: "4.4.1", python: "3.12.4", quarto: "1.5.57", workbench: "2024.12.1+563.pro5", apptainer: "1.4.5", slurm: "0x170b04", cuda: "12.4" } as const;
 
 const V = LIFECYCLE;
 
@@ -32,6 +33,9 @@ function mirrorPaths(os: LifecycleOs) {
     apptainer: deb ? `/apptainer/apptainer_${V.apptainer}_amd64.deb` : `/apptainer/apptainer-${V.apptainer}-1.x86_64.rpm`,
     spank: "/spank/slurm-singularity-exec-3.2.0.tar.gz",
     wheelhouse: `/jupyter/wheelhouse-python-${V.python}.tar.gz`,
+    /** NVIDIA's repository layout under the mirror, and the name of its signing key there. */
+    cudaRepo: deb ? "/cuda/ubuntu2204/x86_64/" : "/cuda/rhel9/x86_64/",
+    cudaKey: deb ? "3bf863cc.pub" : "D42D0685.pub",
   };
 }
 
@@ -42,7 +46,7 @@ const unit = (name: string, exec: string) => `[Unit]\nDescription=${name} (stand
  * a repository with what the parent image's repositories would serve: for Rocky (createrepo_c) EPEL's
  * release package and the SPANK plugin's build tools, for Ubuntu (a flat apt repository) those tools.
  */
-export async function fixtureMirrorFiles(work: string, os: LifecycleOs = "ubuntu2204"): Promise<Map<string, Buffer>> {
+export async function fixtureMirrorFiles(work: string, os: LifecycleOs = "ubuntu2204", o: FixtureMirrorOptions = {}): Promise<Map<string, Buffer>> {
   const P = mirrorPaths(os);
   const pkg = (p: FixturePackage) => (os === "ubuntu2204" ? buildDeb(work, p) : buildRpm(work, p));
   const deb = os === "ubuntu2204";
@@ -82,12 +86,51 @@ export async function fixtureMirrorFiles(work: string, os: LifecycleOs = "ubuntu
     }
     for (const [rel, body] of await buildRepository(repo)) files.set(`/repo/${rel}`, body);
   }
-  files.set("/SHA256SUMS", Buffer.from([...files].filter(([p]) => !p.startsWith("/repo/") && !p.startsWith("/debs/")).map(([p, b]) => `${sha256(b)}  ${p.slice(1)}\n`).join("")));
+  if (o.cuda) for (const [rel, body] of await cudaRepository(path.join(work, "cuda"), os)) files.set(`${P.cudaRepo}${rel}`, body);
+  files.set("/SHA256SUMS", Buffer.from([...files].filter(([p]) => !/^\/(repo|debs|cuda)\//.test(p)).map(([p, b]) => `${sha256(b)}  ${p.slice(1)}\n`).join("")));
   return files;
 }
 
+export interface FixtureMirrorOptions {
+  /** Also a signed stand-in for NVIDIA's CUDA repository (driver and toolkit packages, signing key beside them). */
+  cuda?: boolean;
+}
+
+/**
+ * NVIDIA's CUDA repository for `os` as the mirror serves it, signed with a throwaway key: rpms signed
+ * (rpmsign) in a createrepo_c repository for Rocky, a flat apt repository with a signed Release for Ubuntu.
+ */
+async function cudaRepository(dir: string, os: LifecycleOs): Promise<Array<[string, Buffer]>> {
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  const key = await createSigningKey(path.join(dir, ".."));
+  const deb = os === "ubuntu2204";
+  const toolkit = `cuda-toolkit-${V.cuda.replace(".", "-")}`;
+  const packages: FixturePackage[] = [
+    { name: "cuda-drivers", version: "560.35.03-1", files: { "usr/bin/nvidia-smi": "#!/bin/sh\necho 'NVIDIA-SMI 560.35.03'\n" } },
+    { name: toolkit, version: `${V.cuda}.1-1`, files: { [`usr/local/cuda-${V.cuda}/bin/nvcc`]: `#!/bin/sh\necho "release ${V.cuda}"\n` } },
+  ];
+  const work = path.join(dir, "..", "cuda-build");
+  const out: Array<[string, Buffer]> = [];
+  if (deb) {
+    for (const p of packages) await fs.writeFile(path.join(dir, `${p.name}_${p.version}_amd64.deb`), await buildDeb(work, p));
+    out.push(...(await buildAptRepository(dir)), ...(await signedAptRelease(key, dir)));
+  } else {
+    const rpms = [];
+    for (const p of packages) {
+      const file = path.join(dir, `${p.name}-${p.version}.x86_64.rpm`);
+      await fs.writeFile(file, await buildRpm(work, p));
+      rpms.push(file);
+    }
+    await signRpms(key, rpms);
+    out.push(...(await buildRepository(dir)));
+  }
+  out.push([mirrorPaths(os).cudaKey, key.publicKey]);
+  return out;
+}
+
 /** The demo's site with everything baked: runtimes, Workbench, and containers (Apptainer + the SPANK plugin). */
-export function lifecycleSite(mirror: LoopbackMirror, os: LifecycleOs = "ubuntu2204"): string {
+export function lifecycleSite(mirror: LoopbackMirror, os: LifecycleOs = "ubuntu2204", o: FixtureMirrorOptions = {}): string {
   const P = mirrorPaths(os);
   const sum = (p: string) => sha256(mirror.files.get(p)!);
   const releaseFile = os === "ubuntu2204" ? `apptainer_${V.apptainer}_amd64.deb` : `apptainer-${V.apptainer}-1.x86_64.rpm`;
@@ -107,7 +150,7 @@ spank:
   source:
     url: ${mirror.url}${P.spank}
     sha256: ${sum(P.spank)}
-`;
+${o.cuda ? `cuda:\n  toolkit: "${V.cuda}"\n  repo:\n    keySha256: ${sum(`${P.cudaRepo}${P.cudaKey}`)}\n` : ""}`;
 }
 
 export interface BootFigures {
@@ -216,6 +259,6 @@ export async function writeParentImage(image: string, os: LifecycleOs, mirror: L
 }
 
 /** A loopback mirror of the fixture artifacts, built under `base/fixtures`. */
-export async function startFixtureMirror(base: string, os: LifecycleOs = "ubuntu2204"): Promise<LoopbackMirror> {
-  return startLoopbackMirror(await fixtureMirrorFiles(path.join(base, `fixtures-${os}`), os));
+export async function startFixtureMirror(base: string, os: LifecycleOs = "ubuntu2204", o: FixtureMirrorOptions = {}): Promise<LoopbackMirror> {
+  return startLoopbackMirror(await fixtureMirrorFiles(path.join(base, `fixtures-${os}`), os, o));
 }

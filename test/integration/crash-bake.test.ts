@@ -1,12 +1,11 @@
 // SIGKILL at random points of real `pwb-agent bake` runs on Ubuntu 22.04 and Rocky 9 image roots, where
 // packages go in for real (fixture .debs with dpkg --root and apt-get into the root; fixture .rpms with rpm --root and dnf
 // --installroot) from a loopback mirror: R, Python, Quarto, Workbench, Apptainer (and EPEL on Rocky), the
-// SPANK plugin's source and build tools. Then of the first `apply` of a GPU compute node booted from
+// SPANK plugin's source and build tools, and CUDA's driver and toolkit from a signed stand-in for NVIDIA's
+// repository (rpms signed and gpgcheck=1 on Rocky; a signed Release and a signed-by keyring on Ubuntu). Then of the first `apply` of a GPU compute node booted from
 // that image (Apptainer's configuration with --nv, the SPANK wrapper, units). The whole process group dies, as systemd kills a unit, so dpkg, rpm and dnf die mid-transaction
 // too. After every kill each file is whole (its bytes before the run or after an uninterrupted one) and the
 // package database answers; then one run converges to the bytes and packages of an uninterrupted run.
-// CUDA is not here: its packages come from NVIDIA's signed repositories (gpgcheck=1, a signed apt
-// Release), and the fixture mirror has no signed stand-in for them yet.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
@@ -65,8 +64,7 @@ async function files(dir: string, rel = "", out = new Map<string, Buffer>()): Pr
 }
 
 /** The package tools' own state (databases, caches, logs): checked through the tools, not byte by byte. */
-// dnf puts its cache under the root's path again inside the root (--installroot prefixes --setopt=cachedir).
-const FOREIGN = /^(.*\/var\/cache\/dnf|root\/\.rpmdb|var\/lib\/rpm|var\/lib\/dpkg|var\/lib\/dnf|var\/cache\/dnf|var\/lib\/apt|var\/cache\/apt|var\/log\/apt|var\/cache\/debconf|var\/log\/(dpkg|dnf|hawkey)[^/]*|var\/cache\/ldconfig|etc\/ld\.so\.cache)(\/|$)/;
+const FOREIGN = /^(root\/\.rpmdb|var\/lib\/rpm|var\/lib\/dpkg|var\/lib\/dnf|var\/cache\/dnf|var\/lib\/apt|var\/cache\/apt|var\/log\/apt|var\/cache\/debconf|var\/log\/(dpkg|dnf|hawkey)[^/]*|var\/cache\/ldconfig|etc\/ld\.so\.cache)(\/|$)/;
 /** Temporaries: ours, dpkg's and rpm's (`path;<hex>` until its rename). */
 /** An archive's staging (`<dest>.tmp-<pid>`, `<dest>.old-<pid>`): the next run that extracts it removes it. */
 const STAGING = /\.(tmp|old)-\d+\//;
@@ -174,9 +172,9 @@ describe("SIGKILL across bake (packages installed for real) and a GPU node's fir
     const stats: Stats = { kills: 0, midRun: 0, midPackages: 0, tornFiles: 0, filesChecked: 0 };
     const lane = async (family: LifecycleOs) => {
       const base = await scratchDir(`pwb-crash-bake-${family}-`);
-      const mirror = await startFixtureMirror(base, family);
+      const mirror = await startFixtureMirror(base, family, { cuda: true });
       try {
-        const siteText = lifecycleSite(mirror, family);
+        const siteText = lifecycleSite(mirror, family, { cuda: true });
         const site = path.join(base, "site.yaml");
         await fs.writeFile(site, siteText);
         const [ref, crashed] = [path.join(base, "ref"), path.join(base, "crashed")];
@@ -187,7 +185,7 @@ describe("SIGKILL across bake (packages installed for real) and a GPU node's fir
         expect(clean.code, `${family}: ${clean.stderr}`).toBe(0);
         const image = await files(ref);
         const imagePackages = installed(ref, family);
-        expect([...imagePackages.keys()], family).toEqual(expect.arrayContaining(["rstudio-workbench", "apptainer"]));
+        expect([...imagePackages.keys()], family).toEqual(expect.arrayContaining(["rstudio-workbench", "apptainer", "cuda-drivers", `cuda-toolkit-${LIFECYCLE.cuda.replace(".", "-")}`]));
         await killRuns({
           label: `${family} bake`, family, command: "bake", dir: crashed, site, kills: BAKE_KILLS, runMs: bakeMs,
           start: () => writeParentImage(crashed, family, mirror), want: image, wantPackages: imagePackages, stats,
@@ -207,7 +205,7 @@ describe("SIGKILL across bake (packages installed for real) and a GPU node's fir
         const booted = await files(refNode);
         // Every component's apply phase is in the runs the kills land in: the bake's packages and builds, the boot's configuration.
         const ids = (out: string) => ((JSON.parse(out) as { report?: ApplyReport }).report ?? (JSON.parse(out) as ApplyReport)).applied.map((a) => a.id);
-        expect(ids(clean.stdout), `${family} bake`).toEqual(expect.arrayContaining(["packages:runtimes", `archive:/opt/quarto/${LIFECYCLE.quarto}`, "packages:workbench", "packages:apptainer", "packages:spank build tools", "file:/var/lib/pwb-agent/image.json"]));
+        expect(ids(clean.stdout), `${family} bake`).toEqual(expect.arrayContaining(["packages:runtimes", `archive:/opt/quarto/${LIFECYCLE.quarto}`, "packages:workbench", "packages:apptainer", "packages:spank build tools", "packages:cuda", "file:/var/lib/pwb-agent/image.json"]));
         expect(ids(first.stdout), `${family} boot`).toEqual(expect.arrayContaining(["file:/etc/apptainer/apptainer.conf", "file:/usr/local/lib/pwb-agent/spank/node-wrapper.sh", "service:pwb-agent.service"]));
         await killRuns({
           label: `${family} GPU boot`, family, command: "apply", dir: node, site: null, kills: BOOT_KILLS, runMs: applyMs,

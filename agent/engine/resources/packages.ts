@@ -186,9 +186,34 @@ async function aptIntoRoot(specs: string[], ctx: EngineContext): Promise<void> {
     "-o", `Dpkg::Options::=--root=${root.dir}`, "-o", `Dpkg::Options::=--log=${root.path("/var/log/dpkg.log")}`, "-o", "Dpkg::Options::=--force-confold",
   ];
   const opts = { env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: 30 * 60_000 };
-  await runChecked(ctx.runner, ["apt-get", "-q", ...aptOpts, "update"], opts);
-  await runChecked(ctx.runner, ["apt-get", "-q", "-y", ...aptOpts, "install", "--no-install-recommends", ...specs], opts);
-  ctx.stats.commandsRun += 2;
+  const sources = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-apt-sources-"));
+  try {
+    aptOpts.push(...(await rootedAptSources(root, sources)));
+    await runChecked(ctx.runner, ["apt-get", "-q", ...aptOpts, "update"], opts);
+    await runChecked(ctx.runner, ["apt-get", "-q", "-y", ...aptOpts, "install", "--no-install-recommends", ...specs], opts);
+    ctx.stats.commandsRun += 2;
+  } finally {
+    await fs.rm(sources, { recursive: true, force: true });
+  }
+}
+
+/**
+ * apt reads a source's `signed-by` keyring from this machine's path, not the root's (`Dir=` does not
+ * prefix it): copies of the root's sources, in `dir` outside the root, name the root's keyrings instead.
+ * Returns the apt options that read them.
+ */
+async function rootedAptSources(root: Root, dir: string): Promise<string[]> {
+  const rooted = (text: string) => text
+    .replace(/(signed-by=)(\/[^\s\],]+)/gi, (_m, k: string, p: string) => `${k}${root.path(p)}`)
+    .replace(/^(Signed-By:[ \t]*)(\/\S+)[ \t]*$/gim, (_m, k: string, p: string) => `${k}${root.path(p)}`);
+  const list = root.path("/etc/apt/sources.list");
+  await fs.writeFile(path.join(dir, "sources.list"), rooted(await fs.readFile(list, "utf8").catch(() => "")));
+  const parts = path.join(dir, "sources.list.d");
+  await fs.mkdir(parts);
+  for (const f of await fs.readdir(root.path("/etc/apt/sources.list.d")).catch(() => [] as string[])) {
+    if (f.endsWith(".list") || f.endsWith(".sources")) await fs.writeFile(path.join(parts, f), rooted(await fs.readFile(root.path(`/etc/apt/sources.list.d/${f}`), "utf8")));
+  }
+  return ["-o", `Dir::Etc::sourcelist=${path.join(dir, "sources.list")}`, "-o", `Dir::Etc::sourceparts=${parts}`];
 }
 
 /**
@@ -202,15 +227,37 @@ async function dnfIntoRoot(specs: string[], ctx: EngineContext): Promise<void> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-dnf-home-"));
   try {
     await fs.writeFile(path.join(home, ".rpmmacros"), `%_dbpath ${RPM_DB}\n`);
+    // dnf reads a repository's `gpgkey=file://` from this machine, not from the root: the root's keys go
+    // into the root's rpm database first, where dnf checks signatures (on a node, dnf reads them from / itself).
+    for (const key of await repositoryKeyFiles(root)) {
+      await runChecked(ctx.runner, ["rpm", ...rpmRootArgs(root), "--import", root.path(key)]);
+      ctx.stats.commandsRun += 1;
+    }
     await runChecked(ctx.runner, [
       "dnf", "install", "-y", "-q", `--installroot=${root.dir}`, `--setopt=reposdir=${root.path("/etc/yum.repos.d")}`,
-      `--setopt=cachedir=${root.path("/var/cache/dnf")}`, "--setopt=install_weak_deps=False",
+      // Relative to the installroot: dnf prefixes it to cachedir itself.
+      "--setopt=cachedir=/var/cache/dnf", "--setopt=install_weak_deps=False",
       ...(osRelease ? [`--releasever=${osRelease[1]}`] : []), ...specs,
     ], { env: { HOME: home }, timeoutMs: 30 * 60_000 });
     ctx.stats.commandsRun += 1;
   } finally {
     await fs.rm(home, { recursive: true, force: true });
   }
+}
+
+/** The root's `gpgkey=file://` keys of its yum repositories (paths in the root) that exist there. */
+async function repositoryKeyFiles(root: Root): Promise<string[]> {
+  const dir = root.path("/etc/yum.repos.d");
+  const keys = new Set<string>();
+  for (const f of (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".repo")).sort()) {
+    const text = await fs.readFile(path.join(dir, f), "utf8");
+    for (const m of text.matchAll(/^\s*gpgkey\s*=\s*(.+)$/gm)) {
+      for (const url of m[1]!.split(/[\s,]+/)) if (url.startsWith("file:///")) keys.add(url.slice("file://".length));
+    }
+  }
+  const present: string[] = [];
+  for (const k of keys) if (await lstatMaybe(root.path(k))) present.push(k);
+  return present;
 }
 
 /** dpkg --root needs its database skeleton; a real Ubuntu root already has it. */
