@@ -8,12 +8,12 @@
 // package database answers; then one run converges to the bytes and packages of an uninterrupted run.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LIFECYCLE, lifecycleSite, startFixtureMirror, writeParentImage, type LifecycleOs } from "../../agent/sim/image.js";
 import { APT_SOURCE_FILE, YUM_REPO_FILE } from "../../agent/components/cuda/repo.js";
 import { requireBuilt } from "../helpers/cli.js";
+import { tmpfsScratch } from "../helpers/scratch.js";
 import { joinCluster } from "../../agent/sim/cluster.js";
 import { writeSimulatedNode } from "../../agent/sim/node.js";
 import type { ApplyReport } from "../../agent/engine/types.js";
@@ -22,16 +22,7 @@ import type { ApplyReport } from "../../agent/engine/types.js";
 const BAKE_KILLS = Number(process.env.CRASH_BAKE_KILLS ?? 12);
 const BOOT_KILLS = Number(process.env.CRASH_BOOT_KILLS ?? 6);
 
-const made: string[] = [];
-afterAll(async () => {
-  for (const d of made) await fs.rm(d, { recursive: true, force: true });
-});
-async function scratchDir(prefix: string): Promise<string> {
-  const parent = existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir();
-  const d = await fs.mkdtemp(path.join(parent, prefix));
-  made.push(d);
-  return d;
-}
+const scratchDir = tmpfsScratch();
 
 /** `pwb-agent bake` (site: the file) or `apply` (the root's own site file), killed after `killAfterMs`. */
 function runAgent(command: "bake" | "apply", root: string, site: string | null, killAfterMs: number | null): Promise<{ code: number | null; killed: boolean; stderr: string; stdout: string }> {

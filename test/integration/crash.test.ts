@@ -5,8 +5,6 @@
 // fixture packages. After every kill each file is whole: its
 // content before the run or after it. Then one run converges to the bytes an uninterrupted run wrote.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import os from "node:os";
 import { createPrivateKey } from "node:crypto";
 import { promises as fs } from "node:fs";
 import http from "node:http";
@@ -16,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeSimulatedCluster } from "../../agent/sim/cluster.js";
 import { writeSimulatedNode, type SimOs } from "../../agent/sim/node.js";
 import { requireBuilt } from "../helpers/cli.js";
+import { tmpfsScratch } from "../helpers/scratch.js";
 import { fakeArtifact, fakeSha256 } from "../helpers/golden-plan.js";
 import { simSiteYaml } from "../helpers/workbench.js";
 
@@ -52,20 +51,8 @@ mirror:
 `;
 }
 
-/**
- * Trees on tmpfs where there is one: fsync is free there, and a SIGKILL (unlike a power cut) never
- * depends on it, so the kills test exactly the rename-based atomicity at a fraction of the time.
- */
-const made: string[] = [];
-afterAll(async () => {
-  for (const d of made) await fs.rm(d, { recursive: true, force: true });
-});
-async function scratchDir(prefix: string): Promise<string> {
-  const parent = existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir();
-  const d = await fs.mkdtemp(path.join(parent, prefix));
-  made.push(d);
-  return d;
-}
+/** Trees on tmpfs where there is one (see tmpfsScratch). */
+const scratchDir = tmpfsScratch();
 
 interface Node {
   os: SimOs;
