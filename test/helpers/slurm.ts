@@ -216,3 +216,26 @@ export class LoopbackSlurm {
     return parts.join("\n");
   }
 }
+
+/** Our small SPANK plugin with the real one's build interface (test/fixtures/spank-plugin). */
+export const SPANK_FIXTURE = "test/fixtures/spank-plugin";
+
+/**
+ * The work directory a real-Slurm SPANK test builds in: `<work>/slurm/include` (a copy of this
+ * machine's Slurm headers, so a test may change their version) and the fixture plugin's source
+ * packed as GitHub serves a tag (one top-level directory). Fails saying what to install when Slurm
+ * is missing. Returns the directory (searchable by all: munged insists) and the archive's bytes.
+ */
+export async function spankWorkDir(makeDir: (prefix: string) => Promise<string>, prefix: string): Promise<{ work: string; archive: Buffer }> {
+  const missing = slurmAvailable();
+  if (missing) throw new Error(`the real-Slurm tests need Slurm: ${missing}`);
+  const work = await makeDir(prefix);
+  await fs.chmod(work, 0o755); // munged wants every directory above its socket searchable by all
+  await fs.mkdir(path.join(work, "slurm", "include"), { recursive: true });
+  await fs.cp("/usr/include/slurm", path.join(work, "slurm", "include", "slurm"), { recursive: true });
+  const file = path.join(work, "slurm-singularity-exec-1.0.0.tar.gz");
+  const name = path.basename(SPANK_FIXTURE);
+  const tar = spawnSync("tar", ["-czf", file, "-C", path.dirname(SPANK_FIXTURE), "--transform", `s,^${name},slurm-singularity-exec-1.0.0,`, name]);
+  if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
+  return { work, archive: await fs.readFile(file) };
+}

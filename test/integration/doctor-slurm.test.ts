@@ -22,7 +22,7 @@ import { parseSiteText } from "../../agent/site/load.js";
 import type { SiteConfig } from "../../agent/site/types.js";
 import { tempDir } from "../helpers/engine.js";
 import { hostOs, NVIDIA_A10G, nodeFacts } from "../helpers/node-facts.js";
-import { LoopbackSlurm, slurmAvailable } from "../helpers/slurm.js";
+import { LoopbackSlurm, spankWorkDir } from "../helpers/slurm.js";
 import { slurmStateMetrics } from "../../agent/metrics/slurm.js";
 import { jobcompScript } from "../../agent/components/logs/jobcomp.js";
 import { promtoolProblems, samples } from "../helpers/promtool.js";
@@ -36,7 +36,6 @@ import { promtoolProblems, samples } from "../helpers/promtool.js";
  * stand-in too (no GPU here). The real slurmctld also runs the job completion script.
  */
 
-const FIXTURE = "test/fixtures/spank-plugin";
 let work = "";
 let slurm: LoopbackSlurm | undefined;
 let server: http.Server | undefined;
@@ -115,17 +114,8 @@ siteYaml.url = "";
 siteYaml.sha256 = "";
 
 beforeAll(async () => {
-  const missing = slurmAvailable();
-  if (missing) throw new Error(`the real-Slurm tests need Slurm: ${missing}`);
-  work = await tempDir("pwb-doctor-slurm-");
-  await fs.chmod(work, 0o755); // munged wants every directory above its socket searchable by all
-  await fs.mkdir(path.join(work, "slurm", "include"), { recursive: true });
-  await fs.cp("/usr/include/slurm", path.join(work, "slurm", "include", "slurm"), { recursive: true });
-
-  const archive = path.join(work, "slurm-singularity-exec-1.0.0.tar.gz");
-  const tar = spawnSync("tar", ["-czf", archive, "-C", path.dirname(FIXTURE), "--transform", `s,^${path.basename(FIXTURE)},slurm-singularity-exec-1.0.0,`, path.basename(FIXTURE)]);
-  if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-  const body = await fs.readFile(archive);
+  let body: Buffer;
+  ({ work, archive: body } = await spankWorkDir(tempDir, "pwb-doctor-slurm-"));
   server = http.createServer((_req, res) => void res.writeHead(200, { "content-type": "application/gzip" }).end(body));
   server.listen(0, "127.0.0.1");
   await once(server, "listening");

@@ -19,7 +19,7 @@ import { silentLogger } from "../../agent/log.js";
 import { resolveSpank, spankSection, type SpankSite } from "../../agent/site/sections/spank.js";
 import { snapshot, tempDir } from "../helpers/engine.js";
 import { hostOs, NVIDIA_A10G, nodeFacts } from "../helpers/node-facts.js";
-import { LoopbackSlurm, slurmAvailable } from "../helpers/slurm.js";
+import { LoopbackSlurm, spankWorkDir } from "../helpers/slurm.js";
 
 /*
  * The spank component against a real Slurm (Debian's slurm-wlm + munge on loopback): it downloads our
@@ -36,7 +36,6 @@ import { LoopbackSlurm, slurmAvailable } from "../helpers/slurm.js";
  * restarts the loopback slurmd, so a restart is real and visible as a new slurmd PID.
  */
 
-const FIXTURE = "test/fixtures/spank-plugin";
 const CONTAINERS_BIND = ["/opt/slurm/etc", "/opt/slurm/libexec", "/var/spool/slurmd", "/var/run/munge"];
 
 let work = "";
@@ -129,20 +128,8 @@ async function setHeaderVersion(hex: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const missing = slurmAvailable();
-  if (missing) throw new Error(`the real-Slurm tests need Slurm: ${missing}`);
-  work = await tempDir("pwb-slurm-spank-");
-  await fs.chmod(work, 0o755); // munged wants every directory above its socket searchable by all
-
-  // The "cluster's" Slurm prefix: headers (a copy, so a test can change their version) and etc.
-  await fs.mkdir(path.join(work, "slurm", "include"), { recursive: true });
-  await fs.cp("/usr/include/slurm", path.join(work, "slurm", "include", "slurm"), { recursive: true });
-
-  // The plugin's source archive, as GitHub serves a tag: one top-level directory.
-  const archive = path.join(work, "slurm-singularity-exec-1.0.0.tar.gz");
-  const tar = spawnSync("tar", ["-czf", archive, "-C", path.dirname(FIXTURE), "--transform", `s,^${path.basename(FIXTURE)},slurm-singularity-exec-1.0.0,`, path.basename(FIXTURE)]);
-  if (tar.status !== 0) throw new Error(`tar failed: ${tar.stderr}`);
-  genuine = await fs.readFile(archive);
+  // The "cluster's" Slurm prefix (a copy of the headers, so a test can change their version) and the plugin's source archive.
+  ({ work, archive: genuine } = await spankWorkDir(tempDir, "pwb-slurm-spank-"));
   served = genuine;
   server = http.createServer((req, res) => {
     if (req.url !== "/slurm-singularity-exec-1.0.0.tar.gz") return void res.writeHead(404).end();
