@@ -96,6 +96,27 @@ describe("repository packages into a simulated debian root with local apt source
     }
   });
 
+  it("a dpkg transaction a kill interrupted is finished (dpkg --configure -a) before apt installs, as apt would refuse otherwise", async () => {
+    const work = await tempDir("pwb-apt-work-");
+    const root = await tempDir("pwb-apt-root-");
+    const mirror = await aptRepoMirror(work);
+    try {
+      await fs.mkdir(path.join(root, "etc/apt"), { recursive: true });
+      await fs.writeFile(path.join(root, "etc/apt/sources.list"), `deb [trusted=yes] ${mirror.url}/debs/ ./\n`);
+      // What a SIGKILLed dpkg leaves: its journal, here a package it had not finished configuring.
+      await fs.mkdir(path.join(root, "var/lib/dpkg/updates"), { recursive: true });
+      await fs.writeFile(path.join(root, "var/lib/dpkg/updates/0001"), "Package: pwb-half\nStatus: install ok half-configured\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@example.com>\nDescription: x\n");
+      const resource: PackagesResource = { kind: "packages", label: "tools", items: [{ name: "pwb-fixture-tool", version: "2.0" }] };
+      const { report } = await converge(root, [resource], "debian");
+      expect(report).toMatchObject({ changes: 1, packagesInstalled: 1, commandsRun: 3 });
+      expect(await fs.readdir(path.join(root, "var/lib/dpkg/updates"))).toEqual([]);
+      const q = spawnSync("dpkg-query", [`--admindir=${root}/var/lib/dpkg`, "-W", "-f=${Package} ${Status}\\n"], { encoding: "utf8" });
+      expect(q.stdout.trim().split("\n").sort()).toEqual(["pwb-fixture-lib install ok installed", "pwb-fixture-tool install ok installed", "pwb-half install ok installed"]);
+    } finally {
+      await mirror.close();
+    }
+  });
+
   it("a root with any non-local apt source is not installed into (that would reach the internet): the command is recorded", async () => {
     const root = await tempDir("pwb-apt-root-");
     await fs.mkdir(path.join(root, "etc/apt/sources.list.d"), { recursive: true });

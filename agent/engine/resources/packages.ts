@@ -91,6 +91,7 @@ export const packagesHandler: Handler<PackagesResource> = {
         ? ["dnf", "install", "-y", "--setopt=install_weak_deps=False", ...args]
         : ["apt-get", "install", "-y", "--no-install-recommends", "-o", "Dpkg::Options::=--force-confold", ...args];
     const opts = { mutates: true, env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: 30 * 60_000 };
+    if (family === "debian") await finishInterruptedDpkg(ctx, opts);
     if (ctx.root.live) {
       // One transaction: local files and repository packages together, so their dependencies resolve together.
       await runChecked(ctx.runner, transaction([...files, ...named.map(spec)]), opts);
@@ -108,6 +109,21 @@ export const packagesHandler: Handler<PackagesResource> = {
     ctx.stats.packagesInstalled = (ctx.stats.packagesInstalled ?? 0) + missing.length;
   },
 };
+
+/**
+ * A dpkg run killed mid-transaction (a reboot, a SIGKILLed bake) leaves its journal in
+ * /var/lib/dpkg/updates, and apt then refuses every install until `dpkg --configure -a` finishes it.
+ * Finish it first, as an administrator would, so the next run converges on its own.
+ */
+async function finishInterruptedDpkg(ctx: EngineContext, opts: { env: Record<string, string>; timeoutMs: number }): Promise<void> {
+  const journal = await fs.readdir(ctx.root.path(`${DPKG_DB}/updates`)).catch(() => [] as string[]);
+  if (!journal.length) return;
+  const rootArgs = ctx.root.live ? [] : [`--root=${ctx.root.dir}`, `--log=${ctx.root.path("/var/log/dpkg.log")}`];
+  ctx.log.warn({ root: ctx.root.dir }, "a dpkg transaction was interrupted: finishing it (dpkg --configure -a) before installing");
+  // On a simulated root the journal is real (dpkg --root wrote it), so the repair runs for real too.
+  await runChecked(ctx.runner, ["dpkg", ...rootArgs, "--force-confold", "--configure", "-a"], { ...opts, mutates: ctx.root.live });
+  ctx.stats.commandsRun += 1;
+}
 
 /**
  * Verified package files into a simulated root, for real, with the root's own package database:
