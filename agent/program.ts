@@ -14,7 +14,7 @@ import { BadInputError, ExitCode, exitCodeFor } from "./errors.js";
 import { ROLES, type Role } from "./facts/types.js";
 import { DEFAULT_SITE_PATH } from "./site/load.js";
 import { scrubSecrets } from "./log.js";
-import { SIM_OSES, type SimOs } from "./sim/node.js";
+import { SIM_OSES, type SimOs } from "./simulation/node.js";
 import { VERSION } from "./version.js";
 
 /** Under the 600 s a login node's launch lifecycle hook waits before ParallelCluster abandons it. */

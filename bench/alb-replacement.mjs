@@ -10,7 +10,7 @@ const SPEED = 20; // simulated seconds per real second
 const API_LATENCY_MS = 50; // simulated
 const REQUEST_EVERY_MS = 100; // simulated: 10 requests a second through the ALB
 const REQUEST_MS = 2_000; // simulated duration of one request
-const PROD_POLL_MS = 1_000; // self-register's poll interval in production (agent/albsync/self.ts)
+const PROD_POLL_MS = 1_000; // self-register's poll interval in production (agent/alb/self.ts)
 const LIFECYCLE_POLL_MS = 5_000; // pwb-alb-self.service's IMDS lifecycle poll
 
 const sleepReal = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -1,8 +1,8 @@
 import { imageState } from "../components/index.js";
 import type { GatherContext } from "../components/types.js";
-import { readTextMaybe } from "../engine/fsutil.js";
+import { readTextMaybe } from "../nodefs/files.js";
 import { handlerFor } from "../engine/handlers.js";
-import type { Root } from "../engine/root.js";
+import type { Root } from "../nodefs/root.js";
 import type { Resource } from "../engine/types.js";
 import type { Facts } from "../facts/types.js";
 import type { SiteConfig } from "../site/types.js";

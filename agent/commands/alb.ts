@@ -1,9 +1,9 @@
 import { Command, InvalidArgumentError, Option } from "commander";
-import type { EnsureStep } from "../albsync/ensure.js";
-import { albSettingProblems, resolveAlbSettings } from "../albsync/settings.js";
-import { METRICS_PATH, STATE_PATH } from "../albsync/state.js";
-import type { AlbSettings, AlbSettingsInput } from "../albsync/types.js";
-import type { Root } from "../engine/root.js";
+import type { EnsureStep } from "../alb/ensure/run.js";
+import { albSettingProblems, resolveAlbSettings } from "../alb/settings.js";
+import { METRICS_PATH, STATE_PATH } from "../alb/sync/state.js";
+import type { AlbSettings, AlbSettingsInput } from "../alb/types.js";
+import type { Root } from "../nodefs/root.js";
 import { BadInputError, ExitCode } from "../errors.js";
 import type { Logger } from "../log.js";
 import { loadSite } from "../site/load.js";
@@ -257,8 +257,8 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--dry-run", "print what would be created or changed; change nothing", false)
     .action(async (o: EnsureFlags, cmd: Command) => {
       const { g, log, cluster, region, settings } = await headCommand(cmd, o, ensureSettingsFromFlags({ ...o }), "ensure", "alb ensure");
-      const { runAlbEnsure } = await import("../albsync/ensure.js");
-      const { renderEnsurePlan } = await import("../albsync/ensure-plan.js");
+      const { runAlbEnsure } = await import("../alb/ensure/run.js");
+      const { renderEnsurePlan } = await import("../alb/ensure/plan.js");
       const report = await runAlbEnsure({ cluster, region, settings, dryRun: o.dryRun, log, settingName: (f) => ALB_SETTING_FLAGS[f] });
       if (g.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
       else process.stdout.write(report.dryRun ? renderEnsurePlan(report.steps) : renderSteps(report.steps, report.dryRun, report.dnsName));
@@ -282,7 +282,7 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
       process.once("SIGINT", quit);
       try {
         const { log, options } = o.watch ? await selfOptionsPatiently(g, o, stop.signal) : await selfOptions(g, o, "alb self-register");
-        const { registerSelf, lifecycleTerminated, deregisterSelf } = await import("../albsync/self.js");
+        const { registerSelf, lifecycleTerminated, deregisterSelf } = await import("../alb/self.js");
         const report = await registerSelf({ ...options, signal: stop.signal, ...(o.waitHealthy ? { waitHealthyMs: o.waitHealthy * 1000 } : {}) });
         if (g.json) process.stdout.write(JSON.stringify(report) + "\n");
         if (o.watch) {
@@ -314,7 +314,7 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .action(async (o: SelfFlags, cmd: Command) => {
       const g = globals(cmd);
       const { options } = await selfOptions(g, o, "alb self-deregister");
-      const { deregisterSelf } = await import("../albsync/self.js");
+      const { deregisterSelf } = await import("../alb/self.js");
       const report = await deregisterSelf({ ...options, ...(o.maxWait ? { maxWaitMs: o.maxWait * 1000 } : {}) });
       if (g.json) process.stdout.write(JSON.stringify(report) + "\n");
       setExit(ExitCode.ok);
@@ -334,7 +334,7 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--dry-run", "read and decide; change nothing (AWS, state, metrics)", false)
     .action(async (o: SyncFlags, cmd: Command) => {
       const { g, log, root, cluster, region, settings } = await headCommand(cmd, o, settingsFromFlags({ ...o }, everyCommand), "sync", "alb-sync");
-      const { runAlbSync } = await import("../albsync/sync.js");
+      const { runAlbSync } = await import("../alb/sync/run.js");
       const report = await runAlbSync({
         root, cluster, region, log,
         targetGroupName: settings.targetGroupName,

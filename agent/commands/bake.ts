@@ -1,7 +1,7 @@
 import { Option, type Command } from "commander";
 import { renderBuildImageConfig } from "../bake/ami.js";
 import { COMPONENT_NAME, componentUrl, renderBakeComponent } from "../bake/component.js";
-import { writeAll } from "../clusterconfig/outputs.js";
+import { writeAll } from "../pcluster/outputs.js";
 import { bakeJson, renderBake } from "../bake/index.js";
 import { BadInputError, ExitCode } from "../errors.js";
 import { globals, loggerFor, positiveSeconds } from "./cli-support.js";

@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
-import { Accounts } from "../engine/accounts.js";
-import { Root } from "../engine/root.js";
+import { Accounts } from "../nodefs/accounts.js";
+import { Root } from "../nodefs/root.js";
 import { SpawnRunner } from "../engine/runner.js";
 import type { EngineContext } from "../engine/types.js";
 import { BadInputError } from "../errors.js";

@@ -4,7 +4,7 @@ import { apply, type FetchOptions } from "../engine/apply.js";
 import { acquireLock, LOCK_PATH } from "../engine/lock.js";
 import { plan } from "../engine/plan.js";
 import { planJson, renderPlan, renderReport } from "../engine/render.js";
-import type { Root } from "../engine/root.js";
+import type { Root } from "../nodefs/root.js";
 import type { ApplyReport, Change, EngineContext, Resource } from "../engine/types.js";
 import { ExitCode } from "../errors.js";
 import type { Facts } from "../facts/types.js";

@@ -1,15 +1,15 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Root } from "../engine/root.js";
+import { Root } from "../nodefs/root.js";
 import { renderPlan, renderReport } from "../engine/render.js";
 import { gatherFacts } from "../facts/index.js";
 import type { Logger } from "../log.js";
 import { loadSite } from "../site/load.js";
 import { renderBake } from "../bake/index.js";
-import { writeSimulatedCluster } from "../sim/cluster.js";
-import { runLifecycle, type BootFigures } from "../sim/image.js";
-import type { SimOs } from "../sim/node.js";
+import { writeSimulatedCluster } from "../simulation/cluster.js";
+import { runLifecycle, type BootFigures } from "../simulation/image.js";
+import type { SimOs } from "../simulation/node.js";
 import { renderFacts } from "./detect.js";
 import { applyNode, planNode, type BakeResult } from "./converge.js";
 

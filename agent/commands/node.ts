@@ -1,10 +1,9 @@
 import type { Command } from "commander";
-import type { Root } from "../engine/root.js";
+import type { Root } from "../nodefs/root.js";
 import { BadInputError } from "../errors.js";
 import type { Facts, Role } from "../facts/types.js";
 import type { Logger } from "../log.js";
-import { siteForCommand } from "../site/command.js";
-import { DEFAULT_SITE_PATH } from "../site/load.js";
+import { DEFAULT_SITE_PATH, siteForNode } from "../site/load.js";
 import type { SiteConfig } from "../site/types.js";
 import { globals, loggerFor, type CliGlobals } from "./cli-support.js";
 import { detectFacts, openRoot } from "./context.js";
@@ -36,7 +35,7 @@ export async function openNode(cmd: Command, o: OpenNodeOptions = {}): Promise<N
   const log = o.log ?? loggerFor(g);
   const root = await openRoot(g.root);
   const facts = await detectFacts(root, { ...g, ...(o.imds === false ? { imds: false } : {}), ...(o.role && !g.role ? { role: o.role } : {}) }, log);
-  const site = o.site ? await siteForCommand(g, root, facts, log) : null;
+  const site = o.site ? await siteForNode(g.site, root, facts, log) : null;
   return { g, log, root, facts, site };
 }
 

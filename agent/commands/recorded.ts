@@ -1,4 +1,4 @@
-import type { Root } from "../engine/root.js";
+import type { Root } from "../nodefs/root.js";
 import type { ApplyReport } from "../engine/types.js";
 import { BadInputError } from "../errors.js";
 import type { Facts } from "../facts/types.js";

@@ -1,5 +1,5 @@
 import type { Resource } from "../engine/types.js";
-import type { Root } from "../engine/root.js";
+import type { Root } from "../nodefs/root.js";
 import type { Facts, Role } from "../facts/types.js";
 import type { Logger } from "../log.js";
 import type { SiteConfig } from "../site/types.js";

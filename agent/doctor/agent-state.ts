@@ -1,6 +1,6 @@
-import { STATE_PATH as ALB_SYNC_STATE } from "../albsync/state.js";
-import { readTextMaybe } from "../engine/fsutil.js";
-import type { Root } from "../engine/root.js";
+import { STATE_PATH as ALB_SYNC_STATE } from "../alb/sync/state.js";
+import { readTextMaybe } from "../nodefs/files.js";
+import type { Root } from "../nodefs/root.js";
 import type { Change } from "../engine/types.js";
 import { readApplyRecord } from "../metrics/apply-record.js";
 import { fail, ok, skipped, warn, type CheckOutcome } from "./checks.js";

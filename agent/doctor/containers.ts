@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import { imagePaths } from "../components/images/gather.js";
-import { readTextMaybe } from "../engine/fsutil.js";
-import type { Root } from "../engine/root.js";
+import { readTextMaybe } from "../nodefs/files.js";
+import type { Root } from "../nodefs/root.js";
 import type { CommandRunner } from "../engine/runner.js";
 import type { GpuFacts } from "../facts/types.js";
 import type { SiteConfig } from "../site/types.js";

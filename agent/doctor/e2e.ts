@@ -1,4 +1,4 @@
-import type { Root } from "../engine/root.js";
+import type { Root } from "../nodefs/root.js";
 import type { CommandRunner } from "../engine/runner.js";
 import type { Partition, SiteConfig } from "../site/types.js";
 import { fail, ok, skipped, type Check, type CheckOutcome } from "./checks.js";

@@ -1,5 +1,5 @@
-import { readTextMaybe } from "../engine/fsutil.js";
-import type { Root } from "../engine/root.js";
+import { readTextMaybe } from "../nodefs/files.js";
+import type { Root } from "../nodefs/root.js";
 import type { CommandRunner } from "../engine/runner.js";
 import type { Change } from "../engine/types.js";
 import { configFile, WORKBENCH_UNITS } from "../components/workbench/paths.js";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { Root } from "../engine/root.js";
+import type { Root } from "../nodefs/root.js";
 import type { CommandRunner } from "../engine/runner.js";
 import { mountHolding, readMountPoints } from "../components/workbench/mounts.js";
 import { fail, ok, skipped, type CheckOutcome } from "./checks.js";

@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import type { Root } from "../engine/root.js";
-import { readTextMaybe } from "../engine/fsutil.js";
+import type { Root } from "../nodefs/root.js";
+import { readTextMaybe } from "../nodefs/files.js";
 import { parseConfig, topLevel } from "../components/workbench/ini-read.js";
 import { dropIn } from "../components/workbench/login.js";
 import { configFile, dropInPath, KEY_FILES, LAUNCHER_PEM, LAUNCHER_PUB, SECURE_COOKIE_KEY, WORKBENCH_UNITS } from "../components/workbench/paths.js";

@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { RuntimeFailure } from "../errors.js";
-import { isMissing } from "./fsutil.js";
+import { isMissing } from "../nodefs/files.js";
 
 export const LOCK_PATH = "/run/pwb-agent/apply.lock";
 /** How often a waiter asks again; it sleeps in between, it never spins. */

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { promises as fs } from "node:fs";
-import { isMissing, lstatMaybe, readTextMaybe } from "./fsutil.js";
-import type { Root } from "./root.js";
+import { isMissing, lstatMaybe, readTextMaybe } from "../nodefs/files.js";
+import type { Root } from "../nodefs/root.js";
 
 /** Where systemd looks for units, admin directory first. */
 export const UNIT_DIRS = ["/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];

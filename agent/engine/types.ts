@@ -1,8 +1,9 @@
 import type { OsFamily } from "../facts/types.js";
 import type { Logger } from "../log.js";
-import type { Accounts } from "./accounts.js";
+import type { Accounts } from "../nodefs/accounts.js";
 import type { CommandRunner } from "./runner.js";
-import type { Root } from "./root.js";
+import type { Root } from "../nodefs/root.js";
+import type { WriteCounters } from "../nodefs/files.js";
 
 /** Names of services (systemd units) to restart when a resource changes. */
 type Notifies = { notifies?: string[] };
@@ -201,9 +202,7 @@ export interface FetchNeed {
 
 export type PlannedChange = Pick<Change, "action" | "summary" | "diff" | "state">;
 
-export interface ApplyStats {
-  filesWritten: number;
-  bytesWritten: number;
+export interface ApplyStats extends WriteCounters {
   commandsRun: number;
   /** Packages a transaction installed (or recorded, on a simulated root). Absent: none yet. */
   packagesInstalled?: number;

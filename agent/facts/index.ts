@@ -1,4 +1,4 @@
-import type { Root } from "../engine/root.js";
+import type { Root } from "../nodefs/root.js";
 import type { Logger } from "../log.js";
 import { gpuFacts, probeGpu } from "./gpu.js";
 import { readHardwareFacts } from "./hardware.js";

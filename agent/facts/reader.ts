@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
-import type { Root } from "../engine/root.js";
-import { decodeUtf8, isMissing, readRegular, UnexpectedFileError } from "../engine/fsutil.js";
+import type { Root } from "../nodefs/root.js";
+import { decodeUtf8, isMissing, readRegular, UnexpectedFileError } from "../nodefs/files.js";
 import { BadInputError } from "../errors.js";
 
 /** sysfs, procfs and release files are small; a bigger one is not what it claims to be. */

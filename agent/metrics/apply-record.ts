@@ -1,6 +1,6 @@
 // What the last apply did, kept on the node: doctor's "last apply" check and the apply metrics read it.
-import { atomicWrite, readTextMaybe } from "../engine/fsutil.js";
-import type { Root } from "../engine/root.js";
+import { atomicWrite, readTextMaybe } from "../nodefs/files.js";
+import type { Root } from "../nodefs/root.js";
 import type { ApplyReport } from "../engine/types.js";
 
 export const APPLY_RECORD_PATH = "/var/lib/pwb-agent/last-apply.json";

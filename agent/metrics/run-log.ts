@@ -2,7 +2,7 @@
 // CloudWatch fragment ships (journald keeps the full logs; this is what an auditor asks for).
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { Root } from "../engine/root.js";
+import type { Root } from "../nodefs/root.js";
 import { scrubSecrets } from "../log.js";
 
 export const RUN_LOG_PATH = "/var/log/pwb-agent/runs.jsonl";

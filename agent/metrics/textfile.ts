@@ -1,7 +1,7 @@
 // Prometheus text exposition (node_exporter's textfile collector format), written atomically.
 import path from "node:path";
-import { atomicWrite } from "../engine/fsutil.js";
-import type { Root } from "../engine/root.js";
+import { atomicWrite } from "../nodefs/files.js";
+import type { Root } from "../nodefs/root.js";
 
 /** node_exporter's `--collector.textfile.directory` as packaged on RHEL and Debian alike. */
 export const TEXTFILE_DIR = "/var/lib/node_exporter/textfile_collector";

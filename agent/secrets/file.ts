@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
-import { decodeUtf8, readRegular } from "../engine/fsutil.js";
-import type { Root } from "../engine/root.js";
+import { decodeUtf8, readRegular } from "../nodefs/files.js";
+import type { Root } from "../nodefs/root.js";
 
 /** A password or key is a line, not a file's worth: anything bigger is the wrong file. */
 const MAX_SECRET_FILE_BYTES = 64 * 1024;

@@ -1,4 +1,4 @@
-import type { Root } from "../engine/root.js";
+import type { Root } from "../nodefs/root.js";
 import { BadInputError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { SecretRef } from "../site/types.js";

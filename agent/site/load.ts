@@ -1,8 +1,9 @@
 import path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
-import { decodeUtf8, readRegular, UnexpectedFileError } from "../engine/fsutil.js";
-import type { Root } from "../engine/root.js";
+import { decodeUtf8, readRegular, UnexpectedFileError } from "../nodefs/files.js";
+import type { Root } from "../nodefs/root.js";
 import { BadInputError } from "../errors.js";
+import type { Facts } from "../facts/types.js";
 import type { Logger } from "../log.js";
 import { describeIssues, renderProblems, type SiteProblem } from "./errors.js";
 import { checkLimits } from "./limits.js";
@@ -23,6 +24,11 @@ export interface LoadSiteOptions {
   region?: string | null;
   log: Logger;
   readS3?: S3Reader;
+}
+
+/** The site config for plan/apply/doctor: --site, else /etc/pwb-agent/site.yaml under the root, else null. */
+export function siteForNode(site: string | undefined, root: Root, facts: Facts, log: Logger): Promise<SiteConfig | null> {
+  return loadSite({ site, root, region: facts.cluster.region ?? facts.instance.region, log });
 }
 
 /**

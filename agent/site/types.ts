@@ -110,7 +110,7 @@ export interface SiteConfig {
   telemetry: TelemetrySite;
 }
 
-/** The site's `alb:` section: fields left out default from the cluster name (agent/albsync/settings.ts). */
+/** The site's `alb:` section: fields left out default from the cluster name (agent/alb/settings.ts). */
 export interface AlbSite {
   name?: string;
   targetGroupName?: string;

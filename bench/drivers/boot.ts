@@ -1,18 +1,18 @@
 // Bundled and run by bench/boot.mjs. The AMI lifecycle on fixture artifacts from a loopback mirror
-// (agent/sim/image.ts): bake an Ubuntu 22.04 image root with real dpkg, boot a head, a login, a CPU and a
+// (agent/simulation/image.ts): bake an Ubuntu 22.04 image root with real dpkg, boot a head, a login, a CPU and a
 // GPU compute node from copies, and count what each first boot installs, downloads and runs. Beside it,
 // the same compute node booted from the unbaked parent image, for the side-by-side.
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { applyNode } from "../../agent/commands/converge.js";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import type { ApplyReport } from "../../agent/engine/types.js";
 import { gatherFacts } from "../../agent/facts/index.js";
 import { silentLogger } from "../../agent/log.js";
-import { joinCluster } from "../../agent/sim/cluster.js";
-import { LIFECYCLE, lifecycleSite, runLifecycle, startFixtureMirror } from "../../agent/sim/image.js";
-import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { joinCluster } from "../../agent/simulation/cluster.js";
+import { LIFECYCLE, lifecycleSite, runLifecycle, startFixtureMirror } from "../../agent/simulation/image.js";
+import { writeSimulatedNode } from "../../agent/simulation/node.js";
 import { parseSiteText } from "../../agent/site/load.js";
 
 /** Commands a first boot runs or would run, leaving out systemctl (starting services is what a boot is for). */

@@ -3,11 +3,11 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { defaultAlbName } from "../../agent/albsync/names.js";
-import { runAlbSync, type AlbSyncOptions, type AlbSyncReport } from "../../agent/albsync/sync.js";
-import { Root } from "../../agent/engine/root.js";
+import { defaultAlbName } from "../../agent/alb/names.js";
+import { runAlbSync, type AlbSyncOptions, type AlbSyncReport } from "../../agent/alb/sync/run.js";
+import { Root } from "../../agent/nodefs/root.js";
 import { createLogger, type Logger } from "../../agent/log.js";
-import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { writeSimulatedNode } from "../../agent/simulation/node.js";
 import { startAwsEndpoint, type AwsEndpoint, type AwsEndpointOptions } from "./index.js";
 import { seedLoginCluster, type LoginCluster, type LoginClusterOptions } from "./scenarios.js";
 

@@ -1,8 +1,8 @@
 // Ready-made accounts: a ParallelCluster cluster with login pools behind their NLBs (tagged and
 // named as ParallelCluster does), the Workbench target group `alb ensure` would make, and crowds of
 // other load balancers. Used by the tests, the benchmark and `npm run aws-endpoint -- --scenario`.
-import { defaultAlbName, loginPoolTargetGroupName } from "../../agent/albsync/names.js";
-import { PC_TAG_CLUSTER, PC_TAG_POOL, PWB_MANAGED_BY, PWB_TAG_CLUSTER, PWB_TAG_MANAGED_BY, PWB_TAG_ROLE } from "../../agent/albsync/types.js";
+import { defaultAlbName, loginPoolTargetGroupName } from "../../agent/alb/names.js";
+import { PC_TAG_CLUSTER, PC_TAG_POOL, PWB_MANAGED_BY, PWB_TAG_CLUSTER, PWB_TAG_MANAGED_BY, PWB_TAG_ROLE } from "../../agent/alb/types.js";
 import type { AwsModel, LoadBalancer, TargetGroup, TargetHealthState } from "./model.js";
 
 export interface LoginPool {

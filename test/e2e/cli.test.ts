@@ -2,9 +2,9 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { EMBEDDED_UNITS } from "../../agent/components/units/index.js";
-import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { writeSimulatedNode } from "../../agent/simulation/node.js";
 import { acquireLock, LOCK_PATH } from "../../agent/engine/lock.js";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import { cli } from "../helpers/cli.js";
 import { snapshot, tempDir } from "../helpers/engine.js";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { osFromRelease } from "../../agent/facts/os.js";
 import type { Facts, GpuFacts, OsFacts, Role } from "../../agent/facts/types.js";
-import { SIM_OSES, type SimOs } from "../../agent/sim/node.js";
+import { SIM_OSES, type SimOs } from "../../agent/simulation/node.js";
 
 /** OS facts as the agent derives them from a supported image's os-release. */
 export function simOs(os: SimOs): OsFacts {

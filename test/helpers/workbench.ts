@@ -4,7 +4,7 @@ import type { HeadInputs, LoginInputs } from "../../agent/components/workbench/i
 import { sharedFiles } from "../../agent/components/workbench/shared.js";
 import { buildManifest } from "../../agent/components/workbench/manifest.js";
 import type { Facts, Role } from "../../agent/facts/types.js";
-import { writeSimulatedCluster } from "../../agent/sim/cluster.js";
+import { writeSimulatedCluster } from "../../agent/simulation/cluster.js";
 import { parseSiteText } from "../../agent/site/load.js";
 import type { SiteConfig } from "../../agent/site/types.js";
 import { tempDir } from "./engine.js";

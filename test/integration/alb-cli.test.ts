@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MINIMAL } from "../helpers/workbench.js";
-import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { writeSimulatedNode } from "../../agent/simulation/node.js";
 import { awsEnv } from "../aws-endpoint/harness.js";
 import { startAwsEndpoint, type AwsEndpoint } from "../aws-endpoint/index.js";
 import { DEFAULT_SUBNETS, DEFAULT_VPC } from "../aws-endpoint/model.js";
@@ -181,7 +181,7 @@ describe("lazy AWS SDK", () => {
     const probe = [
       `process.argv = [process.argv[0], "pwb-agent", "version"];`,
       `require(${JSON.stringify(requireBuilt("dist/pwb-agent.cjs"))});`,
-      // agent/albsync/aws/sdk.ts sets this when it is evaluated, right before it imports the SDK.
+      // agent/alb/aws/sdk.ts sets this when it is evaluated, right before it imports the SDK.
       `setTimeout(() => console.log("sdk-loaded=" + (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? "no")), 200);`,
     ].join("\n");
     const child = spawn(process.execPath, ["-e", probe], { env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_"))) });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { runAlbEnsure, type AlbEnsureOptions } from "../../agent/albsync/ensure.js";
-import { resolveAlbSettings } from "../../agent/albsync/settings.js";
-import type { AlbSettingsInput } from "../../agent/albsync/types.js";
+import { runAlbEnsure, type AlbEnsureOptions } from "../../agent/alb/ensure/run.js";
+import { resolveAlbSettings } from "../../agent/alb/settings.js";
+import type { AlbSettingsInput } from "../../agent/alb/types.js";
 import { BadInputError, RuntimeFailure } from "../../agent/errors.js";
 import { createLogger } from "../../agent/log.js";
 import { TEST_CREDENTIALS } from "../aws-endpoint/harness.js";
@@ -262,7 +262,7 @@ describe("alb ensure: the DNS name (Route 53, REST XML)", () => {
   it("a zone without a name, or a name that is not DNS: bad settings before any AWS call", async () => {
     const ep = await endpoint();
     for (const input of [{ hostedZoneId: ZONE }, { recordName: "workbench.example.com" }, { ...dns, recordName: "not a name" }, { ...dns, hostedZoneId: "zone-1" }]) {
-      const { albSettingProblems } = await import("../../agent/albsync/settings.js");
+      const { albSettingProblems } = await import("../../agent/alb/settings.js");
       expect(albSettingProblems(resolveAlbSettings(CLUSTER, { vpcId: DEFAULT_VPC, subnets: DEFAULT_SUBNETS, certificateArn: CERT, ...input }), "ensure").length).toBe(1);
     }
     expect(ep.calls).toEqual([]);

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAlbEnsure } from "../../agent/albsync/ensure.js";
-import { resolveAlbSettings } from "../../agent/albsync/settings.js";
-import { PWB_MANAGED_BY, PWB_TAG_MANAGED_BY, PWB_TAG_ROLE } from "../../agent/albsync/types.js";
+import { runAlbEnsure } from "../../agent/alb/ensure/run.js";
+import { resolveAlbSettings } from "../../agent/alb/settings.js";
+import { PWB_MANAGED_BY, PWB_TAG_MANAGED_BY, PWB_TAG_ROLE } from "../../agent/alb/types.js";
 import { createLogger } from "../../agent/log.js";
 import { TEST_CREDENTIALS, albHarness, type AlbHarness } from "../aws-endpoint/harness.js";
 import type { CallRecord } from "../aws-endpoint/index.js";

@@ -2,13 +2,13 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { imdsSettings, clearImdsTokenCache } from "../../agent/facts/imds.js";
-import { defaultAlbName } from "../../agent/albsync/names.js";
-import { deregisterSelf, lifecycleTerminated, registerSelf, type SelfOptions } from "../../agent/albsync/self.js";
+import { defaultAlbName } from "../../agent/alb/names.js";
+import { deregisterSelf, lifecycleTerminated, registerSelf, type SelfOptions } from "../../agent/alb/self.js";
 import { createLogger } from "../../agent/log.js";
 import { TEST_CREDENTIALS, albHarness, type AlbHarness } from "../aws-endpoint/harness.js";
 import { launchLoginNode } from "../aws-endpoint/scenarios.js";
-import { renderNodePolicy } from "../../agent/clusterconfig/iam-policies.js";
-import type { RenderInput } from "../../agent/clusterconfig/input.js";
+import { renderNodePolicy } from "../../agent/pcluster/iam-policies.js";
+import type { RenderInput } from "../../agent/pcluster/input.js";
 
 /*
  * A login node putting itself in the Workbench target group and taking itself out, in process, with

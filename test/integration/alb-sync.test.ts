@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loginPoolTargetGroupName } from "../../agent/albsync/names.js";
+import { loginPoolTargetGroupName } from "../../agent/alb/names.js";
 import { albHarness, type AlbHarness } from "../aws-endpoint/harness.js";
 import { launchLoginNode, replaceLoginNode } from "../aws-endpoint/scenarios.js";
 

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
 import { main } from "../../agent/program.js";
-import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { writeSimulatedNode } from "../../agent/simulation/node.js";
 import { snapshot, tempDir } from "../helpers/engine.js";
 import { MINIMAL } from "../helpers/workbench.js";
 

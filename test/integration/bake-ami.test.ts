@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { renderBakeComponent } from "../../agent/bake/component.js";
 import { main } from "../../agent/program.js";
-import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { writeSimulatedNode } from "../../agent/simulation/node.js";
 import { tempDir } from "../helpers/engine.js";
 import { MINIMAL } from "../helpers/workbench.js";
 

@@ -3,13 +3,13 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyNode, bakeNode, planNode } from "../../agent/commands/converge.js";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import { gatherFacts } from "../../agent/facts/index.js";
 import { createLogger, silentLogger } from "../../agent/log.js";
-import { LIFECYCLE, runLifecycle, startFixtureMirror, type Lifecycle, type LifecycleOs } from "../../agent/sim/image.js";
-import type { LoopbackMirror } from "../../agent/sim/mirror.js";
-import { joinCluster } from "../../agent/sim/cluster.js";
-import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { LIFECYCLE, runLifecycle, startFixtureMirror, type Lifecycle, type LifecycleOs } from "../../agent/simulation/image.js";
+import type { LoopbackMirror } from "../../agent/simulation/mirror.js";
+import { joinCluster } from "../../agent/simulation/cluster.js";
+import { writeSimulatedNode } from "../../agent/simulation/node.js";
 import { parseSiteText } from "../../agent/site/load.js";
 import { tempDir } from "../helpers/engine.js";
 

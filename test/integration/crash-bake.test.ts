@@ -10,12 +10,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { LIFECYCLE, lifecycleSite, startFixtureMirror, writeParentImage, type LifecycleOs } from "../../agent/sim/image.js";
+import { LIFECYCLE, lifecycleSite, startFixtureMirror, writeParentImage, type LifecycleOs } from "../../agent/simulation/image.js";
 import { APT_SOURCE_FILE, YUM_REPO_FILE } from "../../agent/components/cuda/repo.js";
 import { requireBuilt } from "../helpers/cli.js";
 import { tmpfsScratch } from "../helpers/scratch.js";
-import { joinCluster } from "../../agent/sim/cluster.js";
-import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { joinCluster } from "../../agent/simulation/cluster.js";
+import { writeSimulatedNode } from "../../agent/simulation/node.js";
 import type { ApplyReport } from "../../agent/engine/types.js";
 
 /** Kills per OS family of bake, and of a GPU node's first apply from the image (CRASH_BAKE_KILLS / CRASH_BOOT_KILLS=N to try more). */

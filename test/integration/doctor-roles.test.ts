@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { writeSimulatedNode } from "../../agent/simulation/node.js";
 import { cli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/engine.js";
 import { promtoolProblems, samples } from "../helpers/promtool.js";

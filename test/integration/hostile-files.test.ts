@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { applyNode, desired } from "../../agent/commands/converge.js";
 import { pathOf } from "../../agent/engine/handlers.js";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import { gatherFacts, type Facts } from "../../agent/facts/index.js";
 import { silentLogger } from "../../agent/log.js";
 import { loadSite } from "../../agent/site/load.js";

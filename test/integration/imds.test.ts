@@ -3,10 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import { clearImdsTokenCache, gatherFacts, type GatherOptions } from "../../agent/facts/index.js";
 import { silentLogger } from "../../agent/log.js";
-import { writeSimulatedNode, type SimNodeOptions } from "../../agent/sim/node.js";
+import { writeSimulatedNode, type SimNodeOptions } from "../../agent/simulation/node.js";
 import { DEFAULT_IDENTITY, closedEndpoint, startImdsServer, type FakeImds } from "../helpers/imds-server.js";
 
 const ENV_KEYS = ["AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT"] as const;

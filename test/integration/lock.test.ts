@@ -6,7 +6,7 @@ import path from "node:path";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { acquireLock, LOCK_PATH } from "../../agent/engine/lock.js";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import { requireBuilt } from "../helpers/cli.js";
 import { tempDir } from "../helpers/engine.js";
 import { simCluster } from "../helpers/workbench.js";

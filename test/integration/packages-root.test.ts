@@ -5,11 +5,11 @@ import { describe, expect, it } from "vitest";
 import { apply } from "../../agent/engine/apply.js";
 import { plan } from "../../agent/engine/plan.js";
 import { localAptSources } from "../../agent/engine/resources/packages.js";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import { SpawnRunner } from "../../agent/engine/runner.js";
 import type { PackagesResource } from "../../agent/engine/types.js";
-import { buildAptRepository, buildDeb, buildRpm, sha256 } from "../../agent/sim/fixture-packages.js";
-import { startLoopbackMirror } from "../../agent/sim/mirror.js";
+import { buildAptRepository, buildDeb, buildRpm, sha256 } from "../../agent/simulation/fixture-packages.js";
+import { startLoopbackMirror } from "../../agent/simulation/mirror.js";
 import { context, converge, tempDir } from "../helpers/engine.js";
 
 /*

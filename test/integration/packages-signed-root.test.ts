@@ -3,9 +3,9 @@ import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { PackagesResource } from "../../agent/engine/types.js";
-import { buildAptRepository, buildDeb, buildRepository, buildRpm } from "../../agent/sim/fixture-packages.js";
-import { startLoopbackMirror } from "../../agent/sim/mirror.js";
-import { createSigningKey, signedAptRelease, signRpms, type SigningKey } from "../../agent/sim/signed-repo.js";
+import { buildAptRepository, buildDeb, buildRepository, buildRpm } from "../../agent/simulation/fixture-packages.js";
+import { startLoopbackMirror } from "../../agent/simulation/mirror.js";
+import { createSigningKey, signedAptRelease, signRpms, type SigningKey } from "../../agent/simulation/signed-repo.js";
 import { converge, tempDir } from "../helpers/engine.js";
 
 /*

@@ -4,7 +4,7 @@ import path from "node:path";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EMBEDDED_UNITS, UNIT_DIR } from "../../agent/components/units/index.js";
-import { writeSimulatedNode } from "../../agent/sim/node.js";
+import { writeSimulatedNode } from "../../agent/simulation/node.js";
 import { KILL_FILES, killTestContent } from "../fixtures/kill-resources.js";
 import { requireBuilt } from "../helpers/cli.js";
 import { tempDir } from "../helpers/engine.js";

@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { applyNode, planNode } from "../../agent/commands/converge.js";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import { RuntimeFailure } from "../../agent/errors.js";
 import { gatherFacts } from "../../agent/facts/index.js";
 import { createLogger, type Logger } from "../../agent/log.js";

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { resolveAlbSettings } from "../../agent/albsync/settings.js";
+import { resolveAlbSettings } from "../../agent/alb/settings.js";
 import { ALB_SETTING_FLAGS, addAlbCommands, ensureSettingsFromFlags } from "../../agent/commands/alb.js";
 
 function albProgram(): Command {

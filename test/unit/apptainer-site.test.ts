@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { activeComponents, desiredState, gatherInputs } from "../../agent/components/index.js";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import type { Resource } from "../../agent/engine/types.js";
 import { BadInputError } from "../../agent/errors.js";
 import type { Role } from "../../agent/facts/types.js";

@@ -4,7 +4,7 @@ import { apptainerResources } from "../../agent/components/apptainer/plan.js";
 import { releaseFile } from "../../agent/components/apptainer/release.js";
 import { BadInputError } from "../../agent/errors.js";
 import type { Role } from "../../agent/facts/types.js";
-import { SIM_OSES, type SimOs } from "../../agent/sim/node.js";
+import { SIM_OSES, type SimOs } from "../../agent/simulation/node.js";
 import { apptainerSection, resolveApptainer, type ApptainerSite } from "../../agent/site/sections/apptainer.js";
 import { expectGolden, fakeSha256, simulatedApply } from "../helpers/golden-plan.js";
 import { NVIDIA_A10G, nodeFacts, simOs } from "../helpers/node-facts.js";

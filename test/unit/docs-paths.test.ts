@@ -39,8 +39,8 @@ const agentFolders = () => readdirSync("agent", { withFileTypes: true }).filter(
 
 describe("paths named in the docs", () => {
   it("finds the kinds of paths it checks (the extraction itself works)", () => {
-    expect(namedPaths("see `agent/engine/root.ts`, units/ and [x](cluster-config/iam/{head,login}-node.json).")).toEqual([
-      "agent/engine/root.ts",
+    expect(namedPaths("see `agent/nodefs/root.ts`, units/ and [x](cluster-config/iam/{head,login}-node.json).")).toEqual([
+      "agent/nodefs/root.ts",
       "units/",
       "cluster-config/iam/head-node.json",
       "cluster-config/iam/login-node.json",

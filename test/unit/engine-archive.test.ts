@@ -3,8 +3,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { plan } from "../../agent/engine/plan.js";
 import type { ArchiveResource } from "../../agent/engine/types.js";
-import { buildTarball, sha256 } from "../../agent/sim/fixture-packages.js";
-import { startLoopbackMirror } from "../../agent/sim/mirror.js";
+import { buildTarball, sha256 } from "../../agent/simulation/fixture-packages.js";
+import { startLoopbackMirror } from "../../agent/simulation/mirror.js";
 import { context, converge, tempDir } from "../helpers/engine.js";
 
 describe("archive resource", () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acquireLock } from "../../agent/engine/lock.js";
 import { createLogger } from "../../agent/log.js";
 import { plan } from "../../agent/engine/plan.js";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import type { Resource } from "../../agent/engine/types.js";
 import { context, converge, tempDir } from "../helpers/engine.js";
 

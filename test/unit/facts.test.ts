@@ -2,14 +2,14 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import { BadInputError } from "../../agent/errors.js";
 import { readHardwareFacts } from "../../agent/facts/hardware.js";
 import { gatherFacts } from "../../agent/facts/index.js";
 import { NodeReader } from "../../agent/facts/reader.js";
 import { ROLES, type Role } from "../../agent/facts/types.js";
 import { silentLogger } from "../../agent/log.js";
-import { SIM_OSES, writeSimulatedNode, type SimNodeOptions, type SimOs } from "../../agent/sim/node.js";
+import { SIM_OSES, writeSimulatedNode, type SimNodeOptions, type SimOs } from "../../agent/simulation/node.js";
 
 const log = silentLogger();
 const dirs: string[] = [];

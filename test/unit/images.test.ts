@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { gatherImages } from "../../agent/components/images/gather.js";
 import { imageResources, sourceRecord } from "../../agent/components/images/plan.js";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import { plan } from "../../agent/engine/plan.js";
 import type { Resource } from "../../agent/engine/types.js";
 import { RuntimeFailure } from "../../agent/errors.js";

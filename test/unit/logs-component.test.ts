@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildRenderInput, parseClusterInput } from "../../agent/clusterconfig/build-input.js";
-import { renderAll } from "../../agent/clusterconfig/outputs.js";
-import { validateClusterConfig } from "../../agent/clusterconfig/validate.js";
-import { parsePclusterVersion } from "../../agent/clusterconfig/versions.js";
+import { buildRenderInput, parseClusterInput } from "../../agent/pcluster/build-input.js";
+import { renderAll } from "../../agent/pcluster/outputs.js";
+import { validateClusterConfig } from "../../agent/pcluster/validate.js";
+import { parsePclusterVersion } from "../../agent/pcluster/versions.js";
 import { appendedStamp, cloudwatchFragment, CW_FRAGMENT } from "../../agent/components/logs/cloudwatch.js";
 import { logsComponent } from "../../agent/components/logs/index.js";
 import { JOBCOMP_SCRIPT } from "../../agent/components/logs/jobcomp.js";

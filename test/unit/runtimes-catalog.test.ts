@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { artifactFor, artifactUrl, parseChecksums, UnsupportedArtifact } from "../../agent/components/runtimes/catalog.js";
+import { artifactFor, artifactUrl, parseChecksums, UnsupportedArtifact } from "../../agent/artifacts/catalog.js";
 import type { OsFacts } from "../../agent/facts/types.js";
 
 const os = (id: string, version: string, family: "rhel" | "debian"): OsFacts => ({

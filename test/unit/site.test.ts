@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import { BadInputError, RuntimeFailure } from "../../agent/errors.js";
 import { createLogger, silentLogger } from "../../agent/log.js";
 import { instanceShape, schedulableMiB } from "../../agent/site/instance-types.js";

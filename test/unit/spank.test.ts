@@ -10,7 +10,7 @@ import { nodeWrapperScript } from "../../agent/components/spank/node-wrapper.js"
 import { spankResources } from "../../agent/components/spank/plan.js";
 import { mergedPlugstack, registrationLine, registrationPaths } from "../../agent/components/spank/register.js";
 import { parseSlurmVersionHeader, type SlurmHeaders } from "../../agent/components/spank/slurm-version.js";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import type { FileResource, Resource } from "../../agent/engine/types.js";
 import { RuntimeFailure } from "../../agent/errors.js";
 import { resolveSpank, spankSection, type SpankSite } from "../../agent/site/sections/spank.js";

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { Root } from "../../agent/engine/root.js";
+import { Root } from "../../agent/nodefs/root.js";
 import { BadInputError, RuntimeFailure } from "../../agent/errors.js";
 import { scrubSecrets } from "../../agent/log.js";
 import { readRootOnlySecret } from "../../agent/secrets/file.js";

@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
-import type { Root } from "../../engine/root.js";
-import { isMissing, lstatMaybe } from "../../engine/fsutil.js";
+import type { Root } from "../../nodefs/root.js";
+import { isMissing, lstatMaybe } from "../../nodefs/files.js";
 import type { Facts } from "../../facts/types.js";
 
 /** What NVIDIA software the node already has, however it got there (packages or NVIDIA's runfiles). */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import type { Root } from "../../engine/root.js";
-import { lstatMaybe, readMaybe, readTextMaybe } from "../../engine/fsutil.js";
+import type { Root } from "../../nodefs/root.js";
+import { lstatMaybe, readMaybe, readTextMaybe } from "../../nodefs/files.js";
 import { RuntimeFailure } from "../../errors.js";
 import type { SessionImage } from "../../site/sections/images.js";
 

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { readTextMaybe } from "../../engine/fsutil.js";
+import { readTextMaybe } from "../../nodefs/files.js";
 import type { Resource } from "../../engine/types.js";
 import type { Component } from "../types.js";
 import { appendedStamp, cloudwatchFragment, CW_AGENT_CTL, CW_FRAGMENT } from "./cloudwatch.js";

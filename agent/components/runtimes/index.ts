@@ -2,7 +2,7 @@ import type { PackageItem, Resource } from "../../engine/types.js";
 import type { Facts } from "../../facts/types.js";
 import type { SiteConfig } from "../../site/types.js";
 import type { Component } from "../types.js";
-import { artifactFetch, specFor } from "./fetch.js";
+import { artifactFetch, specFor } from "../../artifacts/site-source.js";
 import { installedJupyterStamps, jupyterResources } from "./jupyter.js";
 
 /** Where each runtime lives once installed (Posit's r-builds/python-builds layout; Quarto unpacked by the agent). */

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
-import type { Root } from "../../engine/root.js";
+import type { Root } from "../../nodefs/root.js";
 import type { Resource } from "../../engine/types.js";
 import { mirrorBase } from "../../site/sections/fields.js";
 import type { SiteConfig } from "../../site/types.js";
-import { CACHE_DIR } from "./fetch.js";
+import { CACHE_DIR } from "../../artifacts/site-source.js";
 
 /** What every Python gets (a kernel for JupyterLab and for Positron/VS Code notebooks). */
 export const KERNEL_PACKAGES = ["ipykernel"];

@@ -1,6 +1,6 @@
 import path from "node:path";
-import type { Root } from "../../engine/root.js";
-import { lstatMaybe, readTextMaybe } from "../../engine/fsutil.js";
+import type { Root } from "../../nodefs/root.js";
+import { lstatMaybe, readTextMaybe } from "../../nodefs/files.js";
 import { RuntimeFailure } from "../../errors.js";
 import type { Role } from "../../facts/types.js";
 import type { SpankSite } from "../../site/sections/spank.js";

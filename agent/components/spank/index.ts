@@ -2,7 +2,7 @@ import path from "node:path";
 import type { SiteConfig } from "../../site/types.js";
 import type { Component } from "../types.js";
 import { gatherSpank, type SpankInputs } from "./gather.js";
-import { readlinkMaybe } from "../../engine/fsutil.js";
+import { readlinkMaybe } from "../../nodefs/files.js";
 import { spankLayout } from "./layout.js";
 import { spankImageResources, spankResources, type SpankEnvironment } from "./plan.js";
 

@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import type { Root } from "../../engine/root.js";
-import { readTextMaybe } from "../../engine/fsutil.js";
+import type { Root } from "../../nodefs/root.js";
+import { readTextMaybe } from "../../nodefs/files.js";
 import { RuntimeFailure } from "../../errors.js";
 import type { Facts } from "../../facts/types.js";
 import type { Logger } from "../../log.js";

@@ -1,5 +1,5 @@
 import type { Resource } from "../../engine/types.js";
-import { artifactFetch, specFor } from "../runtimes/fetch.js";
+import { artifactFetch, specFor } from "../../artifacts/site-source.js";
 import type { Component } from "../types.js";
 import { gatherWorkbenchInputs } from "./gather.js";
 import type { WorkbenchInputs } from "./inputs.js";

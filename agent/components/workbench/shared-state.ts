@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Root } from "../../engine/root.js";
-import { isMissing, readTextMaybe, readRegular } from "../../engine/fsutil.js";
+import type { Root } from "../../nodefs/root.js";
+import { isMissing, readTextMaybe, readRegular } from "../../nodefs/files.js";
 import type { Logger } from "../../log.js";
 import type { SiteConfig } from "../../site/types.js";
 import type { SharedConfigState } from "./inputs.js";

@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { readTextMaybe } from "../fsutil.js";
+import { readTextMaybe } from "../../nodefs/files.js";
 import { runChecked } from "../runner.js";
 import type { ArchiveResource, FetchNeed, Handler } from "../types.js";
 import { resolveFetch } from "./fetchable.js";

@@ -1,4 +1,4 @@
-import { lstatMaybe } from "../fsutil.js";
+import { lstatMaybe } from "../../nodefs/files.js";
 import { runChecked } from "../runner.js";
 import type { CommandResource, Handler } from "../types.js";
 

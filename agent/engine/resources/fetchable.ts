@@ -1,5 +1,5 @@
 import { getObject } from "../../artifacts/s3.js";
-import { parseChecksums } from "../../components/runtimes/catalog.js";
+import { parseChecksums } from "../../artifacts/catalog.js";
 import { BadInputError, RuntimeFailure } from "../../errors.js";
 import type { EngineContext, Fetchable, FetchNeed } from "../types.js";
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { createTwoFilesPatch } from "diff";
 import { RuntimeFailure } from "../../errors.js";
-import { atomicWrite, lstatMaybe, readMaybe, removeStaleTemps, staleTemps } from "../fsutil.js";
+import { atomicWrite, lstatMaybe, readMaybe, removeStaleTemps, staleTemps } from "../../nodefs/files.js";
 import type { Change, EngineContext, FileResource, Handler, PlannedChange } from "../types.js";
 
 const MAX_DIFF_BYTES = 256 * 1024;

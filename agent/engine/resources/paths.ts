@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import { RuntimeFailure } from "../../errors.js";
-import { atomicSymlink, lstatMaybe, readlinkMaybe } from "../fsutil.js";
+import { atomicSymlink, lstatMaybe, readlinkMaybe } from "../../nodefs/files.js";
 import type { AbsentResource, DirResource, Handler, SymlinkResource } from "../types.js";
 import { octal } from "./file.js";
 

@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { RuntimeFailure } from "../../errors.js";
-import { atomicSymlink, readlinkMaybe } from "../fsutil.js";
+import { atomicSymlink, readlinkMaybe } from "../../nodefs/files.js";
 import { ADMIN_UNIT_DIR, enablementLinks, findUnitFile, isMasked, readUnitInstall } from "../systemd.js";
 import type { Handler, PlannedChange, ServiceResource } from "../types.js";
 

@@ -1,0 +1,193 @@
+import { randomBytes } from "node:crypto";
+import { promises as fs, constants as fsc, type Stats } from "node:fs";
+import path from "node:path";
+import { RuntimeFailure } from "../errors.js";
+
+const TMP_MARK = ".pwb-tmp-";
+
+/** What a write adds to a run's counters (the engine's ApplyStats has these and more). */
+export interface WriteCounters {
+  filesWritten: number;
+  bytesWritten: number;
+}
+
+/** The most any file the agent reads may hold unless its reader sets a smaller cap. */
+export const DEFAULT_READ_CAP = 64 * 1024 * 1024;
+
+/** A file that is not what a reader expects (a FIFO, a device, a directory, too big): exit 1 naming it. */
+export class UnexpectedFileError extends RuntimeFailure {
+  override name = "UnexpectedFileError";
+}
+
+function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+  if (st.isDirectory()) return "a directory";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  return "not a regular file";
+}
+
+/**
+ * Reads a regular file of at most `maxBytes`, or null when it does not exist. Anything else (a
+ * FIFO that would block forever, a device, a directory, a file over the cap) is an
+ * UnexpectedFileError naming `shown`. The type is checked before opening (opening a FIFO or a tape
+ * device has effects), and again on the open descriptor (O_NONBLOCK: a FIFO swapped in meanwhile
+ * cannot block the open); the read stops one byte past the cap, so a file that grows is caught too.
+ */
+export async function readRegular(realPath: string, o: { maxBytes?: number; shown?: string } = {}): Promise<Buffer | null> {
+  const max = o.maxBytes ?? DEFAULT_READ_CAP;
+  const shown = o.shown ?? realPath;
+  const check = (st: Stats) => {
+    if (!st.isFile()) throw new UnexpectedFileError(`${shown}: ${kindOf(st)}, expected a regular file`, { path: shown });
+    if (st.size > max) throw new UnexpectedFileError(`${shown}: ${st.size} bytes, more than the ${max} this file may hold`, { path: shown });
+  };
+  let h;
+  try {
+    check(await fs.stat(realPath));
+    h = await fs.open(realPath, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY);
+  } catch (e) {
+    if (isMissing(e)) return null;
+    throw e;
+  }
+  try {
+    check(await h.stat());
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await h.read(Buffer.alloc(Math.min(max + 1 - total, 1 << 20) || 1), 0, undefined, null);
+      if (bytesRead === 0) break;
+      chunks.push(buffer.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > max) throw new UnexpectedFileError(`${shown}: more than the ${max} bytes this file may hold`, { path: shown });
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await h.close();
+  }
+}
+
+/** Strict UTF-8: bytes that are not valid UTF-8 are an error naming `shown`, never silently replaced. */
+export function decodeUtf8(buf: Uint8Array, shown: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(buf);
+  } catch {
+    throw new UnexpectedFileError(`${shown}: not valid UTF-8 text`, { path: shown });
+  }
+}
+
+export async function readMaybe(realPath: string, maxBytes?: number): Promise<Buffer | null> {
+  return readRegular(realPath, { maxBytes });
+}
+
+export async function readTextMaybe(realPath: string, maxBytes?: number): Promise<string | null> {
+  const buf = await readMaybe(realPath, maxBytes);
+  return buf === null ? null : buf.toString("utf8");
+}
+
+export async function lstatMaybe(realPath: string) {
+  try {
+    return await fs.lstat(realPath);
+  } catch (e) {
+    if (isMissing(e)) return null;
+    throw e;
+  }
+}
+
+export async function readlinkMaybe(realPath: string): Promise<string | null> {
+  try {
+    return await fs.readlink(realPath);
+  } catch (e) {
+    if (isMissing(e) || (e as NodeJS.ErrnoException).code === "EINVAL") return null;
+    throw e;
+  }
+}
+
+export function isMissing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+function tmpName(realPath: string, tmpDir?: string): string {
+  const dir = tmpDir ?? path.dirname(realPath);
+  return path.join(dir, `.${path.basename(realPath)}${TMP_MARK}${process.pid}-${randomBytes(4).toString("hex")}`);
+}
+
+/** Temporary files a killed earlier run left for this target (names only). */
+export async function staleTemps(realPath: string, tmpDir?: string): Promise<string[]> {
+  const dir = tmpDir ?? path.dirname(realPath);
+  const prefix = `.${path.basename(realPath)}${TMP_MARK}`;
+  try {
+    return (await fs.readdir(dir)).filter((n) => n.startsWith(prefix)).map((n) => path.join(dir, n));
+  } catch (e) {
+    if (isMissing(e)) return [];
+    throw e;
+  }
+}
+
+/** Removes temporary files a killed earlier run left for this target. */
+export async function removeStaleTemps(realPath: string, tmpDir?: string): Promise<void> {
+  await Promise.all((await staleTemps(realPath, tmpDir)).map((p) => fs.rm(p, { force: true })));
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const h = await fs.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+export interface WriteOptions {
+  mode: number;
+  uid?: number;
+  gid?: number;
+  tmpDir?: string;
+}
+
+/**
+ * Writes the whole file or nothing: a temporary file on the same filesystem, fsync, then
+ * rename(2) over the target and fsync of the directory. A crash leaves the old file or the new one.
+ */
+export async function atomicWrite(realPath: string, data: string | Uint8Array, opts: WriteOptions, stats?: WriteCounters): Promise<void> {
+  await fs.mkdir(path.dirname(realPath), { recursive: true, mode: 0o755 });
+  if (opts.tmpDir) await fs.mkdir(opts.tmpDir, { recursive: true, mode: 0o700 });
+  await removeStaleTemps(realPath, opts.tmpDir);
+  const tmp = tmpName(realPath, opts.tmpDir);
+  const h = await fs.open(tmp, "wx", 0o600);
+  try {
+    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    await h.writeFile(buf);
+    if (opts.uid !== undefined || opts.gid !== undefined) await h.chown(opts.uid ?? -1, opts.gid ?? -1);
+    await h.chmod(opts.mode);
+    await h.sync();
+    await h.close();
+    await fs.rename(tmp, realPath);
+    if (stats) {
+      stats.filesWritten += 1;
+      stats.bytesWritten += buf.length;
+    }
+  } catch (e) {
+    await h.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+  await fsyncDir(path.dirname(realPath));
+}
+
+/** Points `realPath` at `target`, replacing whatever link was there, atomically. */
+export async function atomicSymlink(target: string, realPath: string, stats?: WriteCounters): Promise<void> {
+  await fs.mkdir(path.dirname(realPath), { recursive: true, mode: 0o755 });
+  await removeStaleTemps(realPath);
+  const tmp = tmpName(realPath);
+  await fs.symlink(target, tmp);
+  try {
+    await fs.rename(tmp, realPath);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+  if (stats) stats.filesWritten += 1;
+  await fsyncDir(path.dirname(realPath));
+}
