@@ -3,7 +3,8 @@ import { promises as fs, constants as fsc, type Stats } from "node:fs";
 import path from "node:path";
 import { RuntimeFailure } from "../errors.js";
 
-const TMP_MARK = ".pwb-tmp-";
+/** Marks the agent's temporaries: a later write removes stale ones, and tests know them. */
+export const TMP_MARK = ".pwb-tmp-";
 
 /** What a write adds to a run's counters (the engine's ApplyStats has these and more). */
 export interface WriteCounters {
@@ -130,7 +131,7 @@ export async function removeStaleTemps(realPath: string, tmpDir?: string): Promi
   await Promise.all((await staleTemps(realPath, tmpDir)).map((p) => fs.rm(p, { force: true })));
 }
 
-async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string): Promise<void> {
   const h = await fs.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
   try {
     await h.sync();

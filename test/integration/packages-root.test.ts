@@ -54,6 +54,45 @@ describe.each([
   });
 });
 
+describe("the rpm database of a simulated root appears whole or not at all", () => {
+  it("a run killed right after rpm --initdb leaves no database (queries see nothing installed); the next run makes it and installs", async () => {
+    const work = await tempDir("pwb-rpmdb-work-");
+    const root = await tempDir("pwb-rpmdb-root-");
+    const body = await buildRpm(work, { name: "pwb-fixture-tool", version: "2.0", files: { "usr/bin/pwb-fixture-tool": "#!/bin/sh\necho 2.0\n" } });
+    const file = "pwb-fixture-tool-2.0-1.x86_64.rpm";
+    const mirror = await startLoopbackMirror(new Map([[`/${file}`, body]]));
+    try {
+      const resource: PackagesResource = {
+        kind: "packages", label: "fixture",
+        items: [{ name: "pwb-fixture-tool", version: "2.0-1", fetch: { label: "fixture tool", url: `${mirror.url}/${file}`, sha256: sha256(body), path: `/var/cache/pwb-agent/packages/${file}` } }],
+      };
+      // The kill: rpm has written its tables in the staging directory, the rename has not happened.
+      const killed = context(root, "rhel");
+      const real = killed.runner;
+      killed.runner = {
+        deferred: real.deferred,
+        async run(argv, opts) {
+          const r = await real.run(argv, opts);
+          if (argv.includes("--initdb")) throw new Error("killed");
+          return r;
+        },
+      };
+      await expect(apply(await plan([resource], killed), [resource], killed)).rejects.toThrow("killed");
+      await expect(fs.access(path.join(root, "var/lib/rpm"))).rejects.toThrow();
+      expect((await fs.readdir(path.join(root, "var/lib"))).some((f) => f.startsWith(".pwb-tmp-"))).toBe(true);
+      expect(await plan([resource], context(root, "rhel"))).toHaveLength(1);
+
+      const { report } = await converge(root, [resource], "rhel");
+      expect(report.packagesInstalled).toBe(1);
+      const q = spawnSync("rpm", ["--root", root, "--dbpath", "/var/lib/rpm", "-qa", "--qf", "%{NAME}\\n"], { encoding: "utf8" });
+      expect([q.status, q.stdout.trim()]).toEqual([0, "pwb-fixture-tool"]);
+      expect((await fs.readdir(path.join(root, "var/lib"))).filter((f) => f.startsWith(".pwb-tmp-"))).toEqual([]);
+    } finally {
+      await mirror.close();
+    }
+  });
+});
+
 /*
  * Repository packages (no file of ours): a simulated root whose own package sources are all on this
  * machine gets them installed for real by its package manager, dependencies resolved from that repository:

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { RuntimeFailure } from "../../errors.js";
 import type { OsFamily } from "../../facts/types.js";
-import { lstatMaybe } from "../../nodefs/files.js";
+import { fsyncDir, lstatMaybe, TMP_MARK } from "../../nodefs/files.js";
 import type { Root } from "../../nodefs/root.js";
 import { runChecked } from "../runner.js";
 import type { EngineContext, FetchNeed, Handler, PackageItem, PackagesResource } from "../types.js";
@@ -136,7 +136,7 @@ async function installFilesIntoRoot(files: string[], family: OsFamily, ctx: Engi
     await initDpkgDatabase(root);
     await runChecked(ctx.runner, ["dpkg", `--root=${root.dir}`, "--force-depends", `--log=${root.path("/var/log/dpkg.log")}`, "--install", ...files]);
   } else {
-    await fs.mkdir(root.path(RPM_DB), { recursive: true, mode: 0o755 });
+    await initRpmDatabase(ctx);
     await runChecked(ctx.runner, ["rpm", ...rpmRootArgs(root), "-U", "--nodeps", "--replacepkgs", ...files]);
   }
   ctx.stats.commandsRun += 1;
@@ -239,6 +239,7 @@ async function rootedAptSources(root: Root, dir: string): Promise<string[]> {
  */
 async function dnfIntoRoot(specs: string[], ctx: EngineContext): Promise<void> {
   const root = ctx.root;
+  await initRpmDatabase(ctx);
   const osRelease = (await fs.readFile(root.path("/etc/os-release"), "utf8").catch(() => "")).match(/^VERSION_ID="?([0-9]+)/m);
   const home = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-dnf-home-"));
   try {
@@ -259,6 +260,22 @@ async function dnfIntoRoot(specs: string[], ctx: EngineContext): Promise<void> {
   } finally {
     await fs.rm(home, { recursive: true, force: true });
   }
+}
+
+/**
+ * A simulated root's rpm database, made whole or not at all: `rpm --initdb` in a staging directory
+ * beside it, then one rename. Killed while rpm creates its tables, it would leave a database that every
+ * later (read-only) query refuses. A node's database exists already; a stale staging directory is redone.
+ */
+async function initRpmDatabase(ctx: EngineContext): Promise<void> {
+  const root = ctx.root;
+  if (root.live || (await lstatMaybe(root.path(RPM_DB)))) return;
+  const staging = path.posix.join(path.posix.dirname(RPM_DB), `${TMP_MARK}rpm-initdb`);
+  await fs.rm(await root.confined(staging), { recursive: true, force: true });
+  await runChecked(ctx.runner, ["rpm", "--root", root.dir, "--dbpath", staging, "--initdb"]);
+  ctx.stats.commandsRun += 1;
+  await fs.rename(root.path(staging), await root.confined(RPM_DB));
+  await fsyncDir(root.path(path.posix.dirname(RPM_DB)));
 }
 
 /** The root's `gpgkey=file://` keys of its yum repositories (paths in the root) that exist there. */
