@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { activeComponents } from "../../agent/components/index.js";
 import type { Component } from "../../agent/components/types.js";
@@ -72,5 +74,17 @@ describe("doctor's checks per role", () => {
     expect(await withProbe.find((c) => c.id === "probe.mounted")!.run()).toEqual({ status: "ok", detail: "on a compute node" });
     // Only the components given: the doctor takes the role's active components by default.
     expect(checksFor(env("head", minimalSite(), false), []).map((c) => c.id)).toEqual(["site", "storage.workbench", "storage.home", "slurm.ctld", "alb-sync.fresh", ...AGENT]);
+  });
+
+  it("the doctor reaches components only through the registry and their types; what components use of the doctor never imports a component", () => {
+    const imports = (file: string) => [...readFileSync(file, "utf8").matchAll(/^import [^;]*?from "([^"]+)";/gms)].map((m) => path.posix.join(path.posix.dirname(file), m[1]!));
+    const tree = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tree(`${dir}/${e.name}`) : e.name.endsWith(".ts") ? [`${dir}/${e.name}`] : []));
+    const doctorFiles = tree("agent/doctor");
+    const intoComponents = doctorFiles.flatMap((f) => imports(f).filter((i) => i.startsWith("agent/components/")));
+    expect(intoComponents.length).toBeGreaterThan(0); // the assembly takes the registry
+    expect(intoComponents.filter((i) => !["agent/components/index.js", "agent/components/types.js"].includes(i))).toEqual([]);
+    const used = new Set(tree("agent/components").flatMap((f) => imports(f).filter((i) => i.startsWith("agent/doctor/"))).map((i) => i.replace(/\.js$/, ".ts")));
+    expect(used).toContain("agent/doctor/checks.ts");
+    expect([...used].filter((f) => imports(f).some((i) => i.startsWith("agent/components/")))).toEqual([]);
   });
 });
