@@ -50,6 +50,7 @@ export type CheckSection = (typeof CHECK_SECTIONS)[number];
 /** Checks by the section their rows go in. */
 export type SectionedChecks = Partial<Record<CheckSection, Check[]>>;
 
+/** A check: `timeoutMs` only where the default bound is too short. */
 export const check = (id: string, name: string, run: Check["run"], timeoutMs?: number): Check => ({ id, name, run, ...(timeoutMs ? { timeoutMs } : {}) });
 
 const withFix = (o: CheckOutcome, fix: string | undefined): CheckOutcome => (fix ? { ...o, fix } : o);
