@@ -13,8 +13,11 @@ import { runtimesComponent } from "./runtimes/index.js";
 import { spankComponent } from "./spank/index.js";
 import { workbenchComponent } from "./workbench/index.js";
 
+/** The image a container job gets without asking (doctor --e2e runs one on each container partition). */
+export { defaultImage } from "./images/default-image.js";
+
 /** Each component has its own input type; the registry holds them all. */
-type AnyComponent = Component<any, any>;
+export type AnyComponent = Component<any, any>;
 
 /** Every component, in the order their resources are applied. */
 // Containers after Workbench (it creates the image directory); CUDA before Apptainer and the SPANK

@@ -1,3 +1,4 @@
+import type { CheckContext, SectionedChecks } from "../doctor/checks.js";
 import type { Resource } from "../engine/types.js";
 import type { Root } from "../nodefs/root.js";
 import type { Facts, Role } from "../facts/types.js";
@@ -35,6 +36,11 @@ export interface Component<I = undefined, B = undefined> {
    * is the node phase (configuration, keys, drop-ins, services, registrations).
    */
   image?: ImagePhase<B>;
+  /**
+   * `pwb-agent doctor`'s checks of this component on this node, by report section (only with a site).
+   * Declaring them runs nothing: each check's `run` reads the node through `ctx` when doctor runs it.
+   */
+  checks?(facts: Facts, site: SiteConfig, ctx: CheckContext): SectionedChecks;
 }
 
 export interface ImagePhase<B = undefined> {

@@ -1,4 +1,7 @@
+import type { CommandRunner } from "../engine/runner.js";
+import type { Change } from "../engine/types.js";
 import { scrubSecrets } from "../log.js";
+import type { Root } from "../nodefs/root.js";
 
 export type CheckStatus = "ok" | "fail" | "skipped" | "warn";
 
@@ -26,6 +29,29 @@ export interface Check {
   timeoutMs?: number;
   run(): Promise<CheckOutcome>;
 }
+
+/** What a check may use when it runs (never when it is declared): the node, its commands, a read-only plan, the clock. */
+export interface CheckContext {
+  root: Root;
+  runner: CommandRunner;
+  /** A read-only plan of this node (all components, or only some), computed once per doctor run. */
+  planChanges(only?: readonly string[]): Promise<Change[]>;
+  /** Now, in ms (freshness checks). */
+  now(): number;
+}
+
+/**
+ * The report's sections, in the order its rows are shown: the site, what the role serves (Workbench),
+ * the node's platform (shared storage, Slurm), what jobs run with (containers, the SPANK plugin), the
+ * GPUs, then the agent's own state.
+ */
+export const CHECK_SECTIONS = ["site", "service", "platform", "jobs", "gpu", "agent"] as const;
+export type CheckSection = (typeof CHECK_SECTIONS)[number];
+/** Checks by the section their rows go in. */
+export type SectionedChecks = Partial<Record<CheckSection, Check[]>>;
+
+/** A check: `timeoutMs` only where the default bound is too short. */
+export const check = (id: string, name: string, run: Check["run"], timeoutMs?: number): Check => ({ id, name, run, ...(timeoutMs ? { timeoutMs } : {}) });
 
 const withFix = (o: CheckOutcome, fix: string | undefined): CheckOutcome => (fix ? { ...o, fix } : o);
 export const ok = (detail: string): CheckOutcome => ({ status: "ok", detail });

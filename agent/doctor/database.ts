@@ -1,7 +1,6 @@
-import { parseConfig, topLevel } from "../components/workbench/ini-read.js";
-import { registerSecret } from "../log.js";
 import { fail, ok, type CheckOutcome } from "./checks.js";
 
+/** Where and as whom to log in to PostgreSQL. */
 export interface DbTarget {
   host: string;
   port: number;
@@ -9,37 +8,6 @@ export interface DbTarget {
   user: string;
   password: string;
   sslMode: string;
-}
-
-/**
- * The connection Workbench itself will make, from the database.conf it reads: discrete keys or
- * connection-uri (+ password), with Workbench's defaults for what is left out.
- */
-export function targetFromDatabaseConf(text: string): DbTarget {
-  const keys = topLevel(parseConfig(text));
-  const password = keys.get("password") ?? "";
-  registerSecret(password);
-  if ((keys.get("provider") ?? "sqlite") !== "postgresql") throw new Error(`provider is ${keys.get("provider") ?? "unset (sqlite)"}, expected postgresql`);
-  const uri = keys.get("connection-uri");
-  if (uri) {
-    const u = new URL(uri);
-    return {
-      host: u.hostname.replace(/^\[|\]$/g, ""),
-      port: Number(u.port || 5432),
-      database: decodeURIComponent(u.pathname.replace(/^\//, "")) || "rstudio",
-      user: decodeURIComponent(u.username) || "postgres",
-      password: u.password ? decodeURIComponent(u.password) : password,
-      sslMode: u.searchParams.get("sslmode") ?? "prefer",
-    };
-  }
-  return {
-    host: keys.get("host") ?? "localhost",
-    port: Number(keys.get("port") ?? 5432),
-    database: keys.get("database") ?? "rstudio",
-    user: keys.get("username") ?? "postgres",
-    password,
-    sslMode: "prefer",
-  };
 }
 
 /** node-postgres has no sslmode: map libpq's to its `ssl` option (prefer/allow: try TLS only when asked). */

@@ -1,14 +1,9 @@
-import { promises as fs } from "node:fs";
 import path from "node:path";
-import { globMatches } from "../components/spank/glob.js";
-import { registrationPaths } from "../components/spank/register.js";
-import { readTextMaybe } from "../nodefs/files.js";
 import type { Root } from "../nodefs/root.js";
 import type { CommandRunner } from "../engine/runner.js";
-import type { SpankSite } from "../site/sections/spank.js";
 import type { SiteConfig } from "../site/types.js";
 import { fail, ok, skipped, type CheckOutcome } from "./checks.js";
-import { SIMULATED } from "./system.js";
+import { firstLine, SIMULATED } from "./system.js";
 
 /** A Slurm client from the site's bin path, talking to the site's slurm.conf. */
 export function slurmArgv(site: SiteConfig, cmd: string, ...args: string[]): string[] {
@@ -16,8 +11,6 @@ export function slurmArgv(site: SiteConfig, cmd: string, ...args: string[]): str
 }
 
 export const slurmEnv = (site: SiteConfig) => ({ SLURM_CONF: site.slurm.conf });
-
-const firstLine = (s: string) => s.trim().split("\n")[0]?.slice(0, 200) ?? "";
 
 /** `scontrol ping`: the controller answers. On a simulated root the controller is not this node's. */
 export async function checkSlurmctld(root: Root, runner: CommandRunner, site: SiteConfig): Promise<CheckOutcome> {
@@ -28,71 +21,4 @@ export async function checkSlurmctld(root: Root, runner: CommandRunner, site: Si
   if (res.code === 0 && lines.length && lines.some((l) => /is UP/.test(l))) return ok(lines.join("; "));
   if (res.code === 127) return fail(`${slurmArgv(site, "scontrol")[0]} not found`, "check slurm.binPath in the site file");
   return fail(lines.join("; ") || firstLine(out) || `scontrol ping exited ${res.code}`, `systemctl status slurmctld; journalctl -u slurmctld (SLURM_CONF=${site.slurm.conf})`);
-}
-
-/** Where registration and the build live, independent of the Slurm series (through `current`). */
-export function spankPaths(s: SpankSite) {
-  const current = path.posix.join(s.installDir, "current");
-  return {
-    library: path.posix.join(current, "libexec", s.library),
-    wrapper: path.posix.join(current, "libexec", s.wrapper),
-    nodeWrapper: path.posix.join(s.installDir, "node-wrapper.sh"),
-  };
-}
-
-const slurmEtc = (site: SiteConfig) => path.posix.dirname(site.slurm.conf);
-
-/** Head node: plugstack.conf includes our registration file, which loads the installed plugin. */
-export async function checkPlugstack(root: Root, site: SiteConfig, s: SpankSite): Promise<CheckOutcome> {
-  const p = registrationPaths(slurmEtc(site));
-  const rerun = "run `pwb-agent apply` on the head node";
-  const plugstack = await readTextMaybe(root.path(p.plugstack));
-  if (plugstack === null) return fail(`${p.plugstack} is missing`, rerun);
-  const included = plugstack.split("\n").some((line) => {
-    const m = /^\s*include\s+(\S+)\s*$/.exec(line);
-    return m !== null && globMatches(m[1]!, p.conf);
-  });
-  if (!included) return fail(`${p.plugstack} has no include line that loads ${p.conf}`, rerun);
-  const conf = await readTextMaybe(root.path(p.conf));
-  if (conf === null) return fail(`${p.conf} is missing`, rerun);
-  const lib = spankPaths(s).library;
-  if (!conf.split("\n").some((l) => l.startsWith(`required ${lib} `))) return fail(`${p.conf} does not register ${lib}`, rerun);
-  return ok(`${p.plugstack} → ${p.conf} → ${lib}`);
-}
-
-async function isElf(real: string): Promise<boolean> {
-  const h = await fs.open(real, "r").catch(() => null);
-  if (!h) return false;
-  try {
-    const { buffer, bytesRead } = await h.read(Buffer.alloc(4), 0, 4, 0);
-    return bytesRead === 4 && buffer.toString("latin1") === "\x7fELF";
-  } finally {
-    await h.close();
-  }
-}
-
-/**
- * The plugin loads: on the live node Slurm's own client loads plugstack.conf (`srun --help` lists the
- * plugin's options; a `required` plugin that fails to load fails srun); on a simulated root, the
- * registered library is an ELF file.
- */
-export async function checkPluginLoads(root: Root, runner: CommandRunner, site: SiteConfig, s: SpankSite): Promise<CheckOutcome> {
-  const lib = spankPaths(s).library;
-  if (!(await isElf(root.path(lib)))) return fail(`${lib} is missing or not a shared library`, "run `pwb-agent apply` on this node (it builds the plugin)");
-  if (!root.live) return ok(`${lib} is an ELF shared library (loading it: ${SIMULATED})`);
-  const res = await runner.run(slurmArgv(site, "srun", "--help"), { env: slurmEnv(site), timeoutMs: 8_000 });
-  if (res.code === 0 && res.stdout.includes("--singularity-container")) return ok(`srun --help lists --singularity-container (${lib} loaded)`);
-  return fail(`srun --help ${res.code === 0 ? "does not list --singularity-container" : `failed (exit ${res.code}): ${firstLine(res.stderr)}`}`, `check ${lib} against this node's Slurm (journalctl -u slurmd; pwb-agent apply rebuilds it)`);
-}
-
-/** Compute node: the per-node wrapper the plugin runs, and the build's wrapper it hands over to. */
-export async function checkSpankWrapper(root: Root, s: SpankSite): Promise<CheckOutcome> {
-  const p = spankPaths(s);
-  const missing: string[] = [];
-  for (const f of [p.nodeWrapper, p.wrapper]) {
-    const st = await fs.stat(root.path(f)).catch(() => null);
-    if (!st || !st.isFile() || (st.mode & 0o111) === 0) missing.push(f);
-  }
-  if (missing.length) return fail(`not an executable file: ${missing.join(", ")}`, "run `pwb-agent apply` on this node");
-  return ok(`${p.nodeWrapper} → ${p.wrapper}`);
 }

@@ -3,10 +3,16 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Root } from "../nodefs/root.js";
 import type { CommandRunner } from "../engine/runner.js";
-import { mountHolding, readMountPoints } from "../components/workbench/mounts.js";
+import { mountHolding, readMountPoints } from "../nodefs/mounts.js";
 import { fail, ok, skipped, type CheckOutcome } from "./checks.js";
 
 export const SIMULATED = "simulated root: not checked on this machine";
+
+/** 127.0.0.0/8, ::1 and localhost: what a simulated root may contact. */
+export const isLoopback = (host: string) => /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1" || host === "localhost";
+
+/** A command's output, shortened for a check's detail. */
+export const firstLine = (s: string) => s.trim().split("\n")[0]?.slice(0, 200) ?? "";
 
 /** `systemctl is-active`: on a simulated root systemd is not this node's, so nothing is claimed. */
 export async function checkServiceActive(root: Root, runner: CommandRunner, unit: string, want: boolean): Promise<CheckOutcome> {

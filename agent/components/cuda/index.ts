@@ -1,4 +1,5 @@
 import type { Component } from "../types.js";
+import { cudaChecks } from "./checks.js";
 import { gatherCuda, type CudaInputs } from "./gather.js";
 import { cudaImageResources, cudaResources } from "./plan.js";
 
@@ -7,6 +8,7 @@ export const cudaComponent: Component<CudaInputs | null, CudaInputs | null> = {
   name: "cuda",
   roles: ["compute"],
   needsSite: true,
+  checks: cudaChecks,
   async gather(facts, site, ctx) {
     if (site.cuda === null || facts.gpu === null) return null;
     return gatherCuda(ctx.root, facts);

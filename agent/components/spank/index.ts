@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { SiteConfig } from "../../site/types.js";
 import type { Component } from "../types.js";
+import { spankChecks } from "./checks.js";
 import { gatherSpank, type SpankInputs } from "./gather.js";
 import { readlinkMaybe } from "../../nodefs/files.js";
 import { spankLayout } from "./layout.js";
@@ -39,6 +40,7 @@ export const spankComponent: Component<SpankInputs | null, SpankInputs | null> =
     },
     wants: (facts, site, inputs: SpankInputs | null) => (site.spank === null || inputs === null ? [] : spankImageResources(facts, site.spank, inputs)),
   },
+  checks: spankChecks,
   wants(facts, site, inputs) {
     if (site?.spank == null || inputs === null) return [];
     return spankResources(facts, site.spank, environment(site), inputs);

@@ -32,6 +32,14 @@ export function registrationLine(l: SpankLayout, a: PluginArgs): string {
   return `required ${l.registeredLibrary} default=${a.defaultImage} script=${l.nodeWrapper} bind=${a.bind.join(",")} ${args}`;
 }
 
+/** Whether one of plugstack.conf's `include` lines loads our registration file. */
+export function includesRegistration(plugstack: string, p: RegistrationPaths): boolean {
+  return plugstack.split("\n").some((line) => {
+    const m = /^\s*include\s+(\S+)\s*$/.exec(line);
+    return m !== null && globMatches(m[1]!, p.conf);
+  });
+}
+
 /**
  * plugstack.conf with an `include <confDir>/*.conf` line, keeping whatever else is there (other
  * plugins, ParallelCluster's Pyxis example). When an existing include already matches our file it is
@@ -40,11 +48,7 @@ export function registrationLine(l: SpankLayout, a: PluginArgs): string {
 export function mergedPlugstack(current: string | null, p: RegistrationPaths): string {
   const include = `include ${p.confDir}/*.conf`;
   if (current === null || current.trim() === "") return `${MANAGED.replace("local edits are overwritten", "other lines are kept")}\n${include}\n`;
-  const covered = current.split("\n").some((line) => {
-    const m = /^\s*include\s+(\S+)\s*$/.exec(line);
-    return m !== null && globMatches(m[1]!, p.conf);
-  });
-  if (covered) return current;
+  if (includesRegistration(current, p)) return current;
   const body = current.endsWith("\n") ? current : `${current}\n`;
   return `${body}# Added by pwb-agent (spank component): loads ${p.confDir}/${REGISTRATION_FILE}.\n${include}\n`;
 }

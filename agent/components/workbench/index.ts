@@ -1,6 +1,7 @@
 import type { Resource } from "../../engine/types.js";
 import { artifactFetch, specFor } from "../../artifacts/site-source.js";
 import type { Component } from "../types.js";
+import { workbenchChecks } from "./checks.js";
 import { gatherWorkbenchInputs } from "./gather.js";
 import type { WorkbenchInputs } from "./inputs.js";
 import { loginResources } from "./login.js";
@@ -23,6 +24,7 @@ export const workbenchComponent: Component<WorkbenchInputs> = {
   roles: ["head", "login", "compute"],
   needsSite: true,
   gather: gatherWorkbenchInputs,
+  checks: workbenchChecks,
   // Image: the package (a verified file), and its services off: the package enables them wherever it
   // is installed, and only login nodes run Workbench (their node phase enables them).
   image: {

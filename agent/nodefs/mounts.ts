@@ -1,5 +1,5 @@
-import { readTextMaybe, UnexpectedFileError } from "../../nodefs/files.js";
-import type { Root } from "../../nodefs/root.js";
+import { readTextMaybe, UnexpectedFileError } from "./files.js";
+import type { Root } from "./root.js";
 
 const MAX_MOUNTS_BYTES = 16 * 1024 * 1024;
 

@@ -1,14 +1,14 @@
 import { promises as fs } from "node:fs";
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import type { Root } from "../nodefs/root.js";
-import { readTextMaybe } from "../nodefs/files.js";
-import { parseConfig, topLevel } from "../components/workbench/ini-read.js";
-import { dropIn } from "../components/workbench/login.js";
-import { configFile, dropInPath, KEY_FILES, LAUNCHER_PEM, LAUNCHER_PUB, SECURE_COOKIE_KEY, WORKBENCH_UNITS } from "../components/workbench/paths.js";
-import { checkSharedConfig, MAX_SHARED_FILE_BYTES } from "../components/workbench/shared-state.js";
-import { registerKey } from "../secrets/keys.js";
-import type { SiteConfig } from "../site/types.js";
-import { fail, ok, type CheckOutcome } from "./checks.js";
+import { fail, ok, type CheckOutcome } from "../../doctor/checks.js";
+import type { Root } from "../../nodefs/root.js";
+import { readTextMaybe } from "../../nodefs/files.js";
+import { registerKey } from "../../secrets/keys.js";
+import type { SiteConfig } from "../../site/types.js";
+import { parseConfig, topLevel } from "./ini-read.js";
+import { dropIn } from "./login.js";
+import { configFile, dropInPath, KEY_FILES, LAUNCHER_PEM, LAUNCHER_PUB, SECURE_COOKIE_KEY, WORKBENCH_UNITS } from "./paths.js";
+import { checkSharedConfig, MAX_SHARED_FILE_BYTES } from "./shared-state.js";
 
 const KEY_VALUE_FILES = /(\.conf|^launcher-env|^load-balancer)$/;
 
