@@ -3,9 +3,12 @@ import { promises as fs } from "node:fs";
 import { isMissing, lstatMaybe, readTextMaybe } from "../nodefs/files.js";
 import type { Root } from "../nodefs/root.js";
 
-/** Where systemd looks for units, admin directory first. */
-export const UNIT_DIRS = ["/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"];
 export const ADMIN_UNIT_DIR = "/etc/systemd/system";
+export const RUNTIME_UNIT_DIR = "/run/systemd/system";
+/** Where packages put units: the agent's own go there too, so a packaged node and a bare binary agree. */
+export const VENDOR_UNIT_DIR = "/usr/lib/systemd/system";
+/** Where systemd looks for units, admin directory first. */
+export const UNIT_DIRS = [ADMIN_UNIT_DIR, RUNTIME_UNIT_DIR, VENDOR_UNIT_DIR, "/lib/systemd/system"];
 
 export function isUnitPath(nodePath: string): boolean {
   return UNIT_DIRS.some((d) => nodePath.startsWith(d + "/"));
@@ -78,7 +81,7 @@ export async function enablementLinks(root: Root, name: string): Promise<string[
 
 /** A unit an administrator masked (linked to /dev/null in /etc or /run): an override pwb-agent respects. */
 export async function isMasked(root: Root, name: string): Promise<boolean> {
-  for (const dir of ["/etc/systemd/system", "/run/systemd/system"]) {
+  for (const dir of [ADMIN_UNIT_DIR, RUNTIME_UNIT_DIR]) {
     const p = await root.confined(path.posix.join(dir, name), { followLeaf: false, action: "read" });
     const st = await lstatMaybe(p);
     if (st?.isSymbolicLink() && (await fs.readlink(p)) === "/dev/null") return true;

@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { CFNCONFIG, DNA_JSON } from "../facts/role.js";
 import type { Role } from "../facts/types.js";
 
 /** The OS images pwb-agent supports, as their os-release files say. */
@@ -63,7 +64,7 @@ export async function writeSimulatedNode(root: string, o: SimNodeOptions): Promi
       c.scheduler_compute_resource_name = "cr1";
     }
     if (o.role === "login") c.pool_name = o.pool ?? "login";
-    files["/etc/chef/dna.json"] = JSON.stringify({ cluster: c }, null, 2) + "\n";
+    files[DNA_JSON] = JSON.stringify({ cluster: c }, null, 2) + "\n";
   }
   if (factFiles === "cfnconfig" || factFiles === "both") {
     const lines = [
@@ -78,7 +79,7 @@ export async function writeSimulatedNode(root: string, o: SimNodeOptions): Promi
       `cfn_cluster_user=rocky`,
     ];
     if (o.role === "compute") lines.push(`cfn_head_node_private_ip=10.0.0.10`, `cfn_scheduler_queue_name=${o.queue ?? "interactive"}`);
-    files["/etc/parallelcluster/cfnconfig"] = lines.join("\n") + "\n";
+    files[CFNCONFIG] = lines.join("\n") + "\n";
   }
 
   const osRelease = SIM_OSES[o.os ?? "rocky9"];

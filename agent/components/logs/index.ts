@@ -1,4 +1,5 @@
 import path from "node:path";
+import { DNA_JSON } from "../../facts/role.js";
 import { readTextMaybe } from "../../nodefs/files.js";
 import type { Resource } from "../../engine/types.js";
 import type { Component } from "../types.js";
@@ -26,7 +27,7 @@ export const logsComponent: Component<LogsInputs> = {
   needsSite: true,
   async gather(_facts, site, ctx) {
     if (!site.telemetry.cloudwatch) return { logGroup: null };
-    const text = await readTextMaybe(ctx.root.path("/etc/chef/dna.json")).catch(() => null);
+    const text = await readTextMaybe(ctx.root.path(DNA_JSON)).catch(() => null);
     let cluster: { log_group_name?: unknown; cw_logging_enabled?: unknown } = {};
     try {
       cluster = (JSON.parse(text ?? "{}") as { cluster?: typeof cluster }).cluster ?? {};

@@ -7,7 +7,7 @@ import doctorService from "../../../units/pwb-agent-doctor.service";
 import doctorTimer from "../../../units/pwb-agent-doctor.timer";
 import { albSettingProblems, resolveAlbSettings } from "../../alb/settings.js";
 import type { AlbSettingsInput } from "../../alb/types.js";
-import { parseInstallSection } from "../../engine/systemd.js";
+import { parseInstallSection, VENDOR_UNIT_DIR } from "../../engine/systemd.js";
 import type { AlbSite } from "../../site/types.js";
 import type { Resource } from "../../engine/types.js";
 import type { Component } from "../types.js";
@@ -19,8 +19,6 @@ function siteAlbComplete(cluster: string | null, alb: AlbSite): boolean {
   return albSettingProblems(resolveAlbSettings(cluster, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))), "ensure").length === 0;
 }
 
-/** Same directory the rpm/deb put them in, so a packaged node and a bare binary agree. */
-export const UNIT_DIR = "/usr/lib/systemd/system";
 
 export const EMBEDDED_UNITS: Record<string, string> = {
   "pwb-agent.service": agentService,
@@ -33,7 +31,7 @@ export const EMBEDDED_UNITS: Record<string, string> = {
 };
 
 function unitFile(name: string, notifies?: string[]): Resource {
-  return { kind: "file", path: `${UNIT_DIR}/${name}`, content: EMBEDDED_UNITS[name]!, mode: 0o644, ...(notifies ? { notifies } : {}) };
+  return { kind: "file", path: `${VENDOR_UNIT_DIR}/${name}`, content: EMBEDDED_UNITS[name]!, mode: 0o644, ...(notifies ? { notifies } : {}) };
 }
 
 function enabledUnit(name: string, active?: boolean): Resource {
@@ -41,7 +39,7 @@ function enabledUnit(name: string, active?: boolean): Resource {
     kind: "service",
     name,
     enabled: true,
-    unitPath: `${UNIT_DIR}/${name}`,
+    unitPath: `${VENDOR_UNIT_DIR}/${name}`,
     wantedBy: parseInstallSection(EMBEDDED_UNITS[name]!).wantedBy,
     ...(active === undefined ? {} : { active }),
   };
