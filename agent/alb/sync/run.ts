@@ -8,6 +8,7 @@ import { describeError } from "../aws/errors.js";
 import { ApiCallStats } from "../aws/sdk.js";
 import { applyChanges } from "./changes.js";
 import { LoginPoolFinder } from "../discovery.js";
+import { ALB_DEFAULTS } from "../settings.js";
 import { renderMetrics, writeMetrics } from "./metrics.js";
 import { configuredPools } from "./pools.js";
 import { poolNames, readPool, readWorkbench } from "./reads.js";
@@ -98,10 +99,11 @@ async function decideAndApply(t: TickContext, clients: { elb: Elbv2 | null; ec2:
   ]);
   const idle = new Set(configured?.idle ?? []);
   for (const r of poolReads) if (idle.has(r.pool)) r.idle = true;
-  const workbenchShort = workbench.ok && isShortWorkbenchRead(workbench.targets, o.targetPort ?? 8787, report.workbenchTargetGroupArn, state);
+  const port = o.targetPort ?? ALB_DEFAULTS.targetPort;
+  const workbenchShort = workbench.ok && isShortWorkbenchRead(workbench.targets, port, report.workbenchTargetGroupArn, state);
 
   const policy = o.policy ?? DEFAULT_GUARD_POLICY;
-  const input: ReconcileInput = { pools: poolReads, workbench, port: o.targetPort ?? 8787, policy, guard: state.guard };
+  const input: ReconcileInput = { pools: poolReads, workbench, port, policy, guard: state.guard };
   let result = reconcile(input);
   // Absence alone is the weakest evidence: before acting on it, EC2 says whether those nodes still run.
   const absent = [...result.deregister, ...result.held].filter((c) => c.reason === "gone-from-nlb").map((c) => c.id);
