@@ -108,8 +108,8 @@ function checkReferences(s: SlurmInput, ctx: RefinementCtx<SlurmInput>): void {
 }
 
 /**
- * CPUs, memory and GPUs from the instance table where the site leaves them out. The `?? 0` and
- * `?? ""` below only meet input checkReferences refused (zod still transforms beside an unknown key).
+ * CPUs, memory and GPUs from the instance table where the site leaves them out. checkReferences has
+ * refused a partition that neither sizes (a failed check stops the transform): the `?? 0` is never used.
  */
 function sized(q: PartitionInput) {
   const shape = q.instanceType ? instanceShape(q.instanceType) : null;
@@ -131,6 +131,7 @@ type ClusterInput = NonNullable<SlurmInput["clusters"]>[number];
 /** The site's clusters with their partitions filled in, or the default pair. */
 function launcherClusters(listed: ClusterInput[] | undefined, partitions: SizedPartition[]) {
   const offering = (use: ClusterInput["use"]) => partitions.filter((q) => (use === "jobs" ? q.jobs : use === "sessions" ? q.sessions : true)).map((q) => q.name);
+  // offered is empty only for a listed cluster whose use no partition offers (not refused today): no default then.
   const cluster = (name: string, use: ClusterInput["use"], offered: string[], defaultPartition?: string) => ({ name, use, partitions: offered, defaultPartition: defaultPartition ?? offered[0] ?? "" });
   if (listed) return listed.map((c) => cluster(c.name, c.use, c.partitions ?? offering(c.use), c.defaultPartition));
   const defaults = [cluster(DEFAULT_SESSIONS_CLUSTER, "sessions", offering("sessions"))];
