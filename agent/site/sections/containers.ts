@@ -1,4 +1,4 @@
-import { array, boolean, strictObject, type output } from "zod";
+import { array, boolean, strictObject } from "zod";
 import { absolutePath, expected, ownDirectory } from "../fields.js";
 
 /*
@@ -16,5 +16,3 @@ export const containersSection = strictObject({
     bind: array(absolutePath, expected("a list of absolute paths")).default(["/opt/slurm/etc", "/opt/slurm/libexec", "/var/spool/slurmd", "/var/run/munge"]),
   })
   .prefault({});
-
-export type ContainersSection = output<typeof containersSection>;

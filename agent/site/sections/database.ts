@@ -14,7 +14,7 @@ import { absolutePath, expected, name, port } from "../fields.js";
  */
 
 /** Where a secret comes from: an SSM Parameter Store SecureString, or a root-only file on the node. */
-export const secretRefSchema = union(
+const secretRefSchema = union(
   [
     strictObject({ ssm: name("an SSM parameter name or ARN", /^(arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter)?[A-Za-z0-9_.\-/]+$/, 2048) }),
     strictObject({ file: absolutePath }),
@@ -33,5 +33,3 @@ export const databaseSection = strictObject({
   sslMode: oneOf(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"], expected("a libpq sslmode: disable, allow, prefer, require, verify-ca or verify-full"))
     .default("require"),
 });
-
-export type DatabaseSite = output<typeof databaseSection>;

@@ -1,4 +1,4 @@
-import { strictObject, type output } from "zod";
+import { strictObject } from "zod";
 import { mirrorUrl } from "../fields.js";
 
 /*
@@ -10,7 +10,6 @@ import { mirrorUrl } from "../fields.js";
  */
 export const mirrorSection = strictObject({ url: mirrorUrl });
 
-export type MirrorSite = output<typeof mirrorSection>;
 
 /** A mirror base URL as the components use it: no trailing slash. */
 export function mirrorBase(url: string): string {

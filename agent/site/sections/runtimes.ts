@@ -3,12 +3,12 @@ import { expected, name } from "../fields.js";
 
 /*
  * runtimes: — the R, Python and Quarto versions `pwb-agent bake` installs and Workbench offers. The
- * section may be left out (nothing is installed).
+ * section may be left out: none.
  *
  *   runtimes:
- *     r: { versions: [4.4.2, 4.3.3], default: 4.4.2 }   # default: null (Workbench picks)
- *     python: { versions: [], default: null }
- *     quarto: { versions: [], default: null }
+ *     r: { versions: [] }        # e.g. { versions: [4.4.2, 4.3.3], default: 4.4.2 }; no default: Workbench's choice
+ *     python: { versions: [] }
+ *     quarto: { versions: [] }
  */
 const versionList = (what: string) => {
   const version = name(`a ${what} version like 4.4.2`, /^\d+(\.\d+){1,3}$/, 20);

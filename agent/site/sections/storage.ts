@@ -1,5 +1,5 @@
 import path from "node:path";
-import { strictObject, type output } from "zod";
+import { strictObject } from "zod";
 import { ownDirectory } from "../fields.js";
 
 /*
@@ -26,5 +26,3 @@ export const storageSection = strictObject({
     /** `<workbench>/shared-data`: audit, monitor, r-versions, crash dumps. */
     dataDir: path.posix.join(s.workbench, "shared-data"),
   }));
-
-export type StorageSite = output<typeof storageSection>;

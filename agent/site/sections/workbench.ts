@@ -1,4 +1,4 @@
-import { boolean, enum as oneOf, number, record, strictObject, string, union, type output } from "zod";
+import { boolean, enum as oneOf, number, record, strictObject, string, union } from "zod";
 import { expected, port, posixName, webAddress } from "../fields.js";
 import { atLeast, OLDEST_SUPPORTED, parseWorkbenchVersion } from "../version.js";
 
@@ -90,5 +90,3 @@ export const workbenchSection = strictObject({
   rserver: extraSettings(/^[a-z0-9][a-z0-9-]*$/, "an rserver.conf key (lower-case letters, digits, '-')", MANAGED_RSERVER_KEYS, (k) => `expected a key pwb-agent does not manage: set ${k} through its own site field`),
   launcherEnv: extraSettings(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name", MANAGED_LAUNCHER_ENV, (k) => `expected a variable pwb-agent does not set: ${k} comes from slurm.conf / containers.bind`),
 });
-
-export type WorkbenchSite = output<typeof workbenchSection>;
