@@ -48,12 +48,15 @@ export const sha256Hex = string(expected("a sha256 (64 hex digits)")).regex(/^[0
 /** A plain file name (no directory part). */
 export const fileName = string(expected("a file name")).regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, expected("a file name of letters, digits, '.', '_', '+' or '-'"));
 
+const S3_BUCKET = "s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]";
+const S3_URL = { key: new RegExp(`^${S3_BUCKET}/\\S+$`), prefix: new RegExp(`^${S3_BUCKET}(/\\S*)?$`) };
+
 /**
  * The one URL check behind every URL field: http(s) or, where `s3` allows it, s3://bucket[/key];
  * never a fragment or whitespace; a query only where `query` allows it (a download link may be signed).
  */
-function isUrl(u: string, allow: { query: boolean; s3?: "key" | "prefix" }): boolean {
-  if (allow.s3 && new RegExp(`^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]${allow.s3 === "key" ? "/\\S+" : "(/\\S*)?"}$`).test(u)) return true;
+function isUrl(u: string, allow: { query: boolean; s3?: keyof typeof S3_URL }): boolean {
+  if (allow.s3 && S3_URL[allow.s3].test(u)) return true;
   try {
     const url = new URL(u);
     return (url.protocol === "https:" || url.protocol === "http:") && url.hash === "" && (allow.query || url.search === "") && !/\s/.test(u);
