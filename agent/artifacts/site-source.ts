@@ -1,7 +1,7 @@
 import type { Fetchable } from "../engine/types.js";
 import { BadInputError } from "../errors.js";
 import type { OsFacts } from "../facts/types.js";
-import { mirrorBase } from "../site/sections/fields.js";
+import { mirrorBase } from "../site/sections/mirror.js";
 import type { SiteConfig } from "../site/types.js";
 import { artifactFor, artifactUrl, UnsupportedArtifact, type ArtifactKind, type ArtifactSpec } from "./catalog.js";
 

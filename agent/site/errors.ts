@@ -48,11 +48,13 @@ function position(node: Node | null | undefined, lc: LineCounter): { line: numbe
 /** The keys a strict object accepts at `path`, for "did you mean" hints. */
 function allowedKeysAt(schema: z.ZodType, path: readonly Segment[]): string[] {
   let cur: unknown = schema;
+  // Down to the object or list itself: through defaults and optionals, and a section's transform (a pipe from its schema).
   const unwrap = (s: unknown): unknown => {
-    let x = s as { _zod?: { def?: { type?: string; innerType?: unknown; element?: unknown } } };
+    let x = s as { _zod?: { def?: { type?: string; innerType?: unknown; in?: unknown } } };
     for (let i = 0; i < 10 && x?._zod?.def; i++) {
       const def = x._zod.def;
       if (def.innerType && ["default", "prefault", "optional", "nullable", "readonly"].includes(def.type ?? "")) x = def.innerType as typeof x;
+      else if (def.type === "pipe" && def.in) x = def.in as typeof x;
       else break;
     }
     return x;

@@ -16,7 +16,7 @@ import { SpawnRunner, type CommandRunner, type RunResult } from "../../agent/eng
 import type { ApplyReport, EngineContext } from "../../agent/engine/types.js";
 import type { GpuFacts, Role } from "../../agent/facts/types.js";
 import { silentLogger } from "../../agent/log.js";
-import { resolveSpank, spankSection, type SpankSite } from "../../agent/site/sections/spank.js";
+import { spankSection, type SpankSite } from "../../agent/site/sections/spank.js";
 import { snapshot, tempDir } from "../helpers/engine.js";
 import { hostOs, NVIDIA_A10G, nodeFacts } from "../helpers/node-facts.js";
 import { LoopbackSlurm, spankWorkDir } from "../helpers/slurm.js";
@@ -139,16 +139,14 @@ beforeAll(async () => {
   await once(server, "listening");
   const port = (server.address() as { port: number }).port;
 
-  spank = resolveSpank(
-    spankSection.parse({
-      source: { url: `http://127.0.0.1:${port}/slurm-singularity-exec-1.0.0.tar.gz`, sha256: createHash("sha256").update(genuine).digest("hex") },
-      slurmInclude: path.join(work, "slurm", "include"),
-      installDir: path.join(work, "install"),
-      workDir: path.join(work, "work"),
-      bind: ["/scratch"],
-      args: "--cleanenv --no-home",
-    }),
-  )!;
+  spank = spankSection.parse({
+    source: { url: `http://127.0.0.1:${port}/slurm-singularity-exec-1.0.0.tar.gz`, sha256: createHash("sha256").update(genuine).digest("hex") },
+    slurmInclude: path.join(work, "slurm", "include"),
+    installDir: path.join(work, "install"),
+    workDir: path.join(work, "work"),
+    bind: ["/scratch"],
+    args: "--cleanenv --no-home",
+  });
 
   // Apptainer stand-in (it cannot be installed here): records its argv, one per line, runs nothing.
   await fs.mkdir(path.join(work, "bin"));

@@ -5,7 +5,7 @@ import { releaseFile } from "../../agent/components/apptainer/release.js";
 import { BadInputError } from "../../agent/errors.js";
 import type { Role } from "../../agent/facts/types.js";
 import { SIM_OSES, type SimOs } from "../../agent/simulation/node.js";
-import { apptainerSection, resolveApptainer, type ApptainerSite } from "../../agent/site/sections/apptainer.js";
+import { apptainerSection, type ApptainerSite } from "../../agent/site/sections/apptainer.js";
 import { expectGolden, fakeSha256, simulatedApply } from "../helpers/golden-plan.js";
 import { NVIDIA_A10G, nodeFacts, simOs } from "../helpers/node-facts.js";
 
@@ -13,7 +13,7 @@ const VERSION = "1.4.5";
 
 function site(extra: Record<string, unknown> = {}): ApptainerSite {
   const files = ["apptainer", "apptainer-suid"].flatMap((n) => [releaseFile(n as "apptainer", VERSION, "rpm"), releaseFile(n as "apptainer", VERSION, "deb")]);
-  return resolveApptainer(apptainerSection.parse({ version: VERSION, sha256: Object.fromEntries(files.map((f) => [f, fakeSha256(f)])), ...extra }))!;
+  return apptainerSection.parse({ version: VERSION, sha256: Object.fromEntries(files.map((f) => [f, fakeSha256(f)])), ...extra });
 }
 
 async function commands(os: SimOs, a: ApptainerSite, mirror: { url: string } | null = null, role: Role = "compute"): Promise<string> {
@@ -50,7 +50,7 @@ describe("apptainer component", () => {
   });
 
   it("a release package without its sha256 is bad input naming the file to add", () => {
-    const noSums = resolveApptainer(apptainerSection.parse({ version: VERSION }))!;
+    const noSums = apptainerSection.parse({ version: VERSION });
     expect(() => apptainerResources(nodeFacts("compute", simOs("ubuntu2204")), noSums, null)).toThrow(BadInputError);
     expect(() => apptainerResources(nodeFacts("compute", simOs("ubuntu2204")), noSums, null)).toThrow(/apptainer_1\.4\.5_amd64\.deb/);
   });

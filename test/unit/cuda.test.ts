@@ -8,7 +8,7 @@ import { BadInputError } from "../../agent/errors.js";
 import { gatherFacts } from "../../agent/facts/index.js";
 import { silentLogger } from "../../agent/log.js";
 import { SIM_OSES, writeSimulatedNode, type SimOs } from "../../agent/simulation/node.js";
-import { cudaSection, resolveCuda, type CudaSite } from "../../agent/site/sections/cuda.js";
+import { cudaSection, type CudaSite } from "../../agent/site/sections/cuda.js";
 import { tempDir } from "../helpers/engine.js";
 import { expectGolden, fakeSha256, simulatedApply } from "../helpers/golden-plan.js";
 import { NVIDIA_A10G, nodeFacts, simOs } from "../helpers/node-facts.js";
@@ -18,7 +18,7 @@ const NOTHING: CudaInputs = { driver: false, toolkits: [], cudnn: false };
 const PCLUSTER_AMI: CudaInputs = { driver: true, toolkits: ["12.8"], cudnn: false };
 
 function site(extra: Record<string, unknown> = {}, keyFile = "D42D0685.pub"): CudaSite {
-  return resolveCuda(cudaSection.parse({ toolkit: "12.4", cudnn: true, repo: { keySha256: fakeSha256(keyFile) }, ...extra }))!;
+  return cudaSection.parse({ toolkit: "12.4", cudnn: true, repo: { keySha256: fakeSha256(keyFile) }, ...extra });
 }
 const keyFor = (os: SimOs) => (os.startsWith("ubuntu") ? "3bf863cc.pub" : "D42D0685.pub");
 
@@ -53,7 +53,7 @@ describe("cuda component", () => {
 
   it("installing anything needs the repository key's sha256; cuDNN needs a toolkit to match", () => {
     const facts = nodeFacts("compute", simOs("rocky9"), NVIDIA_A10G);
-    const noKey = resolveCuda(cudaSection.parse({}))!;
+    const noKey = cudaSection.parse({});
     expect(() => cudaResources(facts, noKey, null, NOTHING)).toThrow(BadInputError);
     expect(() => cudaResources(facts, noKey, null, NOTHING)).toThrow(/rhel9\/x86_64\/D42D0685\.pub/);
     expect(cudaResources(facts, noKey, null, { driver: true, toolkits: [], cudnn: false })).toEqual([]);

@@ -7,14 +7,14 @@ import { Root } from "../../agent/nodefs/root.js";
 import { plan } from "../../agent/engine/plan.js";
 import type { Resource } from "../../agent/engine/types.js";
 import { RuntimeFailure } from "../../agent/errors.js";
-import { imagesSection, resolveImages, type SessionImage } from "../../agent/site/sections/images.js";
+import { imagesSection, type SessionImage } from "../../agent/site/sections/images.js";
 import { context, converge, tempDir } from "../helpers/engine.js";
 
 const DIR = "/opt/rstudio/container";
 const PINNED = "docker://rstudio/r-session-complete@sha256:4f1c0d2b8d7e6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f";
 
 function images(list: unknown[]): SessionImage[] {
-  return resolveImages(imagesSection.parse(list));
+  return imagesSection.parse(list);
 }
 
 const commands = (rs: Resource[]) => rs.flatMap((r) => (r.kind === "command" ? [r.argv.join(" ")] : []));

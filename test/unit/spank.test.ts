@@ -13,7 +13,7 @@ import { parseSlurmVersionHeader, type SlurmHeaders } from "../../agent/componen
 import { Root } from "../../agent/nodefs/root.js";
 import type { FileResource, Resource } from "../../agent/engine/types.js";
 import { RuntimeFailure } from "../../agent/errors.js";
-import { resolveSpank, spankSection, type SpankSite } from "../../agent/site/sections/spank.js";
+import { spankSection, type SpankSite } from "../../agent/site/sections/spank.js";
 import { tempDir } from "../helpers/engine.js";
 import { expectGolden, fakeSha256, simulatedApply } from "../helpers/golden-plan.js";
 import { NVIDIA_A10G, nodeFacts, simOs } from "../helpers/node-facts.js";
@@ -24,7 +24,7 @@ const ENV = { slurmEtc: "/opt/slurm/etc", containersBind: ["/opt/slurm/etc", "/o
 const INPUTS = { slurm: SLURM_23_11_4, plugstack: null, built: false };
 
 function site(extra: Record<string, unknown> = {}): SpankSite {
-  return resolveSpank(spankSection.parse({ source: { url: `https://github.com/GSI-HPC/slurm-singularity-exec/archive/refs/tags/${ARCHIVE}`, sha256: fakeSha256(ARCHIVE) }, ...extra }))!;
+  return spankSection.parse({ source: { url: `https://github.com/GSI-HPC/slurm-singularity-exec/archive/refs/tags/${ARCHIVE}`, sha256: fakeSha256(ARCHIVE) }, ...extra });
 }
 
 const paths = (rs: Resource[]) => rs.flatMap((r) => ("path" in r ? [`${r.kind} ${r.path}`] : [`${r.kind} ${r.kind === "command" ? r.label : r.kind === "package" ? r.name : ""}`]));

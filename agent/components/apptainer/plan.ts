@@ -2,7 +2,7 @@ import { BadInputError } from "../../errors.js";
 import type { Resource } from "../../engine/types.js";
 import type { Facts } from "../../facts/types.js";
 import type { ApptainerSite } from "../../site/sections/apptainer.js";
-import { mirrorBase } from "../../site/sections/fields.js";
+import { mirrorBase } from "../../site/sections/mirror.js";
 import { APPTAINER_CONF, apptainerConf } from "./config.js";
 import { packagePlatform, type PackagePlatform } from "./platform.js";
 import { PACKAGE_CACHE, releasePackages } from "./release.js";

@@ -1,6 +1,6 @@
 import { BadInputError } from "../../errors.js";
 import type { ApptainerSite } from "../../site/sections/apptainer.js";
-import { mirrorBase } from "../../site/sections/fields.js";
+import { mirrorBase } from "../../site/sections/mirror.js";
 import type { PackagePlatform } from "./platform.js";
 
 const GITHUB_RELEASES = "https://github.com/apptainer/apptainer/releases/download";

@@ -2,7 +2,7 @@ import { BadInputError } from "../../errors.js";
 import type { OsFacts } from "../../facts/types.js";
 import type { Resource } from "../../engine/types.js";
 import type { CudaSite } from "../../site/sections/cuda.js";
-import { mirrorBase } from "../../site/sections/fields.js";
+import { mirrorBase } from "../../site/sections/mirror.js";
 
 const NVIDIA_REPOS = "https://developer.download.nvidia.com/compute/cuda/repos";
 export const YUM_REPO_FILE = "/etc/yum.repos.d/pwb-cuda.repo";

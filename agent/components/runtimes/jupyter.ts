@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import type { Root } from "../../nodefs/root.js";
 import type { Resource } from "../../engine/types.js";
-import { mirrorBase } from "../../site/sections/fields.js";
+import { mirrorBase } from "../../site/sections/mirror.js";
 import type { SiteConfig } from "../../site/types.js";
 import { CACHE_DIR } from "../../artifacts/site-source.js";
 

@@ -1,4 +1,4 @@
-import { formatGiB } from "../../site/resolve.js";
+import { formatGiB } from "../../site/sections/profiles.js";
 import { schedulableMiB } from "../../site/instance-types.js";
 import type { LauncherCluster, Partition, ResourceProfile, SiteConfig } from "../../site/types.js";
 import type { Features } from "./features.js";

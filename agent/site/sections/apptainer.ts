@@ -1,5 +1,5 @@
 import { boolean, enum as oneOf, record, strictObject, string, type output } from "zod";
-import { expected, fileName, sha256Hex } from "./fields.js";
+import { expected, fileName, sha256Hex } from "../fields.js";
 
 /*
  * apptainer: — the container runtime sessions run in (head, login and compute nodes).
@@ -33,16 +33,5 @@ export const apptainerSection = strictObject({
   }
 });
 
-export interface ApptainerSite {
-  version: string;
-  source: "release" | "epel";
-  suid: boolean;
-  /** Release package file name → sha256 (lower case). */
-  sha256: Readonly<Record<string, string>>;
-}
-
-export function resolveApptainer(p: output<typeof apptainerSection> | undefined): ApptainerSite | null {
-  if (p === undefined) return null;
-  const sha256 = Object.fromEntries(Object.entries(p.sha256).map(([k, v]) => [k, v.toLowerCase()]));
-  return { version: p.version, source: p.source, suid: p.suid, sha256 };
-}
+/** `sha256`: release package file name → sha256 (lower case). */
+export type ApptainerSite = output<typeof apptainerSection>;

@@ -1,5 +1,5 @@
-import { record, string, type output } from "zod";
-import { expected, sha256Hex } from "./fields.js";
+import { record, string } from "zod";
+import { expected, sha256Hex } from "../fields.js";
 
 /*
  * checksums: — sha256 pins for the artifacts `pwb-agent bake` downloads, keyed by the artifact's
@@ -14,8 +14,3 @@ export const checksumsSection = record(
   sha256Hex,
   expected("a map of artifact path → sha256"),
 );
-
-/** Lower-cased, so comparisons with computed digests are exact. */
-export function resolveChecksums(p: output<typeof checksumsSection> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(p ?? {}).map(([k, v]) => [k, v.toLowerCase()]));
-}

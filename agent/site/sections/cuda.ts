@@ -1,5 +1,5 @@
 import { boolean, strictObject, string, type output } from "zod";
-import { expected, fileName, httpUrl, sha256Hex } from "./fields.js";
+import { absentAsNull, downloadUrl, expected, fileName, sha256Hex } from "../fields.js";
 
 /*
  * cuda: — NVIDIA software for compute nodes whose facts say "NVIDIA GPU". Nothing here touches a node
@@ -20,31 +20,14 @@ import { expected, fileName, httpUrl, sha256Hex } from "./fields.js";
 export const cudaSection = strictObject({
   driver: boolean(expected("true or false")).default(true),
   driverPackage: fileName.default("cuda-drivers"),
-  toolkit: string(expected('a CUDA version like "12.4"')).regex(/^\d+\.\d+$/, expected('a CUDA major.minor version like "12.4" (quoted)')).optional(),
+  toolkit: absentAsNull(string(expected('a CUDA version like "12.4"')).regex(/^\d+\.\d+$/, expected('a CUDA major.minor version like "12.4" (quoted)'))),
   cudnn: boolean(expected("true or false")).default(false),
   repo: strictObject({
-      url: httpUrl.optional(),
-      keySha256: sha256Hex.optional(),
-      keyFile: fileName.optional(),
+      url: absentAsNull(downloadUrl),
+      keySha256: absentAsNull(sha256Hex),
+      keyFile: absentAsNull(fileName),
     })
     .prefault({}),
 });
 
-export interface CudaSite {
-  driver: boolean;
-  driverPackage: string;
-  toolkit: string | null;
-  cudnn: boolean;
-  repo: { url: string | null; keySha256: string | null; keyFile: string | null };
-}
-
-export function resolveCuda(p: output<typeof cudaSection> | undefined): CudaSite | null {
-  if (p === undefined) return null;
-  return {
-    driver: p.driver,
-    driverPackage: p.driverPackage,
-    toolkit: p.toolkit ?? null,
-    cudnn: p.cudnn,
-    repo: { url: p.repo.url ?? null, keySha256: p.repo.keySha256?.toLowerCase() ?? null, keyFile: p.repo.keyFile ?? null },
-  };
-}
+export type CudaSite = output<typeof cudaSection>;

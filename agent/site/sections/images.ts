@@ -1,5 +1,5 @@
 import { array, record, strictObject, string, union, type output } from "zod";
-import { expected, nodePath } from "./fields.js";
+import { absolutePath, expected } from "../fields.js";
 
 /*
  * images: — session images the head node puts into containers.imageDirectory (default
@@ -25,26 +25,24 @@ const buildArgValue = string(expected("a build argument value")).refine((v) => !
 const pullImage = strictObject({ name: imageName, pull: pullRef });
 const builtImage = strictObject({
   name: imageName,
-  definition: nodePath,
+  definition: absolutePath,
   buildArgs: record(string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, expected("a build argument name")), buildArgValue).default({}),
 });
 
-export const imagesSection = array(union([pullImage, builtImage], expected("{ name, pull: docker://… } or { name, definition: /path.def }")), expected("a list of session images")).superRefine(
-  (list, ctx) => {
+export const imagesSection = array(union([pullImage, builtImage], expected("{ name, pull: docker://… } or { name, definition: /path.def }")), expected("a list of session images"))
+  .superRefine((list, ctx) => {
     const seen = new Set<string>();
     list.forEach((img, i) => {
       if (seen.has(img.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `expected a unique image name; "${img.name}" is listed twice` });
       seen.add(img.name);
     });
-  },
-);
-
-export type SessionImage =
-  | { name: string; kind: "pull"; ref: string }
-  | { name: string; kind: "build"; definition: string; buildArgs: Readonly<Record<string, string>> };
-
-export function resolveImages(p: output<typeof imagesSection> | undefined): SessionImage[] {
-  return (p ?? []).map((img) =>
-    "pull" in img ? { name: img.name, kind: "pull", ref: img.pull } : { name: img.name, kind: "build", definition: img.definition, buildArgs: { ...img.buildArgs } },
+  })
+  .transform((list) =>
+    list.map((img) =>
+      "pull" in img
+        ? { name: img.name, kind: "pull" as const, ref: img.pull }
+        : { name: img.name, kind: "build" as const, definition: img.definition, buildArgs: img.buildArgs },
+    ),
   );
-}
+
+export type SessionImage = output<typeof imagesSection>[number];

@@ -1,5 +1,5 @@
 import { array, literal, strictObject, string, union, type output } from "zod";
-import { expected, fileName, artifactUrl, nodePath, sha256Hex } from "./fields.js";
+import { absolutePath, artifactUrl, expected, fileName, sha256Hex } from "../fields.js";
 
 /*
  * spank: — the slurm-singularity-exec SPANK plugin (`srun/sbatch/salloc --singularity-container=…`).
@@ -26,31 +26,15 @@ const plugstackValue = (what: string) =>
 
 export const spankSection = strictObject({
   source: strictObject({ url: artifactUrl, sha256: sha256Hex }),
-  slurmInclude: nodePath.default("/opt/slurm/include"),
-  installDir: nodePath.default("/usr/local/lib/pwb-agent/spank"),
-  workDir: nodePath.default("/var/lib/pwb-agent/spank"),
+  slurmInclude: absolutePath.default("/opt/slurm/include"),
+  installDir: absolutePath.default("/usr/local/lib/pwb-agent/spank"),
+  workDir: absolutePath.default("/var/lib/pwb-agent/spank"),
   library: fileName.default("slurm-singularity-exec.so"),
   wrapper: fileName.default("slurm-singularity-wrapper.sh"),
-  defaultImage: union([literal(""), nodePath], expected('"" or the absolute path of a .sif image')).default(""),
-  bind: array(nodePath, expected("a list of absolute paths")).default([]),
+  defaultImage: union([literal(""), absolutePath], expected('"" or the absolute path of a .sif image')).default(""),
+  bind: array(absolutePath, expected("a list of absolute paths")).default([]),
   args: plugstackValue("apptainer exec arguments").default(""),
 });
 
-export interface SpankSite {
-  source: { url: string; sha256: string };
-  slurmInclude: string;
-  installDir: string;
-  workDir: string;
-  library: string;
-  wrapper: string;
-  defaultImage: string;
-  /** Extra bind paths, after containers.bind. */
-  bind: string[];
-  /** `disabled` or the default arguments (may be empty). */
-  args: string;
-}
-
-export function resolveSpank(p: output<typeof spankSection> | undefined): SpankSite | null {
-  if (p === undefined) return null;
-  return { ...p, source: { url: p.source.url, sha256: p.source.sha256.toLowerCase() }, bind: [...p.bind] };
-}
+/** `bind`: extra bind paths, after containers.bind; `args`: `disabled` or the default arguments (may be empty). */
+export type SpankSite = output<typeof spankSection>;

@@ -1,5 +1,5 @@
-import { boolean, enum as oneOf, number, strictObject, type output } from "zod";
-import { expected, nodePath } from "./fields.js";
+import { boolean, enum as oneOf, number, strictObject } from "zod";
+import { absolutePath, expected, port } from "../fields.js";
 
 /*
  * telemetry: — what Workbench and the cluster tell an operations team. Every field has a default; the
@@ -7,7 +7,7 @@ import { expected, nodePath } from "./fields.js";
  *
  *   telemetry:
  *     metrics:                  # Workbench's Prometheus endpoint (rserver.conf metrics-enabled / metrics-port)
- *       enabled: true           # default: on from Workbench 2024.04 (where the endpoint exists), off before
+ *       enabled: true           # default: on from Workbench 2024.04 (where the endpoint exists), off before (agent/site/resolve.ts)
  *       port: 8989              # Posit's default
  *     logging:                  # Workbench's logging.conf, on shared storage like the rest of its configuration
  *       level: info             # debug | info | warn | error (Workbench's own default: warn)
@@ -23,7 +23,6 @@ import { expected, nodePath } from "./fields.js";
  *       enabled: false
  *       path: /var/log/pwb-agent/jobs/jobcomp.jsonl
  */
-const port = number(expected("a port number")).int(expected("an integer port")).min(1, expected("a port from 1 to 65535")).max(65535, expected("a port from 1 to 65535"));
 const count = (what: string, max: number) =>
   number(expected(what)).int(expected(`a whole number (${what})`)).min(1, expected(`${what} from 1 to ${max}`)).max(max, expected(`${what} from 1 to ${max}`));
 
@@ -47,32 +46,10 @@ export const telemetrySection = strictObject({
   cloudwatch: boolean(expected("true or false")).default(false),
   jobCompletion: strictObject({
       enabled: boolean(expected("true or false")).default(false),
-      path: nodePath.default("/var/log/pwb-agent/jobs/jobcomp.jsonl"),
+      path: absolutePath.default("/var/log/pwb-agent/jobs/jobcomp.jsonl"),
     })
     .prefault({}),
-});
-
-export interface TelemetrySite {
-  metrics: { enabled: boolean; port: number };
-  logging: { level: "debug" | "info" | "warn" | "error"; destination: "file" | "journald" | "syslog"; format: "pretty" | "json"; maxSizeMiB: number; maxRotations: number; deleteDays: number };
-  accessLog: boolean;
-  auditedJobs: boolean;
-  cloudwatch: boolean;
-  jobCompletion: { enabled: boolean; path: string };
-}
-
-/** `metricsAvailable`: the site's Workbench version has the Prometheus endpoint (2024.04.0+). */
-export function resolveTelemetry(p: output<typeof telemetrySection> | undefined, metricsAvailable: boolean): TelemetrySite {
-  const t = telemetrySection.parse(p ?? {});
-  return {
-    metrics: { enabled: t.metrics.enabled ?? metricsAvailable, port: t.metrics.port },
-    logging: { ...t.logging },
-    accessLog: t.accessLog,
-    auditedJobs: t.auditedJobs,
-    cloudwatch: t.cloudwatch,
-    jobCompletion: { ...t.jobCompletion },
-  };
-}
+}).prefault({});
 
 /** Workbench 2024.04.0 added the Prometheus endpoint (a preview feature). */
 export const METRICS_SINCE = "2024.04.0";
