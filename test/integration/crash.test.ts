@@ -106,12 +106,15 @@ function runApply(n: Node, killAfterMs: number | null): Promise<{ code: number |
 async function files(root: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   const inRoot = await fs.realpath(root);
+  const walked = new Set<string>(); // a mount reached twice, or a loop of links in one, is walked once
   const isMount = async (link: string) => {
     const target = await fs.realpath(link).catch(() => null);
     if (target === null || target === inRoot || target.startsWith(inRoot + path.sep)) return false;
     return (await fs.stat(target)).isDirectory();
   };
   const walk = async (dir: string, rel: string): Promise<void> => {
+    if (walked.has(dir)) return;
+    walked.add(dir);
     for (const e of await fs.readdir(dir, { withFileTypes: true })) {
       const [p, r] = [path.join(dir, e.name), path.join(rel, e.name)];
       if (e.isSymbolicLink() && !(await isMount(p))) out.set(r, Buffer.from(`symlink → ${await fs.readlink(p)}`));
