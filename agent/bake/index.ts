@@ -1,10 +1,9 @@
-import { renderPlan, renderReport } from "../engine/render.js";
-import { planJson } from "../engine/render.js";
+import { planJson, renderPlan, renderReport } from "../engine/render.js";
 import type { BakeResult } from "../commands/converge.js";
 
 /** The bake as a person reads it: the plan, then (unless --dry-run) what was applied. */
 export function renderBake(r: BakeResult): string {
-  if (r.report === null) return renderPlan(r.changes);
+  if (r.report === null) return renderPlan(r.changes, "the image");
   const head = r.changes.length === 0 ? "bake: the image holds everything the site asks for.\n" : renderPlan(r.changes);
   return `${head}\n${renderReport(r.report)}`;
 }

@@ -331,7 +331,7 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--no-metrics", "write no Prometheus textfile")
     .option("--lock-timeout <seconds>", "wait this long for another alb-sync run, then leave without changes", positiveSeconds, 2)
     .option("--deadline <seconds>", "give up on AWS after this long (the unit allows 24 s)", positiveSeconds, 20)
-    .option("--dry-run", "read and decide; change nothing (AWS, state, metrics)", false)
+    .option("--dry-run", "read and decide, print the plan (exit 10 when targets would change); change nothing (AWS, state, metrics)", false)
     .action(async (o: SyncFlags, cmd: Command) => {
       const { g, log, root, cluster, region, settings } = await headCommand(cmd, o, settingsFromFlags({ ...o }, everyCommand), "sync", "alb-sync");
       const { runAlbSync } = await import("../alb/sync/run.js");
@@ -349,12 +349,17 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
         dryRun: o.dryRun,
       });
       if (g.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
-      else if (process.stdout.isTTY) {
+      else if (o.dryRun) {
+        const { renderSyncPlan } = await import("../alb/sync/plan-text.js");
+        process.stdout.write(renderSyncPlan(report));
+      } else if (process.stdout.isTTY) {
         const summary = `${report.outcome}: ${report.registered.length} registered, ${report.deregistered.length} deregistered, ` +
           `${report.held.length} held, ${report.blocked.length} kept; ${report.apiCalls} API calls in ${report.durationMs} ms`;
         process.stdout.write(summary + (report.failures.length ? `\n${report.failures.map((f) => `  failed: ${f}`).join("\n")}` : "") + "\n");
       }
       if (report.outcome === "failed") log.error({ failures: report.failures }, "alb-sync tick failed");
-      setExit(report.outcome === "failed" ? ExitCode.failure : ExitCode.ok);
+      // As `plan`: a dry run with changes pending exits 10.
+      const pending = report.registered.length + report.deregistered.length > 0;
+      setExit(report.outcome === "failed" ? ExitCode.failure : o.dryRun && pending ? ExitCode.changesPending : ExitCode.ok);
     });
 }

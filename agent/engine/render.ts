@@ -6,9 +6,16 @@ const SIGN: Record<Change["action"], string> = {
   delete: "-", disable: "-", stop: "-",
 };
 
-/** The plan as a person reads it: one block per resource, diffs indented beneath. */
-export function renderPlan(changes: Change[]): string {
-  if (changes.length === 0) return "No changes: the node is in its desired state.\n";
+/** One pending change as every plan prints it: `kind:name`, what would happen, lines said about it. */
+export type PlanEntry = Pick<Change, "id" | "action" | "summary"> & { diff?: string | null };
+
+/**
+ * A plan as a person reads it: one block per change, diffs indented beneath. The node's plan, `bake
+ * --dry-run`, `alb ensure --dry-run` and `alb-sync --dry-run` all print this form; `subject` names
+ * what is in its desired state when nothing is pending.
+ */
+export function renderPlan(changes: readonly PlanEntry[], subject = "the node"): string {
+  if (changes.length === 0) return `No changes: ${subject} is in its desired state.\n`;
   const lines: string[] = [];
   for (const c of changes) {
     lines.push(`${SIGN[c.action]} ${c.id.replace(":", " ")}  (${c.action})`);

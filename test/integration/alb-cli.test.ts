@@ -170,9 +170,16 @@ describe("pwb-agent alb ensure (built bundle)", () => {
     expect(JSON.parse(again.stdout).steps.every((s: { action: string }) => s.action === "exists")).toBe(true);
     const calm = await agent(["--root", head, "--no-imds", "alb", "ensure", "--dry-run", ...flags], awsEnv(ep));
     expect([calm.code, calm.stdout.endsWith("\nNo changes: the Workbench ALB is in its desired state.\n")]).toEqual([0, true]);
+    // alb-sync --dry-run prints the same plan form: one block per target it would register, exit 10, nothing registered.
+    const plan = await agent(syncArgs().filter((a) => a !== "--json").concat("--dry-run"), awsEnv(ep));
+    expect(plan.code, plan.stderr).toBe(10);
+    expect(plan.stdout).toMatch(/^\+ target i-\w+:8787 {2}\(create\)\n {4}register: healthy-in-nlb \(login pool login\)$/m);
+    expect(plan.stdout).toMatch(/\n\n2 changes pending\.\n$/);
     // The sync finds what ensure made.
     const sync = await agent(syncArgs(), awsEnv(ep));
     expect(JSON.parse(sync.stdout).registered).toHaveLength(2);
+    const synced = await agent(syncArgs().filter((a) => a !== "--json").concat("--dry-run"), awsEnv(ep));
+    expect([synced.code, synced.stdout.endsWith("\nNo changes: the Workbench target group is in its desired state.\n")]).toEqual([0, true]);
   });
 });
 

@@ -160,6 +160,34 @@ const healthCheckInput = (hc: HealthCheckSettings) => ({
   Matcher: { HttpCode: hc.matcher },
 });
 
+/**
+ * What every Workbench target group is, whatever the site says: HTTP to instances, health-checked, and
+ * 2 passing/failing checks (AWS's least) so a new login node serves and a dead one leaves soonest.
+ */
+const WORKBENCH_TARGET_GROUP = {
+  Protocol: "HTTP",
+  TargetType: "instance",
+  HealthCheckEnabled: true,
+  HealthyThresholdCount: 2,
+  UnhealthyThresholdCount: 2,
+} as const;
+
+export interface HttpsListenerSettings {
+  port: number;
+  certificateArn: string;
+  sslPolicy: string;
+  targetGroupArn: string;
+}
+
+/** The HTTPS listener as created and as corrected later: the certificate, the policy, forward to Workbench. */
+const httpsListenerInput = (l: HttpsListenerSettings) => ({
+  Protocol: "HTTPS" as const,
+  Port: l.port,
+  Certificates: [{ CertificateArn: l.certificateArn }],
+  SslPolicy: l.sslPolicy,
+  DefaultActions: [{ Type: "forward" as const, TargetGroupArn: l.targetGroupArn }],
+});
+
 /** The one resource a Create call returns. */
 function created<T>(items: T[] | undefined, call: string, what: string): T {
   const item = items?.[0];
@@ -286,24 +314,14 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
 
   // ---- creation and settings (alb ensure) ----------------------------------------------------
 
-  async createTargetGroup(input: {
-    name: string;
-    port: number;
-    vpcId: string;
-    healthCheck: HealthCheckSettings;
-    tags: Tags;
-  }): Promise<TargetGroupInfo> {
+  async createTargetGroup(input: { name: string; port: number; vpcId: string; healthCheck: HealthCheckSettings; tags: Tags }): Promise<TargetGroupInfo> {
     const out = await this.send<Elbv2Sdk.CreateTargetGroupCommandOutput>(
       new this.sdk.CreateTargetGroupCommand({
+        ...WORKBENCH_TARGET_GROUP,
+        ...healthCheckInput(input.healthCheck),
         Name: input.name,
-        Protocol: "HTTP",
         Port: input.port,
         VpcId: input.vpcId,
-        TargetType: "instance",
-        HealthCheckEnabled: true,
-        ...healthCheckInput(input.healthCheck),
-        HealthyThresholdCount: 2,
-        UnhealthyThresholdCount: 2,
         Tags: tagList(input.tags),
       }),
     );
@@ -338,24 +356,9 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
     return toLoadBalancer(created(out.LoadBalancers, "CreateLoadBalancer", "load balancer"));
   }
 
-  async createHttpsListener(input: {
-    loadBalancerArn: string;
-    port: number;
-    certificateArn: string;
-    sslPolicy: string;
-    targetGroupArn: string;
-    tags: Tags;
-  }): Promise<ListenerInfo> {
+  async createHttpsListener(input: HttpsListenerSettings & { loadBalancerArn: string; tags: Tags }): Promise<ListenerInfo> {
     const out = await this.send<Elbv2Sdk.CreateListenerCommandOutput>(
-      new this.sdk.CreateListenerCommand({
-        LoadBalancerArn: input.loadBalancerArn,
-        Protocol: "HTTPS",
-        Port: input.port,
-        Certificates: [{ CertificateArn: input.certificateArn }],
-        SslPolicy: input.sslPolicy,
-        DefaultActions: [{ Type: "forward", TargetGroupArn: input.targetGroupArn }],
-        Tags: tagList(input.tags),
-      }),
+      new this.sdk.CreateListenerCommand({ LoadBalancerArn: input.loadBalancerArn, ...httpsListenerInput(input), Tags: tagList(input.tags) }),
     );
     return toListener(created(out.Listeners, "CreateListener", "listener"));
   }
@@ -378,16 +381,7 @@ export class Elbv2 extends SdkAdapter<typeof Elbv2Sdk, Elbv2Sdk.ElasticLoadBalan
     await this.send(new this.sdk.ModifyListenerCommand({ ListenerArn: listenerArn, Protocol: "HTTP", DefaultActions: [redirectAction(httpsPort)] }));
   }
 
-  async modifyHttpsListener(input: { listenerArn: string; port: number; certificateArn: string; sslPolicy: string; targetGroupArn: string }): Promise<void> {
-    await this.send(
-      new this.sdk.ModifyListenerCommand({
-        ListenerArn: input.listenerArn,
-        Protocol: "HTTPS",
-        Port: input.port,
-        Certificates: [{ CertificateArn: input.certificateArn }],
-        SslPolicy: input.sslPolicy,
-        DefaultActions: [{ Type: "forward", TargetGroupArn: input.targetGroupArn }],
-      }),
-    );
+  async modifyHttpsListener(input: HttpsListenerSettings & { listenerArn: string }): Promise<void> {
+    await this.send(new this.sdk.ModifyListenerCommand({ ListenerArn: input.listenerArn, ...httpsListenerInput(input) }));
   }
 }

@@ -2,6 +2,7 @@
 // that make the Workbench ALB what the settings say. Each step names its resource, what would happen
 // ("exists", "would-create", "would-update") and, when something must change, the AWS change to make.
 // Ids that exist only once an earlier step has created them are placeholders the executor fills in.
+import { renderPlan, type PlanEntry } from "../../engine/render.js";
 import { BadInputError } from "../../errors.js";
 import { hasIngress, type IngressRule, type SecurityGroupInfo } from "../aws/ec2.js";
 import type { ListenerInfo, LoadBalancerInfo, TargetGroupInfo, HealthCheckSettings } from "../aws/elbv2.js";
@@ -194,14 +195,9 @@ function dnsStep(zone: string, name: string, record: NonNullable<AlbSnapshot["dn
  * "~" update), what would change beneath, then the count; resources already as wanted are left out.
  */
 export function renderEnsurePlan(steps: EnsureStep[]): string {
-  const pending = steps.filter((s) => s.action === "would-create" || s.action === "would-update");
-  if (!pending.length) return "No changes: the Workbench ALB is in its desired state.\n";
-  const lines: string[] = [];
-  for (const s of pending) {
-    const [sign, action] = s.action === "would-create" ? ["+", "create"] : ["~", "update"];
-    lines.push(`${sign} ${s.resource} ${s.name}  (${action})`);
-    if (s.detail) lines.push(`    ${s.detail}`);
-  }
-  lines.push("", `${pending.length} change${pending.length === 1 ? "" : "s"} pending.`);
-  return lines.join("\n") + "\n";
+  const pending = steps.flatMap((s): PlanEntry[] => {
+    if (s.action !== "would-create" && s.action !== "would-update") return [];
+    return [{ id: `${s.resource}:${s.name}`, action: s.action === "would-create" ? "create" : "update", summary: s.detail ? [s.detail] : [] }];
+  });
+  return renderPlan(pending, "the Workbench ALB");
 }

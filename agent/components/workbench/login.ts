@@ -2,12 +2,10 @@ import type { Resource } from "../../engine/types.js";
 import type { SiteConfig } from "../../site/types.js";
 import type { LoginInputs } from "./inputs.js";
 import type { Manifest } from "./manifest.js";
-import { dropInPath, inputsStamp, LOGIN_STATE_DIR, readersOf, SERVER_UNIT, WORKBENCH_UNITS } from "./paths.js";
+import { dropInPath, inputsStamp, LIMITS_PATH, LOGIN_STATE_DIR, readersOf, SERVER_UNIT, SYSCTL_PATH, WORKBENCH_UNITS } from "./paths.js";
 
 /** Open files rserver may hold: one per proxied connection and session channel. */
 export const NOFILE_LIMIT = 32768;
-export const SYSCTL_PATH = "/etc/sysctl.d/90-pwb-workbench.conf";
-export const LIMITS_PATH = "/etc/security/limits.d/90-rstudio-server.conf";
 
 /**
  * The systemd drop-in that points a Workbench service at the shared configuration. RequiresMountsFor

@@ -24,6 +24,10 @@ export function configFile(site: SiteConfig, name: string): string {
   return path.posix.join(site.storage.configDir, name);
 }
 
+/** A login node's kernel and PAM limits for many concurrent sessions (login.ts). */
+export const SYSCTL_PATH = "/etc/sysctl.d/90-pwb-workbench.conf";
+export const LIMITS_PATH = "/etc/security/limits.d/90-rstudio-server.conf";
+
 /** Node-local state of the login role: what each service last started with. */
 export const LOGIN_STATE_DIR = "/var/lib/pwb-agent/workbench";
 export const inputsStamp = (unit: string) => `${LOGIN_STATE_DIR}/${unit.replace(/\.service$/, "")}.inputs`;
