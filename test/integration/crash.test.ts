@@ -2,8 +2,8 @@
 // both OS families, with the components that write files on a simulated root active (units, site
 // file, Workbench, the SPANK plugin; its source from a loopback mirror). Apptainer and CUDA install
 // real packages into a simulated root: crash-bake.test.ts kills bake and a GPU node's first boot with
-// fixture packages. After every kill each file is whole: its
-// content before the run or after it. Then one run converges to the bytes an uninterrupted run wrote.
+// fixture packages. After every kill each file is whole and each link points somewhere: as before the
+// run or after it. Then one run converges to the bytes (and links) an uninterrupted run wrote.
 import { spawn } from "node:child_process";
 import { createPrivateKey } from "node:crypto";
 import { promises as fs } from "node:fs";
@@ -96,18 +96,33 @@ function runApply(n: Node, killAfterMs: number | null): Promise<{ code: number |
   });
 }
 
-/** Regular files under `dir` (relative path → content), the shared storage behind links included. */
-async function files(dir: string, rel = "", out = new Map<string, Buffer>(), seen = new Set<string>()): Promise<Map<string, Buffer>> {
-  const real = await fs.realpath(path.join(dir, rel));
-  if (seen.has(real)) return out;
-  seen.add(real);
-  for (const e of await fs.readdir(real, { withFileTypes: true })) {
-    const r = path.join(rel, e.name);
-    const st = await fs.stat(path.join(real, e.name)).catch(() => null);
-    if (!st) continue;
-    if (st.isDirectory()) await files(dir, r, out, seen);
-    else if (st.isFile()) out.set(r, await fs.readFile(path.join(real, e.name)));
-  }
+/**
+ * What a node holds, each thing under its own name: regular files (path → content) and links (path →
+ * `symlink → <target>`). A link is not followed, so a file has one name whether or not a link to it
+ * exists yet (followed, `current/pwb-build.json` named the SPANK stamp once its `current` link existed:
+ * a kill between the two showed the stamp under a name no complete run has). A link to a directory
+ * outside the root stands for a mount (the cluster's shared storage) and is walked as one.
+ */
+async function files(root: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  const inRoot = await fs.realpath(root);
+  const walked = new Set<string>(); // a mount reached twice, or a loop of links in one, is walked once
+  const isMount = async (link: string) => {
+    const target = await fs.realpath(link).catch(() => null);
+    if (target === null || target === inRoot || target.startsWith(inRoot + path.sep)) return false;
+    return (await fs.stat(target)).isDirectory();
+  };
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    if (walked.has(dir)) return;
+    walked.add(dir);
+    for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+      const [p, r] = [path.join(dir, e.name), path.join(rel, e.name)];
+      if (e.isSymbolicLink() && !(await isMount(p))) out.set(r, Buffer.from(`symlink → ${await fs.readlink(p)}`));
+      else if (e.isSymbolicLink() || e.isDirectory()) await walk(await fs.realpath(p), r);
+      else if (e.isFile()) out.set(r, await fs.readFile(p));
+    }
+  };
+  await walk(inRoot, "");
   return out;
 }
 
@@ -139,6 +154,11 @@ function wholeGenerated(p: string, data: Buffer): boolean {
   }
 }
 
+/** A file as a kill left it is whole: a generated one well-formed, any other byte for byte as one of `states` has it. */
+function isWhole(p: string, data: Buffer, states: Array<Map<string, Buffer>>): boolean {
+  return GENERATED.test(p) || RECORDS.test(p) ? wholeGenerated(p, data) : states.some((s) => s.get(p)?.equals(data) ?? false);
+}
+
 /** The reference node back at generation 0 (it ended at 1): what the crashed node must converge to. */
 async function refAt0(ref: Node): Promise<Map<string, Buffer>> {
   await fs.writeFile(ref.site, siteFor(ref.os, 0));
@@ -148,6 +168,29 @@ async function refAt0(ref: Node): Promise<Map<string, Buffer>> {
 }
 
 describe("SIGKILL across every component's apply, both OS families", () => {
+  it("a kill between the SPANK stamp and its `current` link: each file whole under its own name, then converged", async () => {
+    requireBuilt("dist/pwb-agent.cjs");
+    const n = (await nodes("ubuntu2204"))[1]!; // a login node, as in the kill that first showed it
+    const first = await runApply(n, null);
+    expect(first.code, first.stderr).toBe(0);
+    const installDir = "usr/local/lib/pwb-agent/spank";
+    const applied = (JSON.parse(first.stdout) as { applied: { id: string }[] }).applied.map((a) => a.id);
+    const stamp = applied.find((id) => /^file:.*\/slurm-[^/]+\/pwb-build\.json$/.test(id))?.slice("file:/".length);
+    // The link is applied right after the stamp: a SIGKILL between the two leaves exactly this state.
+    expect(applied.indexOf(`symlink:/${installDir}/current`), applied.join("\n")).toBe(applied.indexOf(`file:/${stamp}`) + 1);
+    const want = await files(n.root);
+    await fs.rm(path.join(n.root, installDir, "current"));
+    const killed = await files(n.root);
+    expect(killed.has(stamp!)).toBe(true);
+    for (const [p, data] of killed) expect(isWhole(p, data, [want]), `${p} torn: ${JSON.stringify(data.toString("utf8").slice(-300))}`).toBe(true);
+    expect(want.get(`${installDir}/current`)?.toString(), "links are part of the state").toBe(`symlink → ${path.basename(path.dirname(stamp!))}`);
+    // The next run finds the build done and only points `current` at it again.
+    const again = await runApply(n, null);
+    expect(again.code, again.stderr).toBe(0);
+    const settled = (m: Map<string, Buffer>) => new Map([...m].filter(([p]) => !RECORDS.test(p)));
+    expect(settled(await files(n.root))).toEqual(settled(want));
+  });
+
   it(`${KILLS_PER_NODE * 6} kills at random points: 0 torn files, then the same bytes as an uninterrupted run`, async () => {
     requireBuilt("dist/pwb-agent.cjs");
     const stats = { kills: 0, midRun: 0, tornFiles: 0, filesChecked: 0 };
@@ -185,7 +228,7 @@ describe("SIGKILL across every component's apply, both OS families", () => {
           for (const [p, data] of now) {
             if (isTemp(p)) continue;
             stats.filesChecked++;
-            const ok = GENERATED.test(p) || RECORDS.test(p) ? wholeGenerated(p, data) : [want[0]!.get(p), want[1]!.get(p), before.get(p)].some((w) => w?.equals(data));
+            const ok = isWhole(p, data, [want[0]!, want[1]!, before]);
             if (!ok) stats.tornFiles++;
             expect(ok, `${n.name}: ${p} torn after a kill at ${at.toFixed(0)} ms: ${JSON.stringify(data.toString("utf8").slice(-300))}`).toBe(true);
             if (!(prev.get(p)?.equals(data) ?? false)) changed++;

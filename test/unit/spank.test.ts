@@ -43,6 +43,18 @@ describe("spank component (pure)", () => {
     expect(key(SLURM_23_11_4, { bind: ["/scratch"], args: "disabled", defaultImage: "/opt/images/x.sif" })).toBe(key(SLURM_23_11_4));
   });
 
+  it("one build, one stamp: what leaves the key alone (registration settings, a micro release) leaves the stamp's bytes alone", () => {
+    const stamp = (o: Record<string, unknown>, slurm = SLURM_23_11_4) => {
+      const l = spankLayout(site(o), slurm);
+      const rs = spankResources(nodeFacts("login", simOs("ubuntu2204")), site(o), ENV, { ...INPUTS, slurm, built: true });
+      return rs.find((r): r is FileResource => r.kind === "file" && r.path === l.stamp)!;
+    };
+    const plain = stamp({});
+    expect(JSON.parse(String(plain.content))).toMatchObject({ key: spankLayout(site(), SLURM_23_11_4).key, slurmSeries: "23.11" });
+    expect(stamp({ bind: ["/scratch", "/data"], args: "disabled", defaultImage: "/opt/images/x.sif" })).toEqual(plain);
+    expect(stamp({}, { version: "23.11.10", series: "23.11" })).toEqual(plain);
+  });
+
   it("configures with the project's CMake interface against the cluster's headers", () => {
     const l = spankLayout(site(), SLURM_23_11_4);
     expect(cmakeConfigureArgv(site(), l)).toEqual([
