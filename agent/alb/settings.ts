@@ -1,6 +1,7 @@
 // AlbSettings: defaults and validation. Callers name the fields their own way (a CLI flag, a site
 // config key), so problems come back per field and the caller words the error.
 import { defaultAlbName, defaultSecurityGroupName, isValidElbName } from "./names.js";
+import { WORKBENCH_PORT } from "../site/sections/workbench.js";
 import type { AlbSettings, AlbSettingsInput } from "./types.js";
 
 export const ALB_DEFAULTS = {
@@ -10,7 +11,7 @@ export const ALB_DEFAULTS = {
   sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
   ingressCidrs: [],
   targetSecurityGroupIds: [],
-  targetPort: 8787,
+  targetPort: WORKBENCH_PORT,
   healthCheckPath: "/health-check",
   healthCheckMatcher: "200",
   // AWS's minimum, with 2 checks to healthy: a new login node is routed to 5 s after it registers.

@@ -1,4 +1,5 @@
 import { check, intIn, mapItems, matches, need, str, type RuleContext } from "../context.js";
+import { DEFAULT_STORAGE } from "../../site/sections/storage.js";
 import type { YView } from "../yaml-view.js";
 import { checkUnique } from "./names.js";
 
@@ -25,8 +26,8 @@ const EFS_WITH_ID = new Set(["FileSystemId", "EncryptionInTransit", "IamAuthoriz
 /** constants.py MAX_EBS_COUNT, MAX_NEW_STORAGE_COUNT, MAX_EXISTING_STORAGE_COUNT. */
 const LIMITS = { ebs: 5, raid: 1, newEfs: 1, newFsx: 1, existingEfs: 20, existingFsx: 20 };
 
-export const HOME_DIR = "/home";
-export const WORKBENCH_DIR = "/opt/rstudio";
+export const HOME_DIR = DEFAULT_STORAGE.home;
+export const WORKBENCH_DIR = DEFAULT_STORAGE.workbench;
 
 export interface StorageItem {
   item: YView;

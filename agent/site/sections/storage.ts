@@ -10,9 +10,12 @@ import { ownDirectory } from "../fields.js";
  *     home: /home                      # FSx: the users' home directories
  *     sharedStoragePath: /home/rstudio-shared-storage   # default <home>/rstudio-shared-storage
  */
+/** Where ParallelCluster mounts them unless the site says otherwise (the cluster-config templates agree). */
+export const DEFAULT_STORAGE = { workbench: "/opt/rstudio", home: "/home" } as const;
+
 export const storageSection = strictObject({
-    workbench: ownDirectory.default("/opt/rstudio"),
-    home: ownDirectory.default("/home"),
+    workbench: ownDirectory.default(DEFAULT_STORAGE.workbench),
+    home: ownDirectory.default(DEFAULT_STORAGE.home),
     sharedStoragePath: ownDirectory.optional(),
   })
   .prefault({})

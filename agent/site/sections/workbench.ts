@@ -71,10 +71,13 @@ const extraSettings = (key: RegExp, keyIs: string, managed: ReadonlySet<string>,
     // As Workbench reads them: true/false are 1/0.
     .transform((settings) => Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, typeof v === "boolean" ? (v ? "1" : "0") : String(v)])));
 
+/** Workbench's own default port (rserver www-port): what login nodes serve and the ALB targets. */
+export const WORKBENCH_PORT = 8787;
+
 export const workbenchSection = strictObject({
   version: workbenchVersion,
   url: webAddress.transform((u) => u.replace(/\/+$/, "")),
-  port: port.default(8787),
+  port: port.default(WORKBENCH_PORT),
   launcherPort: port.default(5559),
   adminGroup: posixName.nullable().default(null),
   superuserGroup: posixName.nullable().default(null),
