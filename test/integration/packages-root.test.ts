@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { apply } from "../../agent/engine/apply.js";
 import { plan } from "../../agent/engine/plan.js";
-import { localAptSources } from "../../agent/engine/resources/packages.js";
+import { localAptSources } from "../../agent/engine/resources/packages-root.js";
 import { Root } from "../../agent/nodefs/root.js";
 import { SpawnRunner } from "../../agent/engine/runner.js";
 import type { PackagesResource } from "../../agent/engine/types.js";

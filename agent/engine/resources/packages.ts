@@ -1,17 +1,11 @@
 import { promises as fs } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { RuntimeFailure } from "../../errors.js";
 import type { OsFamily } from "../../facts/types.js";
-import { fsyncDir, lstatMaybe, TMP_MARK } from "../../nodefs/files.js";
-import type { Root } from "../../nodefs/root.js";
+import { lstatMaybe } from "../../nodefs/files.js";
 import { runChecked } from "../runner.js";
 import type { EngineContext, FetchNeed, Handler, PackageItem, PackagesResource } from "../types.js";
 import { resolveFetch } from "./fetchable.js";
-
-/** Where RHEL keeps its rpm database; named explicitly under a simulated root (hosts differ in their default). */
-const RPM_DB = "/var/lib/rpm";
-const DPKG_DB = "/var/lib/dpkg";
+import { aptIntoRoot, dnfIntoRoot, DPKG_DB, installFilesIntoRoot, localAptSources, localRepositories, RPM_DB, rpmRootArgs } from "./packages-root.js";
 
 interface PackagesState {
   missing: PackageItem[];
@@ -50,10 +44,6 @@ export async function installedVersions(names: string[], ctx: EngineContext): Pr
     if (family === "debian" && f.length === 3 && f[1]!.endsWith(" installed")) out.set(f[0]!, f[2]!);
   }
   return out;
-}
-
-function rpmRootArgs(root: Root): string[] {
-  return root.live ? [] : ["--root", root.dir, "--dbpath", RPM_DB];
 }
 
 /** dnf/apt behind one resource: components never know which one a node uses. */
@@ -123,180 +113,4 @@ async function finishInterruptedDpkg(ctx: EngineContext, opts: { env: Record<str
   // On a simulated root the journal is real (dpkg --root wrote it), so the repair runs for real too.
   await runChecked(ctx.runner, ["dpkg", ...rootArgs, "--force-confold", "--configure", "-a"], { ...opts, mutates: ctx.root.live });
   ctx.stats.commandsRun += 1;
-}
-
-/**
- * Verified package files into a simulated root, for real, with the root's own package database:
- * `dpkg --root` / `rpm --root`. Maintainer scripts run chrooted into the root, so they change that tree
- * and never this machine. Dependencies are not enforced: a bare root has no base system to satisfy them.
- */
-async function installFilesIntoRoot(files: string[], family: OsFamily, ctx: EngineContext): Promise<void> {
-  const root = ctx.root;
-  if (family === "debian") {
-    await initDpkgDatabase(root);
-    await runChecked(ctx.runner, ["dpkg", `--root=${root.dir}`, "--force-depends", `--log=${root.path("/var/log/dpkg.log")}`, "--install", ...files]);
-  } else {
-    await initRpmDatabase(ctx);
-    await runChecked(ctx.runner, ["rpm", ...rpmRootArgs(root), "-U", "--nodeps", "--replacepkgs", ...files]);
-  }
-  ctx.stats.commandsRun += 1;
-}
-
-/** True when the root has yum repositories and every one of them is on this machine (loopback or file://). */
-async function localRepositories(root: Root): Promise<boolean> {
-  const dir = root.path("/etc/yum.repos.d");
-  const files = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".repo"));
-  if (files.length === 0) return false;
-  for (const f of files) {
-    const text = await fs.readFile(path.join(dir, f), "utf8");
-    if (/^\s*(mirrorlist|metalink)\s*=/m.test(text)) return false;
-    const urls = [...text.matchAll(/^\s*baseurl\s*=\s*(\S+)/gm)].map((m) => m[1]!);
-    if (!urls.every((u) => LOCAL_URL.test(u))) return false;
-  }
-  return true;
-}
-
-const LOCAL_URL = /^(file:|copy:|https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/])/;
-
-/**
- * True when the root has apt sources and every one is on this machine (file:, or loopback http). Reads
- * one-line `.list` files (`deb [opts] URI suite ...`) and deb822 `.sources` files (`URIs:`).
- */
-export async function localAptSources(root: Root): Promise<boolean> {
-  const uris: string[] = [];
-  const lines = (text: string) => text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter(Boolean);
-  const list = async (file: string) => {
-    for (const l of lines(await fs.readFile(file, "utf8"))) {
-      const m = l.match(/^deb(?:-src)?\s+(?:\[[^\]]*\]\s+)?(\S+)/);
-      if (m) uris.push(m[1]!);
-    }
-  };
-  if (await lstatMaybe(root.path("/etc/apt/sources.list"))) await list(root.path("/etc/apt/sources.list"));
-  const dir = root.path("/etc/apt/sources.list.d");
-  for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
-    if (f.endsWith(".list")) await list(path.join(dir, f));
-    if (f.endsWith(".sources")) {
-      for (const l of lines(await fs.readFile(path.join(dir, f), "utf8"))) {
-        const m = l.match(/^URIs:\s*(.+)$/i);
-        if (m) uris.push(...m[1]!.split(/\s+/));
-      }
-    }
-  }
-  return uris.length > 0 && uris.every((u) => LOCAL_URL.test(u));
-}
-
-/**
- * apt-get pointed at the root: its own sources, lists, cache and dpkg database (`Dir=`), dpkg itself run
- * with `--root` so files, maintainer scripts and the database all land in the root. Dependencies resolve
- * from the root's repositories as on a real node. apt's download sandbox user may not exist on this
- * machine, and file: repositories need no privilege drop: it runs as the caller.
- */
-async function aptIntoRoot(specs: string[], ctx: EngineContext): Promise<void> {
-  const root = ctx.root;
-  await initDpkgDatabase(root);
-  for (const d of ["/var/lib/apt/lists/partial", "/var/cache/apt/archives/partial", "/var/log/apt", "/etc/apt/apt.conf.d", "/etc/apt/preferences.d"]) {
-    await fs.mkdir(root.path(d), { recursive: true, mode: 0o755 });
-  }
-  const aptOpts = [
-    "-o", `Dir=${root.dir}`, "-o", `Dir::State::status=${root.path(`${DPKG_DB}/status`)}`, "-o", "APT::Sandbox::User=root",
-    "-o", `Dpkg::Options::=--root=${root.dir}`, "-o", `Dpkg::Options::=--log=${root.path("/var/log/dpkg.log")}`, "-o", "Dpkg::Options::=--force-confold",
-  ];
-  const opts = { env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: 30 * 60_000 };
-  const sources = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-apt-sources-"));
-  try {
-    aptOpts.push(...(await rootedAptSources(root, sources)));
-    await runChecked(ctx.runner, ["apt-get", "-q", ...aptOpts, "update"], opts);
-    await runChecked(ctx.runner, ["apt-get", "-q", "-y", ...aptOpts, "install", "--no-install-recommends", ...specs], opts);
-    ctx.stats.commandsRun += 2;
-  } finally {
-    await fs.rm(sources, { recursive: true, force: true });
-  }
-}
-
-/**
- * apt reads a source's `signed-by` keyring from this machine's path, not the root's (`Dir=` does not
- * prefix it): copies of the root's sources, in `dir` outside the root, name the root's keyrings instead.
- * Returns the apt options that read them.
- */
-async function rootedAptSources(root: Root, dir: string): Promise<string[]> {
-  const rooted = (text: string) => text
-    .replace(/(signed-by=)(\/[^\s\],]+)/gi, (_m, k: string, p: string) => `${k}${root.path(p)}`)
-    .replace(/^(Signed-By:[ \t]*)(\/\S+)[ \t]*$/gim, (_m, k: string, p: string) => `${k}${root.path(p)}`);
-  const list = root.path("/etc/apt/sources.list");
-  await fs.writeFile(path.join(dir, "sources.list"), rooted(await fs.readFile(list, "utf8").catch(() => "")));
-  const parts = path.join(dir, "sources.list.d");
-  await fs.mkdir(parts);
-  for (const f of await fs.readdir(root.path("/etc/apt/sources.list.d")).catch(() => [] as string[])) {
-    if (f.endsWith(".list") || f.endsWith(".sources")) await fs.writeFile(path.join(parts, f), rooted(await fs.readFile(root.path(`/etc/apt/sources.list.d/${f}`), "utf8")));
-  }
-  return ["-o", `Dir::Etc::sourcelist=${path.join(dir, "sources.list")}`, "-o", `Dir::Etc::sourceparts=${parts}`];
-}
-
-/**
- * `dnf --installroot` with only the root's own repositories and release. The rpm database goes where
- * RHEL keeps it: some hosts' rpm (Debian's) defaults it to $HOME/.rpmdb, so dnf runs with a HOME whose
- * .rpmmacros says /var/lib/rpm.
- */
-async function dnfIntoRoot(specs: string[], ctx: EngineContext): Promise<void> {
-  const root = ctx.root;
-  await initRpmDatabase(ctx);
-  const osRelease = (await fs.readFile(root.path("/etc/os-release"), "utf8").catch(() => "")).match(/^VERSION_ID="?([0-9]+)/m);
-  const home = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-dnf-home-"));
-  try {
-    await fs.writeFile(path.join(home, ".rpmmacros"), `%_dbpath ${RPM_DB}\n`);
-    // dnf reads a repository's `gpgkey=file://` from this machine, not from the root: the root's keys go
-    // into the root's rpm database first, where dnf checks signatures (on a node, dnf reads them from / itself).
-    for (const key of await repositoryKeyFiles(root)) {
-      await runChecked(ctx.runner, ["rpm", ...rpmRootArgs(root), "--import", root.path(key)]);
-      ctx.stats.commandsRun += 1;
-    }
-    await runChecked(ctx.runner, [
-      "dnf", "install", "-y", "-q", `--installroot=${root.dir}`, `--setopt=reposdir=${root.path("/etc/yum.repos.d")}`,
-      // Relative to the installroot: dnf prefixes it to cachedir itself.
-      "--setopt=cachedir=/var/cache/dnf", "--setopt=install_weak_deps=False",
-      ...(osRelease ? [`--releasever=${osRelease[1]}`] : []), ...specs,
-    ], { env: { HOME: home }, timeoutMs: 30 * 60_000 });
-    ctx.stats.commandsRun += 1;
-  } finally {
-    await fs.rm(home, { recursive: true, force: true });
-  }
-}
-
-/**
- * A simulated root's rpm database, made whole or not at all: `rpm --initdb` in a staging directory
- * beside it, then one rename. Killed while rpm creates its tables, it would leave a database that every
- * later (read-only) query refuses. A node's database exists already; a stale staging directory is redone.
- */
-async function initRpmDatabase(ctx: EngineContext): Promise<void> {
-  const root = ctx.root;
-  if (root.live || (await lstatMaybe(root.path(RPM_DB)))) return;
-  const staging = path.posix.join(path.posix.dirname(RPM_DB), `${TMP_MARK}rpm-initdb`);
-  await fs.rm(await root.confined(staging), { recursive: true, force: true });
-  await runChecked(ctx.runner, ["rpm", "--root", root.dir, "--dbpath", staging, "--initdb"]);
-  ctx.stats.commandsRun += 1;
-  await fs.rename(root.path(staging), await root.confined(RPM_DB));
-  await fsyncDir(root.path(path.posix.dirname(RPM_DB)));
-}
-
-/** The root's `gpgkey=file://` keys of its yum repositories (paths in the root) that exist there. */
-async function repositoryKeyFiles(root: Root): Promise<string[]> {
-  const dir = root.path("/etc/yum.repos.d");
-  const keys = new Set<string>();
-  for (const f of (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".repo")).sort()) {
-    const text = await fs.readFile(path.join(dir, f), "utf8");
-    for (const m of text.matchAll(/^\s*gpgkey\s*=\s*(.+)$/gm)) {
-      for (const url of m[1]!.split(/[\s,]+/)) if (url.startsWith("file:///")) keys.add(url.slice("file://".length));
-    }
-  }
-  const present: string[] = [];
-  for (const k of keys) if (await lstatMaybe(root.path(k))) present.push(k);
-  return present;
-}
-
-/** dpkg --root needs its database skeleton; a real Ubuntu root already has it. */
-async function initDpkgDatabase(root: Root): Promise<void> {
-  const db = root.path(DPKG_DB);
-  for (const d of ["info", "updates", "triggers"]) await fs.mkdir(path.join(db, d), { recursive: true, mode: 0o755 });
-  await fs.mkdir(root.path("/var/log"), { recursive: true, mode: 0o755 });
-  for (const f of ["status", "available"]) await (await fs.open(path.join(db, f), "a")).close();
 }
