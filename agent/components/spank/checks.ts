@@ -9,17 +9,8 @@ import { readTextMaybe } from "../../nodefs/files.js";
 import type { Root } from "../../nodefs/root.js";
 import type { SpankSite } from "../../site/sections/spank.js";
 import type { SiteConfig } from "../../site/types.js";
+import { spankStablePaths } from "./layout.js";
 import { includesRegistration, registrationPaths } from "./register.js";
-
-/** Where registration and the build live, independent of the Slurm series (through `current`). */
-export function spankPaths(s: SpankSite) {
-  const current = path.posix.join(s.installDir, "current");
-  return {
-    library: path.posix.join(current, "libexec", s.library),
-    wrapper: path.posix.join(current, "libexec", s.wrapper),
-    nodeWrapper: path.posix.join(s.installDir, "node-wrapper.sh"),
-  };
-}
 
 const slurmEtc = (site: SiteConfig) => path.posix.dirname(site.slurm.conf);
 
@@ -32,7 +23,7 @@ export async function checkPlugstack(root: Root, site: SiteConfig, s: SpankSite)
   if (!includesRegistration(plugstack, p)) return fail(`${p.plugstack} has no include line that loads ${p.conf}`, rerun);
   const conf = await readTextMaybe(root.path(p.conf));
   if (conf === null) return fail(`${p.conf} is missing`, rerun);
-  const lib = spankPaths(s).library;
+  const lib = spankStablePaths(s).registeredLibrary;
   if (!conf.split("\n").some((l) => l.startsWith(`required ${lib} `))) return fail(`${p.conf} does not register ${lib}`, rerun);
   return ok(`${p.plugstack} → ${p.conf} → ${lib}`);
 }
@@ -54,7 +45,7 @@ async function isElf(real: string): Promise<boolean> {
  * registered library is an ELF file.
  */
 export async function checkPluginLoads(root: Root, runner: CommandRunner, site: SiteConfig, s: SpankSite): Promise<CheckOutcome> {
-  const lib = spankPaths(s).library;
+  const lib = spankStablePaths(s).registeredLibrary;
   if (!(await isElf(root.path(lib)))) return fail(`${lib} is missing or not a shared library`, "run `pwb-agent apply` on this node (it builds the plugin)");
   if (!root.live) return ok(`${lib} is an ELF shared library (loading it: ${SIMULATED})`);
   const res = await runner.run(slurmArgv(site, "srun", "--help"), { env: slurmEnv(site), timeoutMs: 8_000 });
@@ -64,14 +55,14 @@ export async function checkPluginLoads(root: Root, runner: CommandRunner, site: 
 
 /** Compute node: the per-node wrapper the plugin runs, and the build's wrapper it hands over to. */
 export async function checkSpankWrapper(root: Root, s: SpankSite): Promise<CheckOutcome> {
-  const p = spankPaths(s);
+  const p = spankStablePaths(s);
   const missing: string[] = [];
-  for (const f of [p.nodeWrapper, p.wrapper]) {
+  for (const f of [p.nodeWrapper, p.registeredWrapper]) {
     const st = await fs.stat(root.path(f)).catch(() => null);
     if (!st || !st.isFile() || (st.mode & 0o111) === 0) missing.push(f);
   }
   if (missing.length) return fail(`not an executable file: ${missing.join(", ")}`, "run `pwb-agent apply` on this node");
-  return ok(`${p.nodeWrapper} → ${p.wrapper}`);
+  return ok(`${p.nodeWrapper} → ${p.registeredWrapper}`);
 }
 
 /**

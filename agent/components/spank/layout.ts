@@ -30,14 +30,25 @@ export function buildFingerprint(s: SpankSite, slurm: SlurmHeaders): Record<stri
   return { sourceSha256: s.source.sha256, slurmSeries: slurm.series, slurmInclude: s.slurmInclude, library: s.library, wrapper: s.wrapper, buildType: "RelWithDebInfo" };
 }
 
+/** The paths that stay put across builds (registration goes through `current`): no Slurm headers needed. */
+export function spankStablePaths(s: SpankSite): Pick<SpankLayout, "current" | "nodeWrapper" | "registeredLibrary" | "registeredWrapper"> {
+  const current = path.posix.join(s.installDir, "current");
+  return {
+    current,
+    nodeWrapper: path.posix.join(s.installDir, "node-wrapper.sh"),
+    registeredLibrary: path.posix.join(current, "libexec", s.library),
+    registeredWrapper: path.posix.join(current, "libexec", s.wrapper),
+  };
+}
+
 export function spankLayout(s: SpankSite, slurm: SlurmHeaders): SpankLayout {
   const hash = createHash("sha256").update(JSON.stringify(buildFingerprint(s, slurm))).digest("hex");
   const key = `slurm-${slurm.series}-${s.source.sha256.slice(0, 12)}-${hash.slice(0, 8)}`;
   const j = path.posix.join;
   const work = j(s.workDir, "builds", key);
   const prefix = j(s.installDir, key);
-  const current = j(s.installDir, "current");
   return {
+    ...spankStablePaths(s),
     key,
     archive: j(s.workDir, "archives", `${s.source.sha256}.tar.gz`),
     src: j(work, "src"),
@@ -46,9 +57,5 @@ export function spankLayout(s: SpankSite, slurm: SlurmHeaders): SpankLayout {
     library: j(prefix, "libexec", s.library),
     wrapper: j(prefix, "libexec", s.wrapper),
     stamp: j(prefix, "pwb-build.json"),
-    current,
-    nodeWrapper: j(s.installDir, "node-wrapper.sh"),
-    registeredLibrary: j(current, "libexec", s.library),
-    registeredWrapper: j(current, "libexec", s.wrapper),
   };
 }
