@@ -75,6 +75,16 @@ describe("site config: defaults", () => {
     expect(parseSiteText(`${MINIMAL}containers:\n  enabled: true\napptainer:\n  source: epel\n  version: 1.4.5-1.el9\n`, "site.yaml").containers.enabled).toBe(true);
   });
 
+  it("a launcher cluster offers what its partitions offer: a use no partition serves, or a default outside them, is bad input", () => {
+    const partitions = "  partitions:\n    - { name: interactive, instanceType: m6i.xlarge, jobs: false }\n    - { name: batch, instanceType: m6i.xlarge, sessions: false }\n";
+    const site = (clusters: string) => MINIMAL.replace("  partitions: [{ name: interactive, instanceType: m6i.xlarge }]\n", partitions + clusters);
+    const ok = parseSiteText(site("  clusters:\n    - { name: s, use: sessions }\n    - { name: j, use: jobs }\n"), "site.yaml");
+    expect(ok.slurm.clusters.map((c) => [c.name, c.partitions, c.defaultPartition])).toEqual([["s", ["interactive"], "interactive"], ["j", ["batch"], "batch"]]);
+    expect(problemsOf(site("  clusters:\n    - { name: s, use: sessions, defaultPartition: batch }\n"))).toMatch(/slurm\.clusters\[0\]\.defaultPartition: expected one of this cluster's partitions \(interactive\)/);
+    const noJobs = MINIMAL.replace("  partitions: [{ name: interactive, instanceType: m6i.xlarge }]\n", "  partitions:\n    - { name: interactive, instanceType: m6i.xlarge, jobs: false }\n  clusters:\n    - { name: s, use: sessions }\n    - { name: j, use: jobs }\n");
+    expect(problemsOf(noJobs)).toMatch(/slurm\.clusters\[1\]\.use: expected a use some partition offers: no partition has jobs: true/);
+  });
+
   it("partitions of types it does not know are sized from cpus and memoryMiB", () => {
     const s = parseSiteText(MINIMAL.replace("{ name: interactive, instanceType: m6i.xlarge }", "{ name: big, instanceType: x2idn.16xlarge, cpus: 64, memoryMiB: 1048576 }"), "s");
     expect(s.slurm.partitions[0]).toMatchObject({ cpus: 64, memoryMiB: 1048576, gpus: null });

@@ -71,6 +71,9 @@ export type Partition = SlurmSite["partitions"][number];
 export type LauncherCluster = SlurmSite["clusters"][number];
 export type LauncherUse = LauncherCluster["use"];
 
+/** Whether a partition serves a launcher cluster of this use (its `sessions:` / `jobs:` flags). */
+const offers = (p: { sessions: boolean; jobs: boolean }, use: ClusterInput["use"]) => (use === "jobs" ? p.jobs : use === "sessions" ? p.sessions : true);
+
 /** Names unique, every reference to a partition resolvable, every partition sizeable, something offering sessions. */
 function checkReferences(s: SlurmInput, ctx: RefinementCtx<SlurmInput>): void {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -94,8 +97,11 @@ function checkReferences(s: SlurmInput, ctx: RefinementCtx<SlurmInput>): void {
     (c.partitions ?? []).forEach((p, j) => {
       if (!names.has(p)) issue(["clusters", i, "partitions", j], `expected one of the partitions in slurm.partitions (${[...names].join(", ")}); got "${p}"`);
     });
-    const offered = c.partitions ?? [...names];
-    if (c.defaultPartition !== undefined && !offered.includes(c.defaultPartition)) {
+    // Listed, or else every partition that offers this cluster's use: what the cluster will offer.
+    const offered = c.partitions ?? s.partitions.filter((p) => offers(p, c.use)).map((p) => p.name);
+    if (offered.length === 0) {
+      issue(["clusters", i, "use"], `expected a use some partition offers: no partition has ${c.use}: true (set it on one, or list this cluster's partitions)`);
+    } else if (c.defaultPartition !== undefined && !offered.includes(c.defaultPartition)) {
       issue(["clusters", i, "defaultPartition"], `expected one of this cluster's partitions (${offered.join(", ")})`);
     }
   });
@@ -130,9 +136,9 @@ type ClusterInput = NonNullable<SlurmInput["clusters"]>[number];
 
 /** The site's clusters with their partitions filled in, or the default pair. */
 function launcherClusters(listed: ClusterInput[] | undefined, partitions: SizedPartition[]) {
-  const offering = (use: ClusterInput["use"]) => partitions.filter((q) => (use === "jobs" ? q.jobs : use === "sessions" ? q.sessions : true)).map((q) => q.name);
-  // offered is empty only for a listed cluster whose use no partition offers (not refused today): no default then.
-  const cluster = (name: string, use: ClusterInput["use"], offered: string[], defaultPartition?: string) => ({ name, use, partitions: offered, defaultPartition: defaultPartition ?? offered[0] ?? "" });
+  const offering = (use: ClusterInput["use"]) => partitions.filter((q) => offers(q, use)).map((q) => q.name);
+  // checkReferences has refused a listed cluster that would offer nothing; the default pair offers sessions (checked) and jobs only when some partition does.
+  const cluster = (name: string, use: ClusterInput["use"], offered: string[], defaultPartition?: string) => ({ name, use, partitions: offered, defaultPartition: defaultPartition ?? offered[0]! });
   if (listed) return listed.map((c) => cluster(c.name, c.use, c.partitions ?? offering(c.use), c.defaultPartition));
   const defaults = [cluster(DEFAULT_SESSIONS_CLUSTER, "sessions", offering("sessions"))];
   const jobs = offering("jobs");
