@@ -11,7 +11,7 @@ import { addFleetCommand } from "./commands/fleet.js";
 import { addDoctorCommand } from "./commands/doctor.js";
 import { addBakeCommands } from "./commands/bake.js";
 import { BadInputError, ExitCode, exitCodeFor } from "./errors.js";
-import { ROLES, type Role } from "./facts/types.js";
+import { ROLES } from "./facts/types.js";
 import { DEFAULT_SITE_PATH } from "./site/load.js";
 import { scrubSecrets } from "./log.js";
 import { SIM_OSES, type SimOs } from "./simulation/node.js";

@@ -1,7 +1,6 @@
 // One `alb-sync` tick: lock, read both sides, decide (reconcile), change, remember, export.
 import { acquireLock, type Lock } from "../../engine/lock.js";
 import { RuntimeFailure } from "../../errors.js";
-import type { Logger } from "../../log.js";
 import { Ec2 } from "../aws/ec2.js";
 import { Elbv2 } from "../aws/elbv2.js";
 import { describeError } from "../aws/errors.js";

@@ -1,4 +1,3 @@
-import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Root } from "../../nodefs/root.js";
 import { readTextMaybe } from "../../nodefs/files.js";
