@@ -1,7 +1,7 @@
 import path from "node:path";
 import { Command, Option } from "commander";
 import { buildRenderInput, parseClusterInput } from "../pcluster/build-input.js";
-import { DEFAULT_PCLUSTER_VERSION, pclusterVersionOption, positiveInteger } from "../pcluster/options.js";
+import { DEFAULT_PCLUSTER_VERSION, pclusterVersionOption } from "../pcluster/options.js";
 import { renderAll, writeAll } from "../pcluster/outputs.js";
 import { issuesJson, renderIssues } from "../pcluster/report.js";
 import { validateClusterConfig } from "../pcluster/validate.js";
@@ -9,8 +9,9 @@ import { NEWEST_KNOWN, formatVersion, parsePclusterVersion, type PclusterVersion
 import { decodeUtf8, readRegular } from "../nodefs/files.js";
 import { BadInputError, ExitCode } from "../errors.js";
 import { loadSite } from "../site/load.js";
-import { globals, loggerFor } from "./cli-support.js";
-import { openRoot } from "./context.js";
+import { openRoot } from "../node/open.js";
+import { countAtLeastOne } from "./flags.js";
+import { globals, loggerFor } from "./globals.js";
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
@@ -39,7 +40,7 @@ export function addClusterConfigCommand(program: Command, setExit: (code: number
     .argument("<file>", "cluster configuration YAML")
     .addOption(versionOption())
     .option("--cluster-name <name>", "the name given to pcluster create-cluster (checked for length and characters)")
-    .addOption(new Option("--sessions <n>", "expected concurrent Workbench sessions, for the login sizing warning").argParser(positiveInteger))
+    .addOption(new Option("--sessions <n>", "expected concurrent Workbench sessions, for the login sizing warning").argParser(countAtLeastOne))
     .action(async (file: string, o: { pclusterVersion: PclusterVersion; clusterName?: string; sessions?: number }, cmd: Command) => {
       const g = globals(cmd);
       const text = await readInputFile(file, "cluster configuration");

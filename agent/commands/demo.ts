@@ -6,12 +6,12 @@ import { renderPlan, renderReport } from "../engine/render.js";
 import { gatherFacts } from "../facts/index.js";
 import type { Logger } from "../log.js";
 import { loadSite } from "../site/load.js";
-import { renderBake } from "../bake/index.js";
+import { renderBake, type BakeResult } from "../bake/render.js";
 import { writeSimulatedCluster } from "../simulation/cluster.js";
 import { runLifecycle, type BootFigures } from "../simulation/image.js";
 import type { SimOs } from "../simulation/node.js";
 import { renderFacts } from "./detect.js";
-import { applyNode, planNode, type BakeResult } from "./converge.js";
+import { applyNode, planNode } from "../node/converge.js";
 
 export interface DemoOptions {
   os: SimOs;
