@@ -3,8 +3,6 @@ import { armDeadline, deadlineOption, httpUrl, seconds } from "./commands/flags.
 import { globals, loggerFor, nodeFromFlags } from "./commands/globals.js";
 import { printPlan, printReport } from "./commands/print.js";
 import { applyNode, planNode } from "./node/converge.js";
-import { renderFacts } from "./commands/detect.js";
-import { runDemo } from "./commands/demo.js";
 import { recordedApply } from "./node/record.js";
 import { addAlbCommands } from "./commands/alb.js";
 import { addClusterConfigCommand } from "./commands/cluster-config.js";
@@ -15,6 +13,8 @@ import { BadInputError, ExitCode, exitCodeFor } from "./errors.js";
 import { ROLES } from "./facts/types.js";
 import { DEFAULT_SITE_PATH } from "./site/load.js";
 import { scrubSecrets } from "./log.js";
+import { renderFacts } from "./facts/render.js";
+import { runDemo } from "./simulation/demo.js";
 import { SIM_OSES, type SimOs } from "./simulation/node.js";
 import { VERSION } from "./version.js";
 
@@ -95,7 +95,7 @@ function build(setExit: (code: number) => void): Command {
       // demo --bake bakes Ubuntu 22.04 (.debs from dpkg-deb) unless --os says rocky9 (rpmbuild, createrepo_c).
       const explicitOs = cmd.getOptionValueSource("os") !== "default";
       if (o.bake && explicitOs && o.os !== "ubuntu2204" && o.os !== "rocky9") throw new BadInputError(`--os ${o.os}: demo --bake bakes ubuntu2204 (default) or rocky9`);
-      setExit(await runDemo({ os: o.bake && !explicitOs ? "ubuntu2204" : o.os, keep: o.keep, bake: o.bake }, log));
+      setExit(await runDemo({ os: o.bake && !explicitOs ? "ubuntu2204" : o.os, keep: o.keep, bake: o.bake }, log, (text) => process.stdout.write(text)));
     });
 
   addDoctorCommand(program, setExit);

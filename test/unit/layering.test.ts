@@ -67,7 +67,6 @@ const RANKS: Record<string, number> = {
  */
 const FS_EXCEPTIONS: Record<string, string> = {
   "artifacts/fetch.ts": "streams a download into a temporary file, hashes it and renames it into place",
-  "commands/demo.ts": "makes, copies and removes the demo's own temporary directories (not a node's root)",
   "components/apptainer/checks.ts": "doctor: stats an image under the root through root.path()",
   "components/cuda/gather.ts": "lists /usr/local under the root through root.path() to find installed toolkits",
   "components/runtimes/jupyter.ts": "lists the Jupyter stamp directory under the root through root.path()",
@@ -89,6 +88,7 @@ const FS_EXCEPTIONS: Record<string, string> = {
   "metrics/run-log.ts": "appends to the run log and rotates it",
   "node/open.ts": "checks that --root is a directory before opening it",
   "secrets/file.ts": "stats the password file for its owner and mode",
+  "simulation/demo.ts": "makes, copies and removes the demo's own temporary directories (not a node's root)",
   "simulation/cluster.ts": "builds a simulated cluster's directories (test and demo fixtures)",
   "simulation/fixture-packages.ts": "builds fixture packages and repositories in temporary directories",
   "simulation/image.ts": "copies baked image roots for the boot simulation",
