@@ -1,10 +1,9 @@
 import { Command, CommanderError, Option } from "commander";
-import { armDeadline, deadlineOption, globals, httpUrl, loggerFor, positiveSeconds } from "./commands/cli-support.js";
-import { applyNode, planNode, printPlan, printReport } from "./commands/converge.js";
-import { renderFacts } from "./commands/detect.js";
-import { runDemo } from "./commands/demo.js";
-import { openNode } from "./commands/node.js";
-import { recordedApply } from "./commands/recorded.js";
+import { armDeadline, deadlineOption, httpUrl, seconds } from "./commands/flags.js";
+import { globals, loggerFor, nodeFromFlags } from "./commands/globals.js";
+import { printPlan, printReport } from "./commands/print.js";
+import { applyNode, planNode } from "./node/converge.js";
+import { recordedApply } from "./node/record.js";
 import { addAlbCommands } from "./commands/alb.js";
 import { addClusterConfigCommand } from "./commands/cluster-config.js";
 import { addFleetCommand } from "./commands/fleet.js";
@@ -14,6 +13,8 @@ import { BadInputError, ExitCode, exitCodeFor } from "./errors.js";
 import { ROLES } from "./facts/types.js";
 import { DEFAULT_SITE_PATH } from "./site/load.js";
 import { scrubSecrets } from "./log.js";
+import { renderFacts } from "./facts/render.js";
+import { runDemo } from "./simulation/demo.js";
 import { SIM_OSES, type SimOs } from "./simulation/node.js";
 import { VERSION } from "./version.js";
 
@@ -40,7 +41,7 @@ function build(setExit: (code: number) => void): Command {
     .command("detect")
     .description("print this node's facts: role, cluster, instance, OS, CPU, memory, GPU")
     .action(async (_o, cmd: Command) => {
-      const { g, facts } = await openNode(cmd);
+      const { g, facts } = await nodeFromFlags(cmd);
       process.stdout.write(g.json ? JSON.stringify(facts, null, 2) + "\n" : renderFacts(facts));
     });
 
@@ -50,12 +51,12 @@ function build(setExit: (code: number) => void): Command {
     .addOption(deadlineOption("plan", 300))
     .action(async (o: { deadline: number }, cmd: Command) => {
       armDeadline(o.deadline, "plan");
-      const { g, log, root, facts, site } = await openNode(cmd, { site: true });
+      const { g, log, root, facts, site } = await nodeFromFlags(cmd, { site: true });
       setExit(printPlan(await planNode(root, facts, log, { site }), g.json));
     });
 
   const lockOption = () =>
-    new Option("--lock-timeout <seconds>", "wait this long for another apply to finish").argParser(positiveSeconds).default(120);
+    new Option("--lock-timeout <seconds>", "wait this long for another apply to finish").argParser(seconds).default(120);
 
   program
     .command("apply")
@@ -64,7 +65,7 @@ function build(setExit: (code: number) => void): Command {
     .addOption(deadlineOption("apply", APPLY_DEADLINE_S))
     .action(async (o: { lockTimeout: number; deadline: number }, cmd: Command) => {
       armDeadline(o.deadline, "apply");
-      const { g, log, root, facts, site } = await openNode(cmd, { site: true });
+      const { g, log, root, facts, site } = await nodeFromFlags(cmd, { site: true });
       const report = await recordedApply(root, facts, log, () => applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000, site }));
       setExit(printReport(report, g.json));
     });
@@ -76,7 +77,7 @@ function build(setExit: (code: number) => void): Command {
     .description("install the agent's units and enable the ones this role runs")
     .addOption(lockOption())
     .action(async (o: { lockTimeout: number }, cmd: Command) => {
-      const { g, log, root, facts } = await openNode(cmd);
+      const { g, log, root, facts } = await nodeFromFlags(cmd);
       const report = await applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000, only: ["units"] });
       setExit(printReport(report, g.json));
     });
@@ -94,7 +95,7 @@ function build(setExit: (code: number) => void): Command {
       // demo --bake bakes Ubuntu 22.04 (.debs from dpkg-deb) unless --os says rocky9 (rpmbuild, createrepo_c).
       const explicitOs = cmd.getOptionValueSource("os") !== "default";
       if (o.bake && explicitOs && o.os !== "ubuntu2204" && o.os !== "rocky9") throw new BadInputError(`--os ${o.os}: demo --bake bakes ubuntu2204 (default) or rocky9`);
-      setExit(await runDemo({ os: o.bake && !explicitOs ? "ubuntu2204" : o.os, keep: o.keep, bake: o.bake }, log));
+      setExit(await runDemo({ os: o.bake && !explicitOs ? "ubuntu2204" : o.os, keep: o.keep, bake: o.bake }, log, (text) => process.stdout.write(text)));
     });
 
   addDoctorCommand(program, setExit);

@@ -1,4 +1,4 @@
-import type { Fetchable } from "../engine/types.js";
+import type { Fetchable } from "./fetchable.js";
 import { BadInputError } from "../errors.js";
 import type { OsFacts } from "../facts/types.js";
 import { mirrorBase } from "../site/sections/mirror.js";

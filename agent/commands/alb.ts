@@ -8,8 +8,9 @@ import { BadInputError, ExitCode } from "../errors.js";
 import type { Logger } from "../log.js";
 import { loadSite } from "../site/load.js";
 import type { AlbSite } from "../site/types.js";
-import { globals, loggerFor, positiveSeconds, type CliGlobals } from "./cli-support.js";
-import { detectFacts, openRoot } from "./context.js";
+import { detectFacts, openRoot } from "../node/open.js";
+import { seconds as positiveSeconds } from "./flags.js";
+import { globals, loggerFor, type CliGlobals } from "./globals.js";
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 

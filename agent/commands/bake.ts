@@ -2,12 +2,13 @@ import { Option, type Command } from "commander";
 import { renderBuildImageConfig } from "../bake/ami.js";
 import { COMPONENT_NAME, componentUrl, renderBakeComponent } from "../bake/component.js";
 import { writeAll } from "../pcluster/outputs.js";
-import { bakeJson, renderBake } from "../bake/index.js";
+import { bakeJson, renderBake } from "../bake/render.js";
 import { BadInputError, ExitCode } from "../errors.js";
-import { globals, loggerFor, positiveSeconds } from "./cli-support.js";
-import { bakeNode, type BakeResult } from "./converge.js";
-import { openNode, requireSite } from "./node.js";
-import { recordBake } from "./recorded.js";
+import { bakeNode } from "../node/converge.js";
+import { requireSite } from "../node/open.js";
+import { recordedBake } from "../node/record.js";
+import { seconds } from "./flags.js";
+import { globals, loggerFor, nodeFromFlags } from "./globals.js";
 
 /**
  * The AMI build's commands: `bake` (runs inside the image build) and `ami render` (its
@@ -29,30 +30,15 @@ function addBakeCommand(program: Command, setExit: (code: number) => void): void
     .command("bake")
     .description("AMI build time: converge the image phase of every component for every role (packages, artifacts, builds); services left disabled")
     .option("--dry-run", "print the plan; change nothing")
-    .option("--lock-timeout <seconds>", "wait this long for a running apply or bake", positiveSeconds, 600)
+    .option("--lock-timeout <seconds>", "wait this long for a running apply or bake", seconds, 600)
     .action(async (o: { dryRun?: boolean; lockTimeout: number }, cmd: Command) => {
-      const node = await openNode(cmd, { site: true, role: "compute" });
+      const node = await nodeFromFlags(cmd, { site: true, role: "compute" });
       const { g, log, root, facts } = node;
       const site = requireSite(node, "bake");
       // Progress bars belong on a terminal; with --json stdout carries the report, so draw on stderr.
       const stream = g.json ? process.stderr : process.stdout;
       const dryRun = o.dryRun === true;
-      const started = performance.now();
-      const bake = bakeNode(root, facts, log, { site, dryRun, lockTimeoutMs: o.lockTimeout * 1000, fetch: { tty: stream.isTTY ? stream : null } });
-      // The image's metrics say how its bake went, failed or not (agent/metrics/node.ts); a dry run changed nothing.
-      const outcome = (result: BakeResult | null) => ({
-        finishedAt: Date.now(),
-        success: result !== null,
-        durationMs: Math.round(performance.now() - started),
-        installed: result?.report?.packagesInstalled ?? 0,
-        downloaded: result?.report?.downloads ?? 0,
-      });
-      const result = await bake.catch(async (e: unknown) => {
-        // Bad input changes nothing on disk, metrics included.
-        if (!dryRun && !(e instanceof BadInputError)) await recordBake(root, facts, log, outcome(null));
-        throw e;
-      });
-      if (!dryRun) await recordBake(root, facts, log, outcome(result));
+      const result = await recordedBake(root, facts, log, dryRun, () => bakeNode(root, facts, log, { site, dryRun, lockTimeoutMs: o.lockTimeout * 1000, fetch: { tty: stream.isTTY ? stream : null } }));
       process.stdout.write(g.json ? JSON.stringify(bakeJson(result), null, 2) + "\n" : renderBake(result));
       setExit(dryRun && result.changes.length ? ExitCode.changesPending : ExitCode.ok);
     });
@@ -77,7 +63,7 @@ function addAmiCommand(program: Command, setExit: (code: number) => void): void 
     .addOption(new Option("--no-update-os-packages", "leave the parent image's OS packages as they are"))
     .action(async (o: { parentImage: string; instanceType: string; componentUrl?: string; packageUrl?: string; siteUrl?: string; out?: string; updateOsPackages: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const site = requireSite(await openNode(cmd, { site: true, imds: false, log: loggerFor({ ...g, quiet: !g.verbose }) }), "ami render");
+      const site = requireSite(await nodeFromFlags(cmd, { site: true, imds: false, log: loggerFor({ ...g, quiet: !g.verbose }) }), "ami render");
       const config = renderBuildImageConfig({
         site,
         parentImage: o.parentImage,

@@ -1,28 +1,13 @@
-import path from "node:path";
 import { Command, Option } from "commander";
-import { buildRenderInput, parseClusterInput } from "../pcluster/build-input.js";
-import { DEFAULT_PCLUSTER_VERSION, pclusterVersionOption, positiveInteger } from "../pcluster/options.js";
-import { renderAll, writeAll } from "../pcluster/outputs.js";
+import { DEFAULT_PCLUSTER_VERSION, pclusterVersionOption } from "../pcluster/options.js";
+import { writeAll } from "../pcluster/outputs.js";
 import { issuesJson, renderIssues } from "../pcluster/report.js";
+import { readInputFile, renderClusterFiles } from "../pcluster/run.js";
 import { validateClusterConfig } from "../pcluster/validate.js";
-import { NEWEST_KNOWN, formatVersion, parsePclusterVersion, type PclusterVersion } from "../pcluster/versions.js";
-import { decodeUtf8, readRegular } from "../nodefs/files.js";
+import { NEWEST_KNOWN, formatVersion, type PclusterVersion } from "../pcluster/versions.js";
 import { BadInputError, ExitCode } from "../errors.js";
-import { loadSite } from "../site/load.js";
-import { globals, loggerFor } from "./cli-support.js";
-import { openRoot } from "./context.js";
-
-const MAX_FILE_BYTES = 1024 * 1024;
-
-async function readInputFile(file: string, what: string): Promise<string> {
-  try {
-    const buf = await readRegular(file, { maxBytes: MAX_FILE_BYTES, shown: `${what} ${file}` });
-    if (buf === null) throw new BadInputError(`${what} ${file}: no such file`);
-    return decodeUtf8(buf, `${what} ${file}`);
-  } catch (e) {
-    throw e instanceof BadInputError ? e : new BadInputError((e as Error).message);
-  }
-}
+import { countAtLeastOne } from "./flags.js";
+import { globals, loggerFor } from "./globals.js";
 
 const versionOption = () =>
   new Option("--pcluster-version <version>", `ParallelCluster version to check against (3.8 or newer)`)
@@ -39,7 +24,7 @@ export function addClusterConfigCommand(program: Command, setExit: (code: number
     .argument("<file>", "cluster configuration YAML")
     .addOption(versionOption())
     .option("--cluster-name <name>", "the name given to pcluster create-cluster (checked for length and characters)")
-    .addOption(new Option("--sessions <n>", "expected concurrent Workbench sessions, for the login sizing warning").argParser(positiveInteger))
+    .addOption(new Option("--sessions <n>", "expected concurrent Workbench sessions, for the login sizing warning").argParser(countAtLeastOne))
     .action(async (file: string, o: { pclusterVersion: PclusterVersion; clusterName?: string; sessions?: number }, cmd: Command) => {
       const g = globals(cmd);
       const text = await readInputFile(file, "cluster configuration");
@@ -61,19 +46,7 @@ export function addClusterConfigCommand(program: Command, setExit: (code: number
     .action(async (o: { input: string; out?: string }, cmd: Command) => {
       const g = globals(cmd);
       if (!g.site) throw new BadInputError("cluster-config render needs --site FILE (the site configuration)");
-      const log = loggerFor({ ...g, quiet: true, json: true });
-      const site = await loadSite({ site: g.site, root: await openRoot("/"), log });
-      if (!site) throw new BadInputError(`--site ${g.site}: no site configuration`);
-      const clusterInput = parseClusterInput(await readInputFile(o.input, "--input"), o.input);
-      const input = buildRenderInput(site, clusterInput);
-      const files = renderAll(input, { site: path.basename(g.site), input: path.basename(o.input) });
-
-      // Our own output must pass our own checks: a failure here is a rule this renderer does not meet.
-      const version = parsePclusterVersion(input.pclusterVersion)!;
-      const result = validateClusterConfig(files[0]!.content, { version, clusterName: input.clusterName });
-      if (result.errors) {
-        throw new BadInputError(`the rendered cluster configuration does not validate:\n${renderIssues("cluster.yaml", result, input.pclusterVersion)}`);
-      }
+      const { input, files, result } = await renderClusterFiles(g.site, o.input, loggerFor({ ...g, quiet: true, json: true }));
       if (result.warnings) process.stderr.write(renderIssues("cluster.yaml", result, input.pclusterVersion));
 
       if (!o.out) {

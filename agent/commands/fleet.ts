@@ -4,7 +4,8 @@ import { DEFAULT_DOCUMENT_NAME, FLEET_SUBCOMMANDS, type FleetSubcommand } from "
 import { fleetExitCode, fleetJson, progressLine, renderFleetTable } from "../fleet/report.js";
 import { runFleet } from "../fleet/run.js";
 import { createFleetSsm } from "../fleet/ssm-client.js";
-import { globals, positiveSeconds } from "./cli-support.js";
+import { decimalFlag, seconds } from "./flags.js";
+import { globals } from "./globals.js";
 
 /** SSM's own patterns for MaxConcurrency and MaxErrors: a count or a percentage. */
 const rate = (what: string, zeroOk: boolean) => (value: string) => {
@@ -13,12 +14,8 @@ const rate = (what: string, zeroOk: boolean) => (value: string) => {
   return value;
 };
 
-const documentTimeout = (value: string) => {
-  const n = Number(value);
-  // The document's executionTimeout pattern: 1 to 9999 seconds.
-  if (!Number.isInteger(n) || n < 1 || n > 9999) throw new InvalidArgumentError("expected 1 to 9999 seconds");
-  return n;
-};
+/** The document's executionTimeout pattern: 1 to 9999 seconds. */
+const documentTimeout = decimalFlag({ min: 1, max: 9999, whole: true, unit: "seconds" });
 
 interface FleetFlags {
   cluster: string;
@@ -45,10 +42,10 @@ export function addFleetCommand(program: Command, setExit: (code: number) => voi
     .option("--region <region>", "AWS region (default: AWS_REGION or the AWS config)")
     .option("--document <name>", "SSM Command document created from packaging/ssm/pwb-agent-command.json", DEFAULT_DOCUMENT_NAME)
     .addOption(new Option("--timeout <seconds>", "how long the agent may run on each node").argParser(documentTimeout).default(600))
-    .addOption(new Option("--wait <seconds>", "how long to wait for every node (default: --timeout + 120)").argParser(positiveSeconds))
+    .addOption(new Option("--wait <seconds>", "how long to wait for every node (default: --timeout + 120)").argParser(seconds))
     .addOption(new Option("--max-concurrency <n>", "nodes at once, a number or a percentage (default: 25% for apply, else 100%)").argParser(rate("--max-concurrency", false)))
     .addOption(new Option("--max-errors <n>", "failures before SSM stops sending (default: 0 for apply, else 100%)").argParser(rate("--max-errors", true)))
-    .addOption(new Option("--poll-interval <seconds>", "between progress checks").argParser(positiveSeconds).default(2))
+    .addOption(new Option("--poll-interval <seconds>", "between progress checks").argParser(seconds).default(2))
     .action(async (subcommand: FleetSubcommand, o: FleetFlags, cmd: Command) => {
       const g = globals(cmd);
       const apply = subcommand === "apply";

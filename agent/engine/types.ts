@@ -4,6 +4,7 @@ import type { Accounts } from "../nodefs/accounts.js";
 import type { CommandRunner } from "./runner.js";
 import type { Root } from "../nodefs/root.js";
 import type { WriteCounters } from "../nodefs/files.js";
+import type { Fetchable } from "../artifacts/fetchable.js";
 
 /** Names of services (systemd units) to restart when a resource changes. */
 type Notifies = { notifies?: string[] };
@@ -87,20 +88,6 @@ export interface CommandResource extends Notifies {
   creates?: string;
   /** Skip when this command exits 0. */
   unless?: string[];
-}
-
-/** A file fetched over https:// or s3://, verified by sha256 before anything uses it. */
-export interface Fetchable {
-  /** Human name in messages: "r 4.4.1", "apptainer 1.3.4". */
-  label: string;
-  url: string;
-  /**
-   * The hex sha256, or where to look it up: an entry of a mirror's SHA256SUMS, read only when the
-   * file must be fetched (a baked node never asks the mirror). `manifest: null` means no mirror.
-   */
-  sha256: string | { manifest: string | null; entry: string };
-  /** Node path the verified file is kept at: a re-run hashes it and fetches nothing. */
-  path: string;
 }
 
 /** One package of a transaction. */

@@ -3,7 +3,7 @@
 import type { CheckResult, CheckStatus } from "../doctor/checks.js";
 import type { Facts } from "../facts/types.js";
 import { VERSION } from "../version.js";
-import type { ApplyRecord } from "./apply-record.js";
+import type { ApplyRecord } from "../state/last-apply.js";
 import { MetricsText, seconds } from "./textfile.js";
 
 export const NODE_TEXTFILES = {

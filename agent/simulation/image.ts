@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { bakeNode, planNode, applyNode, type BakeResult } from "../commands/converge.js";
+import { bakeNode, planNode, applyNode } from "../node/converge.js";
+import type { BakeResult } from "../bake/render.js";
 import { LAUNCHER_UNIT, SERVER_UNIT } from "../components/workbench/paths.js";
 import { Root } from "../nodefs/root.js";
 import type { ApplyReport, Change } from "../engine/types.js";

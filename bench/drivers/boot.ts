@@ -5,7 +5,7 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { applyNode } from "../../agent/commands/converge.js";
+import { applyNode } from "../../agent/node/converge.js";
 import { Root } from "../../agent/nodefs/root.js";
 import type { ApplyReport } from "../../agent/engine/types.js";
 import { gatherFacts } from "../../agent/facts/index.js";

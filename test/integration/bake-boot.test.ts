@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyNode, bakeNode, planNode } from "../../agent/commands/converge.js";
+import { applyNode, bakeNode, planNode } from "../../agent/node/converge.js";
 import { Root } from "../../agent/nodefs/root.js";
 import { gatherFacts } from "../../agent/facts/index.js";
 import { createLogger, silentLogger } from "../../agent/log.js";

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyNode, desired } from "../../agent/commands/converge.js";
+import { applyNode, desired } from "../../agent/node/converge.js";
 import { pathOf } from "../../agent/engine/handlers.js";
 import { Root } from "../../agent/nodefs/root.js";
 import { gatherFacts, type Facts } from "../../agent/facts/index.js";

@@ -2,7 +2,7 @@ import { createPrivateKey } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyNode, planNode } from "../../agent/commands/converge.js";
+import { applyNode, planNode } from "../../agent/node/converge.js";
 import { Root } from "../../agent/nodefs/root.js";
 import { RuntimeFailure } from "../../agent/errors.js";
 import { gatherFacts } from "../../agent/facts/index.js";

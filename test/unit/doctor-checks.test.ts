@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { activeComponents } from "../../agent/components/index.js";
 import type { Component } from "../../agent/components/types.js";
 import { check, ok, type CheckContext } from "../../agent/doctor/checks.js";
-import { nodeChecks } from "../../agent/doctor/node-checks.js";
-import { checksFor, type DoctorEnv } from "../../agent/doctor/role-checks.js";
+import { nodeChecks } from "../../agent/node/doctor/node-checks.js";
+import { checksFor, type DoctorEnv } from "../../agent/node/doctor/role-checks.js";
 import type { Role } from "../../agent/facts/types.js";
 import { parseSiteText } from "../../agent/site/load.js";
 import { NVIDIA_A10G } from "../helpers/node-facts.js";
@@ -76,15 +76,14 @@ describe("doctor's checks per role", () => {
     expect(checksFor(env("head", minimalSite(), false), []).map((c) => c.id)).toEqual(["site", "storage.workbench", "storage.home", "slurm.ctld", "alb-sync.fresh", ...AGENT]);
   });
 
-  it("the doctor reaches components only through the registry and their types; what components use of the doctor never imports a component", () => {
+  it("the doctor's assembly reaches components only through the registry and their types; the check framework components use never imports one", () => {
     const imports = (file: string) => [...readFileSync(file, "utf8").matchAll(/^import [^;]*?from "([^"]+)";/gms)].map((m) => path.posix.join(path.posix.dirname(file), m[1]!));
     const tree = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tree(`${dir}/${e.name}`) : e.name.endsWith(".ts") ? [`${dir}/${e.name}`] : []));
-    const doctorFiles = tree("agent/doctor");
-    const intoComponents = doctorFiles.flatMap((f) => imports(f).filter((i) => i.startsWith("agent/components/")));
+    const intoComponents = tree("agent/node/doctor").flatMap((f) => imports(f).filter((i) => i.startsWith("agent/components/")));
     expect(intoComponents.length).toBeGreaterThan(0); // the assembly takes the registry
     expect(intoComponents.filter((i) => !["agent/components/index.js", "agent/components/types.js"].includes(i))).toEqual([]);
     const used = new Set(tree("agent/components").flatMap((f) => imports(f).filter((i) => i.startsWith("agent/doctor/"))).map((i) => i.replace(/\.js$/, ".ts")));
     expect(used).toContain("agent/doctor/checks.ts");
-    expect([...used].filter((f) => imports(f).some((i) => i.startsWith("agent/components/")))).toEqual([]);
+    expect(tree("agent/doctor").filter((f) => imports(f).some((i) => i.startsWith("agent/components/")))).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 import { getObject } from "../../artifacts/s3.js";
 import { parseChecksums } from "../../artifacts/catalog.js";
 import { BadInputError, RuntimeFailure } from "../../errors.js";
-import type { EngineContext, Fetchable, FetchNeed } from "../types.js";
+import type { Fetchable } from "../../artifacts/fetchable.js";
+import type { EngineContext, FetchNeed } from "../types.js";
 
 /** SHA256SUMS manifests read during one apply: each at most once, and only when something must be fetched. */
 const manifests = new WeakMap<EngineContext, Map<string, Promise<Map<string, string>>>>();

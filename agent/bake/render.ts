@@ -1,5 +1,12 @@
 import { planJson, renderPlan, renderReport } from "../engine/render.js";
-import type { BakeResult } from "../commands/converge.js";
+import type { ApplyReport, Change } from "../engine/types.js";
+
+/** What a bake did: its plan, and (unless --dry-run) the apply's report. */
+export interface BakeResult {
+  changes: Change[];
+  /** null for --dry-run. */
+  report: ApplyReport | null;
+}
 
 /** The bake as a person reads it: the plan, then (unless --dry-run) what was applied. */
 export function renderBake(r: BakeResult): string {

@@ -1,5 +1,6 @@
-import type { Facts } from "../facts/types.js";
+import type { Facts } from "./types.js";
 
+/** The facts as `detect` shows them to a person: one aligned row per fact. */
 export function renderFacts(f: Facts): string {
   const gpu = f.gpu
     ? `nvidia ×${f.gpu.count}${f.gpu.model ? ` (${f.gpu.model})` : ""}${f.gpu.driverVersion ? `, driver ${f.gpu.driverVersion}` : ""} [${f.gpu.evidence.join(", ")}]`

@@ -1,9 +1,10 @@
+import type { BakeResult } from "../bake/render.js";
 import type { Root } from "../nodefs/root.js";
 import type { ApplyReport } from "../engine/types.js";
 import { BadInputError } from "../errors.js";
 import type { Facts } from "../facts/types.js";
 import { scrubSecrets, type Logger } from "../log.js";
-import { nextApplyRecord, readApplyRecord, writeApplyRecord } from "../metrics/apply-record.js";
+import { nextApplyRecord, readApplyRecord, writeApplyRecord } from "../state/last-apply.js";
 import { bakeMetrics, applyMetrics, NODE_TEXTFILES, type BakeOutcome } from "../metrics/node.js";
 import { appendRunLog } from "../metrics/run-log.js";
 import { writeTextfile } from "../metrics/textfile.js";
@@ -46,8 +47,30 @@ export async function recordedApply(root: Root, facts: Facts, log: Logger, run: 
   return report!;
 }
 
+/**
+ * Runs a bake and, unless it is a dry run (which changed nothing), records its outcome, failed or not,
+ * in the image's metrics textfile and the run log (agent/metrics/node.ts). Bad input changed nothing
+ * on disk, metrics included.
+ */
+export async function recordedBake(root: Root, facts: Facts, log: Logger, dryRun: boolean, run: () => Promise<BakeResult>): Promise<BakeResult> {
+  const started = performance.now();
+  const outcome = (result: BakeResult | null): BakeOutcome => ({
+    finishedAt: Date.now(),
+    success: result !== null,
+    durationMs: Math.round(performance.now() - started),
+    installed: result?.report?.packagesInstalled ?? 0,
+    downloaded: result?.report?.downloads ?? 0,
+  });
+  const result = await run().catch(async (e: unknown) => {
+    if (!dryRun && !(e instanceof BadInputError)) await recordBake(root, facts, log, outcome(null));
+    throw e;
+  });
+  if (!dryRun) await recordBake(root, facts, log, outcome(result));
+  return result;
+}
+
 /** Bake's outcome as metrics (bake runs once per image: no history kept beyond the textfile). */
-export async function recordBake(root: Root, facts: Facts, log: Logger, outcome: BakeOutcome): Promise<void> {
+async function recordBake(root: Root, facts: Facts, log: Logger, outcome: BakeOutcome): Promise<void> {
   try {
     await writeTextfile(root, NODE_TEXTFILES.bake, bakeMetrics(outcome));
     await appendRunLog(root, { command: "bake", role: facts.role, success: outcome.success, durationMs: outcome.durationMs, items: [] });

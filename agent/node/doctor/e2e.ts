@@ -1,9 +1,9 @@
-import { defaultImage } from "../components/index.js";
-import type { Root } from "../nodefs/root.js";
-import type { CommandRunner } from "../engine/runner.js";
-import type { Partition, SiteConfig } from "../site/types.js";
-import { fail, ok, skipped, type Check, type CheckOutcome } from "./checks.js";
-import { slurmArgv, slurmEnv } from "./slurm.js";
+import { defaultImage } from "../../components/index.js";
+import type { Root } from "../../nodefs/root.js";
+import type { CommandRunner } from "../../engine/runner.js";
+import type { Partition, SiteConfig } from "../../site/types.js";
+import { fail, ok, skipped, type Check, type CheckOutcome } from "../../doctor/checks.js";
+import { slurmArgv, slurmEnv } from "../../doctor/slurm.js";
 
 /** A cloud node may have to power up first: ParallelCluster's dynamic nodes take minutes. */
 export const E2E_TIMEOUT_S = 600;

@@ -6,12 +6,12 @@ import { renderPlan, renderReport } from "../engine/render.js";
 import { gatherFacts } from "../facts/index.js";
 import type { Logger } from "../log.js";
 import { loadSite } from "../site/load.js";
-import { renderBake } from "../bake/index.js";
-import { writeSimulatedCluster } from "../simulation/cluster.js";
-import { runLifecycle, type BootFigures } from "../simulation/image.js";
-import type { SimOs } from "../simulation/node.js";
-import { renderFacts } from "./detect.js";
-import { applyNode, planNode, type BakeResult } from "./converge.js";
+import { renderBake, type BakeResult } from "../bake/render.js";
+import { renderFacts } from "../facts/render.js";
+import { applyNode, planNode } from "../node/converge.js";
+import { writeSimulatedCluster } from "./cluster.js";
+import { runLifecycle, type BootFigures } from "./image.js";
+import type { SimOs } from "./node.js";
 
 export interface DemoOptions {
   os: SimOs;
@@ -24,11 +24,11 @@ export interface DemoOptions {
  * The main job on an embedded default: a simulated ParallelCluster head node and login node sharing
  * /opt/rstudio and /home, with a 10-line site config. The head renders the shared Workbench
  * configuration once; the login node is planned, applied, and applied again (which changes nothing).
+ * What a person would see goes to `say`; the exit code is returned.
  */
-export async function runDemo(o: DemoOptions, log: Logger): Promise<number> {
-  if (o.bake) return runBakeDemo(o, log);
+export async function runDemo(o: DemoOptions, log: Logger, say: (text: string) => void): Promise<number> {
+  if (o.bake) return runBakeDemo(o, log, say);
   const base = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-agent-demo-"));
-  const say = (s: string) => process.stdout.write(s);
   try {
     const cluster = await writeSimulatedCluster(base, { os: o.os });
     const node = async (dir: string) => {
@@ -71,9 +71,8 @@ export async function runDemo(o: DemoOptions, log: Logger): Promise<number> {
  * .debs and tarballs), a bake of an image root, then a head, a login, a CPU and a GPU compute node
  * booted from copies of that image, each printing its first-boot plan and apply with counts.
  */
-async function runBakeDemo(o: DemoOptions, log: Logger): Promise<number> {
+async function runBakeDemo(o: DemoOptions, log: Logger, say: (text: string) => void): Promise<number> {
   const base = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-agent-demo-bake-"));
-  const say = (s: string) => process.stdout.write(s);
   try {
     const lcOs = o.os === "rocky9" ? "rocky9" : "ubuntu2204";
     say(`AMI lifecycle under ${base}: a loopback mirror of fixture artifacts, a${lcOs === "rocky9" ? " Rocky 9" : "n Ubuntu 22.04"} image root\n`);

@@ -1,9 +1,9 @@
-import { STATE_PATH as ALB_SYNC_STATE } from "../alb/sync/state.js";
-import { readTextMaybe } from "../nodefs/files.js";
-import type { Root } from "../nodefs/root.js";
-import type { Change } from "../engine/types.js";
-import { readApplyRecord } from "../metrics/apply-record.js";
-import { fail, ok, skipped, warn, type CheckOutcome } from "./checks.js";
+import { STATE_PATH as ALB_SYNC_STATE } from "../../alb/sync/state.js";
+import { readTextMaybe } from "../../nodefs/files.js";
+import type { Root } from "../../nodefs/root.js";
+import type { Change } from "../../engine/types.js";
+import { readApplyRecord } from "../../state/last-apply.js";
+import { fail, ok, skipped, warn, type CheckOutcome } from "../../doctor/checks.js";
 
 /** pwb-alb-sync.timer's period: OnUnitActiveSec=25s (units/pwb-alb-sync.timer). */
 export const ALB_SYNC_PERIOD_S = 25;

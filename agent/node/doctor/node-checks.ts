@@ -1,9 +1,9 @@
-import type { Facts } from "../facts/types.js";
-import type { SiteConfig } from "../site/types.js";
+import type { Facts } from "../../facts/types.js";
+import type { SiteConfig } from "../../site/types.js";
 import { checkAlbSyncFresh, checkLastApply, driftOutcome, noAlb, unitsOutcome } from "./agent-state.js";
-import { check, ok, skipped, type Check, type CheckContext, type SectionedChecks } from "./checks.js";
-import { checkSlurmctld } from "./slurm.js";
-import { checkServiceActive, checkSharedStorage } from "./system.js";
+import { check, ok, skipped, type Check, type CheckContext, type SectionedChecks } from "../../doctor/checks.js";
+import { checkSlurmctld } from "../../doctor/slurm.js";
+import { checkServiceActive, checkSharedStorage } from "../../doctor/system.js";
 
 function storageChecks(ctx: CheckContext, site: SiteConfig, which: Array<"workbench" | "home">): Check[] {
   const probe = { workbench: site.storage.workbench, home: site.storage.sharedStoragePath };

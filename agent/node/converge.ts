@@ -3,14 +3,13 @@ import { activeComponents, desiredState, gatherInputs, imageState } from "../com
 import { apply, type FetchOptions } from "../engine/apply.js";
 import { acquireLock, LOCK_PATH } from "../engine/lock.js";
 import { plan } from "../engine/plan.js";
-import { planJson, renderPlan, renderReport } from "../engine/render.js";
 import type { Root } from "../nodefs/root.js";
 import type { ApplyReport, Change, EngineContext, Resource } from "../engine/types.js";
-import { ExitCode } from "../errors.js";
 import type { Facts } from "../facts/types.js";
 import type { Logger } from "../log.js";
 import type { SiteConfig } from "../site/types.js";
-import { engineContext } from "./context.js";
+import type { BakeResult } from "../bake/render.js";
+import { engineContext } from "./open.js";
 
 export interface ConvergeOptions {
   /** Limit to these components (e.g. ["units"] for `units install`). */
@@ -118,12 +117,6 @@ export interface BakeOptions {
   fetch?: FetchOptions;
 }
 
-export interface BakeResult {
-  changes: Change[];
-  /** null for --dry-run. */
-  report: ApplyReport | null;
-}
-
 /**
  * `bake`: the engine converging the image phase of every component, for every role at once, under the
  * apply lock. Every download is verified before the first change, so a bad artifact installs nothing.
@@ -141,14 +134,4 @@ export async function bakeNode(root: Root, facts: Facts, log: Logger, o: BakeOpt
   } finally {
     await lock.release();
   }
-}
-
-export function printPlan(changes: Change[], json: boolean): number {
-  process.stdout.write(json ? JSON.stringify(planJson(changes), null, 2) + "\n" : renderPlan(changes));
-  return changes.length ? ExitCode.changesPending : ExitCode.ok;
-}
-
-export function printReport(report: ApplyReport, json: boolean): number {
-  process.stdout.write(json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report));
-  return ExitCode.ok;
 }

@@ -1,10 +1,10 @@
-import { activeComponents, type AnyComponent } from "../components/index.js";
-import type { CommandRunner } from "../engine/runner.js";
-import type { Change } from "../engine/types.js";
-import type { Facts } from "../facts/types.js";
-import type { Root } from "../nodefs/root.js";
-import type { SiteConfig } from "../site/types.js";
-import { check, CHECK_SECTIONS, fail, type Check, type CheckContext } from "./checks.js";
+import { activeComponents, type AnyComponent } from "../../components/index.js";
+import type { CommandRunner } from "../../engine/runner.js";
+import type { Change } from "../../engine/types.js";
+import type { Facts } from "../../facts/types.js";
+import type { Root } from "../../nodefs/root.js";
+import type { SiteConfig } from "../../site/types.js";
+import { check, CHECK_SECTIONS, fail, type Check, type CheckContext } from "../../doctor/checks.js";
 import { nodeChecks } from "./node-checks.js";
 
 export interface DoctorEnv {
