@@ -2,7 +2,7 @@
 # ParallelCluster build-image component: installs the pwb-agent package and runs `pwb-agent bake`,
 # which converges the image phase of every component for every role (Workbench, R, Python, Quarto,
 # Apptainer, the SPANK plugin, CUDA when the site asks), so a node only configures at boot.
-# Without URLs: `pwb-agent ami render --out DIR` writes a copy with them set (README "Building the AMI").
+# Without URLs: `pwb-agent ami render --out DIR` writes a copy with them set (docs/ami.md).
 PWB_AGENT_PACKAGE_URL="${PWB_AGENT_PACKAGE_URL:-}"
 PWB_SITE_URL="${PWB_SITE_URL:-}"
 

@@ -1,8 +1,9 @@
 // ALB sync benchmark: against the loopback AWS endpoint with 50 ms per call, for accounts holding
 // 1, 50 and 500 load balancers: API calls and wall time of a steady-state tick, of the first (cold)
 // tick and of a login-node replacement tick, side by side with the old script's algorithm
-// (scripts/alb-cron.sh: every NLB's tags one call each, then four calls; a 300 s timer), and the
-// worst-case time from a login node's replacement to its registration behind the ALB.
+// (scripts/alb-cron.sh of the public setup github.com/michaelmayer2/aws-parallelcluster-rsw-minimal:
+// every NLB's tags one call each, then four calls; a 300 s timer), and the worst-case time from a
+// login node's replacement to its registration behind the ALB.
 import { spawn } from "node:child_process";
 import { existsSync, promises as fs, readFileSync, rmSync } from "node:fs";
 import os from "node:os";

@@ -1,6 +1,6 @@
 // Shared vocabulary of the ALB sync and `alb ensure`: tag keys, settings, target observations.
 
-/** Tags ParallelCluster puts on a login pool's NLB and its target group (research: parallelcluster.md §5). */
+/** Tags ParallelCluster puts on a login pool's NLB and its target group (aws-parallelcluster CLI: login_nodes_stack.py, models/cluster.py). */
 export const PC_TAG_CLUSTER = "parallelcluster:cluster-name";
 export const PC_TAG_POOL = "parallelcluster:login-nodes-pool";
 /** The pool tag ParallelCluster puts on the login node instances themselves. */

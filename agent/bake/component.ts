@@ -26,7 +26,7 @@ export function renderBakeComponent(urls: ComponentUrls | null): string {
 # ParallelCluster build-image component: installs the pwb-agent package and runs \`pwb-agent bake\`,
 # which converges the image phase of every component for every role (Workbench, R, Python, Quarto,
 # Apptainer, the SPANK plugin, CUDA when the site asks), so a node only configures at boot.
-# ${urls ? "Rendered by `pwb-agent ami render --out DIR`: upload it where the build config's component points." : "Without URLs: `pwb-agent ami render --out DIR` writes a copy with them set (README \"Building the AMI\")."}
+# ${urls ? "Rendered by `pwb-agent ami render --out DIR`: upload it where the build config's component points." : "Without URLs: `pwb-agent ami render --out DIR` writes a copy with them set (docs/ami.md)."}
 ${value("PWB_AGENT_PACKAGE_URL", urls?.packageUrl)}
 ${value("PWB_SITE_URL", urls?.siteUrl)}
 

@@ -198,7 +198,6 @@ interface SelfFlags extends ClusterFlags {
   maxWait?: number;
 }
 
-/** What a login node needs to put itself in (or take itself out of) the Workbench target group. */
 /** What a head-node ALB command starts from: its logger and root, the cluster and region, the resolved settings. */
 async function headCommand(cmd: Command, o: ClusterFlags, flags: AlbSettingsInput, purpose: "sync" | "ensure", command: string) {
   const g = globals(cmd);
@@ -209,6 +208,7 @@ async function headCommand(cmd: Command, o: ClusterFlags, flags: AlbSettingsInpu
   return { g, log, root, cluster, region, settings };
 }
 
+/** What a login node needs to put itself in (or take itself out of) the Workbench target group. */
 async function selfOptions(g: CliGlobals, o: SelfFlags, command: string) {
   const log = loggerFor(g);
   const root = await openRoot(g.root);

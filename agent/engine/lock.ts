@@ -62,7 +62,8 @@ async function removeLeftovers(file: string): Promise<void> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * One apply at a time: waits up to `timeoutMs` for the lock, then fails naming the holder.
+ * One holder at a time (apply and bake share one lock, alb-sync has its own): waits up to `timeoutMs`
+ * for the lock, then fails naming the holder.
  * `realPath` is the PID file (e.g. /run/pwb-agent/apply.lock under the root); its directory is
  * created while the lock is held and removed again on release when this call created it, so a run
  * that fails leaves nothing behind.
@@ -76,7 +77,7 @@ export async function acquireLock(realPath: string, timeoutMs: number): Promise<
     const left = deadline - Date.now();
     if (left <= 0) {
       throw new RuntimeFailure(
-        `another pwb-agent apply (pid ${await holderPid(realPath)}) holds ${realPath}; gave up after ${Math.round(timeoutMs / 1000)} s (--lock-timeout)`,
+        `another pwb-agent run (pid ${await holderPid(realPath)}) holds ${realPath}; gave up after ${Math.round(timeoutMs / 1000)} s (--lock-timeout)`,
       );
     }
     await sleep(Math.min(POLL_MS, left));

@@ -121,7 +121,8 @@ async function readCfnconfig(reader: NodeReader): Promise<FileFacts | null> {
     name: get("stack_name", "name"),
     region: get("cfn_region", "region"),
     queue: get("cfn_scheduler_queue_name", "queue"),
-    // Login nodes get neither pool name nor head-node IP in cfnconfig (research §1.3).
+    // Login nodes get neither pool name nor head-node IP in cfnconfig: ParallelCluster's cookbook writes
+    // those keys for compute nodes only (aws-parallelcluster-cookbook, templates/init/cfnconfig.erb).
     pool: null,
     headNodeIp: get("cfn_head_node_private_ip", "headNodeIp"),
     scheduler: get("cfn_scheduler", "scheduler"),

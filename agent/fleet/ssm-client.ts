@@ -1,5 +1,5 @@
 // The real SSM client behind FleetSsm. The SDK is loaded with import() on first use, so every other
-// command starts without it (README: --help stays fast).
+// command starts without it (and --help stays fast).
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { CommandState, FleetSsm, InvocationDetail, InvocationSummary, SendInput } from "./types.js";
 

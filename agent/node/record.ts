@@ -9,8 +9,8 @@ import { bakeMetrics, applyMetrics, NODE_TEXTFILES, type BakeOutcome } from "../
 import { appendRunLog } from "../metrics/run-log.js";
 import { writeTextfile } from "../metrics/textfile.js";
 
-/** Another apply held the lock: this run applied nothing, so it is not an apply to record. */
-const lockBusy = (e: unknown) => /^another pwb-agent apply \(pid \S+\) holds /.test((e as Error).message ?? "");
+/** Another run (an apply, a bake) held the lock: this run applied nothing, so it is not an apply to record. */
+const lockBusy = (e: unknown) => /^another pwb-agent run \(pid \S+\) holds /.test((e as Error).message ?? "");
 
 /**
  * Runs an apply and records its outcome, success or failure, in /var/lib/pwb-agent/last-apply.json

@@ -7,7 +7,7 @@ export type Severity = "error" | "warning";
 /** One finding, anchored to the YAML node it is about. */
 export interface Issue extends Position {
   severity: Severity;
-  /** Stable id of the rule (documented in README "Cluster configuration"); tests and --json key on it. */
+  /** Stable id of the rule (documented in cluster-config/README.md); tests and --json key on it. */
   rule: string;
   /** ParallelCluster releases the rule applies to, e.g. `3.8.0+` (rule-catalog.ts). */
   versions: string;

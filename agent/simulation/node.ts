@@ -37,7 +37,8 @@ export interface SimNodeOptions {
 
 /**
  * Lays out the files a ParallelCluster node of this role would have, under `root`, as
- * ParallelCluster 3.x writes them (see the research notes): /etc/chef/dna.json,
+ * ParallelCluster 3.x writes them (its CLI's cluster, queue and login stack templates and its cookbook's
+ * cfnconfig template): /etc/chef/dna.json,
  * /etc/parallelcluster/cfnconfig, /etc/os-release, /proc/meminfo, CPU and PCI sysfs entries.
  */
 export async function writeSimulatedNode(root: string, o: SimNodeOptions): Promise<void> {

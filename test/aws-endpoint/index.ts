@@ -1,6 +1,6 @@
 // A loopback AWS endpoint speaking the real wire protocols (ELBv2 and EC2 Query, SSM JSON, IMDSv2)
 // over an in-memory account, with faults on demand. Point the real SDK clients (or the AWS CLI) at
-// `url`. See README "ALB sync" and test/aws-endpoint/scenarios.ts for ready-made accounts.
+// `url`. See docs/testing.md and test/aws-endpoint/scenarios.ts for ready-made accounts.
 import { Faults, type Service } from "./faults.js";
 import { AwsModel, type ModelOptions } from "./model.js";
 import { applyScenario } from "./scenarios.js";

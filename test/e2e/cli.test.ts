@@ -116,9 +116,11 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     await held.release();
     expect(r.code).toBe(1);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
-    expect(r.stderr).toContain(`another pwb-agent apply (pid ${process.pid}) holds`);
+    expect(r.stderr).toContain(`another pwb-agent run (pid ${process.pid}) holds`);
     expect(r.stderr).toContain("gave up after 1 s (--lock-timeout)");
     await expect(fs.access(path.join(dir, "usr/lib/systemd/system/pwb-agent.service"))).rejects.toThrow();
+    // It ran nothing, so it is no apply of this node: nothing recorded.
+    await expect(fs.access(path.join(dir, "var/lib/pwb-agent/last-apply.json"))).rejects.toThrow();
   });
 });
 

@@ -9,7 +9,7 @@ import { parseSiteText } from "../../agent/site/load.js";
 import type { SiteConfig } from "../../agent/site/types.js";
 import { tempDir } from "./engine.js";
 
-/** The README's minimal site: 10 lines. */
+/** A minimal site: the one docs/site.md shows (test/unit/docs-paths.test.ts holds them equal). */
 export const MINIMAL = `workbench:
   version: 2024.12.1+563.pro5
   url: https://workbench.example.com

@@ -124,7 +124,7 @@ describe("apply lock", () => {
     const elapsed = Date.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     await held.release();
-    expect(err.message).toMatch(new RegExp(`another pwb-agent apply \\(pid ${process.pid}\\) holds .*; gave up after 2 s \\(--lock-timeout\\)`));
+    expect(err.message).toMatch(new RegExp(`another pwb-agent run \\(pid ${process.pid}\\) holds .*; gave up after 2 s \\(--lock-timeout\\)`));
     expect(elapsed).toBeGreaterThanOrEqual(1_500);
     expect(elapsed).toBeLessThan(2_500);
     expect((cpu.user + cpu.system) / 1000 / elapsed).toBeLessThan(0.1);

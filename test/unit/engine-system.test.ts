@@ -206,7 +206,7 @@ describe("apply lock", () => {
     const held = await acquireLock(lockPath, 1000);
     const t0 = Date.now();
     await expect(acquireLock(lockPath, 400)).rejects.toThrow(
-      new RegExp(`another pwb-agent apply \\(pid ${process.pid}\\) holds .*apply\\.lock; gave up after 0 s`),
+      new RegExp(`another pwb-agent run \\(pid ${process.pid}\\) holds .*apply\\.lock; gave up after 0 s`),
     );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
     await held.release();

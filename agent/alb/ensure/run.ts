@@ -1,6 +1,6 @@
 // `alb ensure`: read the account once (the ALB's security group and its rules, the Workbench target
 // group and its attributes, the internal ALB and its listeners, the login nodes' security groups, the
-// DNS record), plan the changes from that one snapshot (ensure-plan.ts, pure), then apply them in order.
+// DNS record), plan the changes from that one snapshot (plan.ts, pure), then apply them in order.
 // A dry run prints the plan. Creates are idempotent or adopt what an earlier, interrupted try made,
 // so a re-run completes the set without duplicating anything.
 import { BadInputError, RuntimeFailure } from "../../errors.js";

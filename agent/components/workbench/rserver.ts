@@ -20,7 +20,8 @@ export function dataPaths(site: SiteConfig) {
 
 /**
  * rserver.conf. Keys from Posit's admin guide (rserver.conf reference, Job Launcher configuration,
- * load balancing) as the reference ParallelCluster setups use them (research: workbench.md §1.2).
+ * load balancing) as Posit's public ParallelCluster setups use them (GitHub: sol-eng/aws-parallelcluster-rsw-ha,
+ * michaelmayer2/aws-parallelcluster-rsw-minimal).
  */
 export function rserverConf(site: SiteConfig, f: Features): SharedFile {
   const w = site.workbench;

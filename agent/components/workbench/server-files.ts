@@ -7,7 +7,7 @@ import { plainFile, type SharedFile } from "./shared-file.js";
 /**
  * load-balancer: cluster-wide settings only. No `www-host-name`: every login node reads this same
  * file (RSTUDIO_CONFIG_DIR), and Workbench's default node address (the node's private IP in the
- * cluster's VPC) is what the other login nodes reach it at (see README, "Workbench").
+ * cluster's VPC) is what the other login nodes reach it at (docs/workbench.md, "Design decisions").
  */
 export function loadBalancerFile(f: Features): SharedFile {
   const entries: Entry[] = [["balancer", "sessions"]];

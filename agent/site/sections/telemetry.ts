@@ -19,7 +19,7 @@ import { absolutePath, expected, port } from "../fields.js";
  *     accessLog: true           # rserver.conf server-access-log: /var/log/rstudio/rstudio-server/rserver-http-access.log
  *     auditedJobs: false        # rserver.conf audited-jobs: every launcher job recorded under the shared audit directory
  *     cloudwatch: false         # install a CloudWatch agent fragment for Workbench's and pwb-agent's logs
- *     jobCompletion:            # Slurm job completion records as JSON lines (head node; see README "Logs")
+ *     jobCompletion:            # Slurm job completion records as JSON lines (head node; see docs/operating.md)
  *       enabled: false
  *       path: /var/log/pwb-agent/jobs/jobcomp.jsonl
  */
