@@ -146,13 +146,12 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .action(async (o: EnsureFlags, cmd: Command) => {
       const { g, log, cluster, region, settings } = await albCommand(cmd, o, ensureSettingsFromFlags({ ...o }), "ensure", "alb ensure", "head");
       const { runAlbEnsure } = await import("../alb/ensure/run.js");
-      const { renderEnsurePlan } = await import("../alb/ensure/plan.js");
+      const { ensurePlanEntries, renderEnsurePlan } = await import("../alb/ensure/plan.js");
       const report = await runAlbEnsure({ cluster, region, settings, dryRun: o.dryRun, log, settingName: (f) => ALB_SETTING_FLAGS[f] });
       if (g.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
       else process.stdout.write(report.dryRun ? renderEnsurePlan(report.steps) : renderSteps(report.steps, report.dryRun, report.dnsName));
       // As `plan`: a dry run with changes pending exits 10.
-      const pending = report.steps.some((s) => s.action === "would-create" || s.action === "would-update");
-      setExit(report.dryRun && pending ? ExitCode.changesPending : ExitCode.ok);
+      setExit(report.dryRun && ensurePlanEntries(report.steps).length > 0 ? ExitCode.changesPending : ExitCode.ok);
     });
 
   clusterOptions(alb.command("self-register"))
