@@ -139,7 +139,12 @@ const printJson = (g: CliGlobals, report: unknown, indent?: number) => {
 
 export function addAlbCommands(program: Command, setExit: (code: number) => void): void {
   const alb = program.command("alb").description("the Workbench Application Load Balancer (head node)");
+  addEnsureCommand(alb, setExit);
+  addSelfCommands(alb, setExit);
+  addSyncCommand(program, setExit);
+}
 
+function addEnsureCommand(alb: Command, setExit: (code: number) => void): void {
   addSettingOptions(clusterOptions(alb.command("ensure")), ensureOnly)
     .description("find or create the Workbench target group, internal ALB, HTTPS listener and security group (idempotent)")
     .option("--dry-run", "print what would be created or changed; change nothing", false)
@@ -153,7 +158,9 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
       // As `plan`: a dry run with changes pending exits 10.
       setExit(report.dryRun && ensurePlanEntries(report.steps).length > 0 ? ExitCode.changesPending : ExitCode.ok);
     });
+}
 
+function addSelfCommands(alb: Command, setExit: (code: number) => void): void {
   clusterOptions(alb.command("self-register"))
     .description("login node: register this node with the Workbench target group once its Workbench answers (pwb-alb-self.service)")
     .option("--target-group-arn <arn>", "use this Workbench target group as is (no lookup by name and tag)")
@@ -185,7 +192,9 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
       printJson(globals(cmd), await deregisterSelf({ ...options, ...(o.maxWait ? { maxWaitMs: o.maxWait * 1000 } : {}) }));
       setExit(ExitCode.ok);
     });
+}
 
+function addSyncCommand(program: Command, setExit: (code: number) => void): void {
   clusterOptions(program.command("alb-sync"))
     .description("one sync tick: make the Workbench target group's targets follow the login pools' NLB targets")
     .option("--pool <name>", "login pool to follow; repeat or comma-separate (default: the cluster config's pools)", list)
