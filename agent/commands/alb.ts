@@ -9,8 +9,6 @@ import { loadSite } from "../site/load.js";
 import { globals, loggerFor, positiveSeconds, type CliGlobals } from "./cli-support.js";
 import { detectFacts, openRoot } from "./context.js";
 
-export { ALB_SETTING_FLAGS };
-
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
 /** Decimal digits only: `Number("")` is 0 and `Number("0x1bb")` is 443, neither is what was meant. */
