@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { elbName } from "../site/fields.js";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -19,7 +20,9 @@ export function defaultSecurityGroupName(cluster: string): string {
   return `pwb-alb-${cluster}`;
 }
 
-/** ELBv2 load balancer and target group names: 1–32 letters, digits, hyphens, no hyphen at either end. */
+const ELB_NAME = elbName("an ELB name");
+
+/** ELBv2 load balancer and target group names, by the site's own rule (agent/site/fields.ts). */
 export function isValidElbName(name: string): boolean {
-  return /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(name) && !name.startsWith("internal-");
+  return ELB_NAME.safeParse(name).success;
 }

@@ -1,7 +1,12 @@
-// AlbSettings: defaults and validation. Callers name the fields their own way (a CLI flag, a site
-// config key), so problems come back per field and the caller words the error.
-import { defaultAlbName, defaultSecurityGroupName, isValidElbName } from "./names.js";
+// The one ALB settings model: defaults, and one rule per setting. The rules of the settings the site
+// can set are the site section's own (agent/site/sections/alb.ts), so a value the site refuses at
+// file:line:column a flag is refused for, in the same words. Problems come back per field (and list
+// item); the caller names the field where the operator set it (agent/alb/sources.ts).
+import { boolean, string, type ZodType } from "zod";
+import { expected, name, port, wholeNumber } from "../site/fields.js";
+import { ALB_SITE_FIELDS } from "../site/sections/alb.js";
 import { WORKBENCH_PORT } from "../site/sections/workbench.js";
+import { defaultAlbName, defaultSecurityGroupName } from "./names.js";
 import type { AlbSettings, AlbSettingsInput } from "./types.js";
 
 export const ALB_DEFAULTS = {
@@ -40,54 +45,64 @@ export function resolveAlbSettings(cluster: string, input: AlbSettingsInput = {}
   };
 }
 
+/** The rule of each setting: the site's where the site has the key, the same field rules for the rest. */
+export const ALB_SETTING_RULES: Record<keyof AlbSettings, ZodType> = {
+  targetGroupName: ALB_SITE_FIELDS.targetGroupName,
+  targetPort: port,
+  albName: ALB_SITE_FIELDS.name,
+  securityGroupName: name('a security group name (1-255 printable ASCII characters, not starting with "sg-")', /^(?!sg-)[\x20-\x7e]{1,255}$/, 255),
+  vpcId: ALB_SITE_FIELDS.vpcId.nullable(),
+  subnets: ALB_SITE_FIELDS.subnets,
+  certificateArn: ALB_SITE_FIELDS.certificateArn.nullable(),
+  scheme: ALB_SITE_FIELDS.scheme,
+  listenerPort: port,
+  sslPolicy: name("an ELB security policy name like ELBSecurityPolicy-TLS13-1-2-2021-06", /^ELBSecurityPolicy-[A-Za-z0-9-]+$/, 128),
+  ingressCidrs: ALB_SITE_FIELDS.ingressCidrs,
+  targetSecurityGroupIds: ALB_SITE_FIELDS.targetSecurityGroupIds,
+  healthCheckPath: string(expected("a path starting with / (at most 1024 characters)")).max(1024, expected("a path starting with / (at most 1024 characters)"))
+    .regex(/^\/\S*$/, expected("a path starting with / (at most 1024 characters)")),
+  healthCheckMatcher: name("an HTTP code list like 200 or 200-299", /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, 256),
+  healthCheckIntervalSeconds: wholeNumber(5, 300),
+  stickiness: boolean(expected("true or false")),
+  httpRedirect: boolean(expected("true or false")),
+  hostedZoneId: ALB_SITE_FIELDS.hostedZoneId.nullable(),
+  recordName: ALB_SITE_FIELDS.recordName.nullable(),
+  stickinessDurationSeconds: wholeNumber(1, 604_800),
+  deregistrationDelaySeconds: wholeNumber(0, 3600),
+};
+
 export interface SettingProblem {
   field: keyof AlbSettings;
+  /** The list item at fault, for a list setting. */
+  index?: number;
   problem: string;
 }
 
-const CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
-const CERT_ARN = /^arn:aws[a-z-]*:(acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+|iam::\d{12}:server-certificate\/\S+)$/;
-const ID = (prefix: string) => new RegExp(`^${prefix}-[0-9a-f]{8,17}$`);
+/** What `alb-sync` and the self-register commands need: the target group's name and port. */
+const SYNC_FIELDS: (keyof AlbSettings)[] = ["targetGroupName", "targetPort"];
+
+/** The rule's verdict on one value: each issue as "expected …", at its list item. */
+function valueProblems(field: keyof AlbSettings, value: unknown): SettingProblem[] {
+  const r = ALB_SETTING_RULES[field].safeParse(value);
+  if (r.success) return [];
+  return r.error.issues.map((i) => {
+    const index = typeof i.path[0] === "number" ? i.path[0] : undefined;
+    return { field, ...(index !== undefined ? { index } : {}), problem: i.message.startsWith("expected") ? i.message : `expected ${i.message}` };
+  });
+}
 
 /** What is wrong with these settings for `alb-sync` (names, ports) or `alb ensure` (everything). */
 export function albSettingProblems(s: AlbSettings, purpose: "sync" | "ensure"): SettingProblem[] {
-  const out: SettingProblem[] = [];
-  const bad = (field: keyof AlbSettings, problem: string) => out.push({ field, problem });
-  const intIn = (field: keyof AlbSettings, v: number, lo: number, hi: number) => {
-    if (!Number.isInteger(v) || v < lo || v > hi) bad(field, `expected a whole number from ${lo} to ${hi}, got ${v}`);
-  };
-  const nameRule = "1–32 letters, digits or hyphens, not starting or ending with a hyphen";
-  if (!isValidElbName(s.targetGroupName)) bad("targetGroupName", `"${s.targetGroupName}" is not a valid target group name (${nameRule})`);
-  intIn("targetPort", s.targetPort, 1, 65535);
+  const fields = purpose === "sync" ? SYNC_FIELDS : (Object.keys(ALB_SETTING_RULES) as (keyof AlbSettings)[]);
+  const out = fields.flatMap((f) => valueProblems(f, s[f]));
   if (purpose === "sync") return out;
-
-  if (!isValidElbName(s.albName)) bad("albName", `"${s.albName}" is not a valid load balancer name (${nameRule}, not starting with "internal-")`);
-  if (!s.securityGroupName || s.securityGroupName.length > 255 || s.securityGroupName.startsWith("sg-") || !/^[\x20-\x7e]+$/.test(s.securityGroupName)) {
-    bad("securityGroupName", `"${s.securityGroupName}" is not a valid security group name (1–255 printable ASCII characters, not starting with "sg-")`);
-  }
+  const bad = (field: keyof AlbSettings, problem: string) => out.push({ field, problem });
   if (!s.vpcId) bad("vpcId", "required: the VPC of the login nodes (vpc-…)");
-  else if (!ID("vpc").test(s.vpcId)) bad("vpcId", `"${s.vpcId}" is not a VPC id (vpc- and 8 or 17 hex digits)`);
   if (s.subnets.length < 2) bad("subnets", `at least two subnets in different Availability Zones are required, got ${s.subnets.length}`);
-  for (const sn of s.subnets) if (!ID("subnet").test(sn)) bad("subnets", `"${sn}" is not a subnet id (subnet- and 8 or 17 hex digits)`);
   if (new Set(s.subnets).size !== s.subnets.length) bad("subnets", "a subnet is listed twice");
-  if (!s.certificateArn) bad("certificateArn", "required: the ACM certificate of the HTTPS listener (arn:aws:acm:…:certificate/…)");
-  else if (!CERT_ARN.test(s.certificateArn)) bad("certificateArn", `"${s.certificateArn}" is not an ACM certificate ARN`);
-  if (s.scheme !== "internal" && s.scheme !== "internet-facing") bad("scheme", `expected internal or internet-facing, got ${String(s.scheme)}`);
-  intIn("listenerPort", s.listenerPort, 1, 65535);
-  if (!/^ELBSecurityPolicy-[A-Za-z0-9-]+$/.test(s.sslPolicy)) bad("sslPolicy", `"${s.sslPolicy}" is not an ELB security policy name`);
-  for (const c of s.ingressCidrs) if (!CIDR.test(c)) bad("ingressCidrs", `"${c}" is not an IPv4 CIDR block`);
-  for (const g of s.targetSecurityGroupIds) if (!ID("sg").test(g)) bad("targetSecurityGroupIds", `"${g}" is not a security group id`);
-  if (!s.healthCheckPath.startsWith("/") || s.healthCheckPath.length > 1024) bad("healthCheckPath", `"${s.healthCheckPath}" must start with / (at most 1024 characters)`);
-  if (!/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/.test(s.healthCheckMatcher)) bad("healthCheckMatcher", `"${s.healthCheckMatcher}" is not an HTTP code list like 200 or 200-299`);
-  intIn("healthCheckIntervalSeconds", s.healthCheckIntervalSeconds, 5, 300);
-  intIn("stickinessDurationSeconds", s.stickinessDurationSeconds, 1, 604_800);
-  intIn("deregistrationDelaySeconds", s.deregistrationDelaySeconds, 0, 3600);
+  if (!s.certificateArn) bad("certificateArn", "required: the certificate of the HTTPS listener (an ACM or IAM server certificate ARN)");
   if (Boolean(s.hostedZoneId) !== Boolean(s.recordName)) {
     bad(s.hostedZoneId ? "recordName" : "hostedZoneId", "a DNS record needs both the hosted zone id and the record name");
-  }
-  if (s.hostedZoneId && !/^Z[A-Z0-9]{1,31}$/.test(s.hostedZoneId)) bad("hostedZoneId", `"${s.hostedZoneId}" is not a Route 53 hosted zone id (Z and capital letters or digits)`);
-  if (s.recordName && !/^(?=.{1,253}\.?$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$/.test(s.recordName)) {
-    bad("recordName", `"${s.recordName}" is not a DNS name like workbench.example.com`);
   }
   return out;
 }

@@ -17,8 +17,8 @@ export type PwbRole = "workbench-alb" | "workbench-target-group" | "workbench-li
 
 /**
  * The Workbench ALB, its listener, security group and target group: one typed record whatever the
- * source. The CLI fills it from flags (`alb ensure --alb-name …`); the site configuration maps its
- * `alb:` section onto `AlbSettingsInput` and calls `resolveAlbSettings` (agent/alb/settings.ts).
+ * source. `resolveAlbSources` (agent/alb/sources.ts) fills it from the site's `alb:` section and the
+ * flags, flags winning; agent/alb/settings.ts holds the defaults and each field's rule.
  * `alb-sync` needs only `targetGroupName` and `targetPort`.
  */
 export interface AlbSettings {
@@ -32,7 +32,7 @@ export interface AlbSettings {
   vpcId: string | null;
   /** The ALB's subnets: at least two, in different Availability Zones. Required by `ensure`. */
   subnets: string[];
-  /** ACM certificate of the HTTPS listener. Required by `ensure`. */
+  /** ACM certificate or IAM server certificate of the HTTPS listener. Required by `ensure`. */
   certificateArn: string | null;
   /** `internal` (default) or `internet-facing`. */
   scheme: "internal" | "internet-facing";

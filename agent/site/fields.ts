@@ -82,3 +82,54 @@ export const mirrorUrl = url("an s3://bucket/prefix or https:// URL", { query: f
 
 /** An optional section or field: absent in the file is null in the resolved site (an explicit null stays an error). */
 export const absentAsNull = <T extends ZodType>(section: T) => section.optional().transform((v) => v ?? null);
+
+/** A whole number in [lo, hi] (seconds, counts): the message says the range. */
+export const wholeNumber = (lo: number, hi: number) => {
+  const what = expected(`a whole number from ${lo} to ${hi}`);
+  return number(what).int(what).min(lo, what).max(hi, what);
+};
+
+// ---- AWS values (the Workbench ALB). The site's `alb:` section and `alb ensure`'s flags both check
+// ---- through these, so a value is refused alike, with the same words, wherever it was given.
+
+/** `vpc-…`, `subnet-…`, `sg-…`: the prefix and hex digits (8 in old accounts, 17 now). */
+export const awsId = (prefix: string, what: string) =>
+  name(`${what} like ${prefix}-0123456789abcdef0`, new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), prefix.length + 18);
+
+/** ELBv2 load balancer and target group names: 1–32 letters, digits or '-', no '-' at either end, never `internal-…`. */
+export const elbName = (what: string) =>
+  name(`${what} (1-32 letters, digits or '-', not starting or ending with '-', not starting with "internal-")`, /^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/, 32);
+
+/**
+ * The HTTPS listener's certificate: ELBv2 takes a certificate from ACM or an IAM server certificate
+ * (the way in for keys ACM cannot deploy to a load balancer, e.g. RSA 4096), any partition.
+ */
+export const certificateArn = name(
+  "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>) or an IAM server certificate ARN (arn:aws:iam::<account>:server-certificate/<name>)",
+  /^arn:aws(?:-[a-z]+)*:(?:acm:[a-z]{2}(?:-[a-z]+)+-\d{1,2}:\d{12}:certificate\/[A-Za-z0-9-]+|iam::\d{12}:server-certificate\/[\w+=,.@/-]+)$/,
+  2048,
+);
+
+/** Four decimal octets 0–255 (no leading zeros: `010` reads as octal to some tools) and a prefix 0–32. */
+export function isIpv4Cidr(s: string): boolean {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(s);
+  if (!m) return false;
+  const parts = m.slice(1);
+  const decimal = (p: string) => p === "0" || !p.startsWith("0");
+  return parts.every(decimal) && parts.slice(0, 4).every((o) => Number(o) <= 255) && Number(parts[4]) <= 32;
+}
+
+export const ipv4Cidr = string(expected("an IPv4 CIDR block like 10.0.0.0/16 (four numbers 0-255, a prefix 0-32)")).refine(
+  isIpv4Cidr,
+  expected("an IPv4 CIDR block like 10.0.0.0/16 (four numbers 0-255, a prefix 0-32)"),
+);
+
+/** Route 53 hosted zone ids are `Z` and up to 31 capital letters or digits (not the `/hostedzone/…` path form). */
+export const hostedZoneId = name("a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ", /^Z[A-Z0-9]{1,31}$/, 32);
+
+/** A DNS name of labels (letters, digits, inner '-', at most 63 each), at most 253 characters, a trailing dot allowed. */
+export const dnsName = name(
+  "a DNS name like workbench.example.com",
+  /^(?=.{1,253}\.?$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\.?$/,
+  254,
+);

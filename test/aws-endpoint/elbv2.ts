@@ -1,38 +1,16 @@
 // Elastic Load Balancing v2 (API version 2015-12-01) over awsQuery: the actions pwb-agent and its
 // tests use, with AWS's parameter names, result shapes, errors and idempotency rules.
 import { AwsApiError, validation } from "./errors.js";
-import type { AwsModel, HealthCheck, LoadBalancer, Listener, ListenerAction, TargetGroup } from "./model.js";
+import { LOAD_BALANCER_CHANGES } from "./elbv2-load-balancers.js";
+import { LISTENER_ACTIONS } from "./elbv2-listeners.js";
+import { applyTags, lbXml, MAX_PAGE, notFoundFor, requireParam, same, tagsParam, type Handler, type Result } from "./elbv2-shared.js";
+import type { HealthCheck, LoadBalancer, TargetGroup } from "./model.js";
 import { describeReason } from "./model.js";
-import { paginate, type ListShaping } from "./paging.js";
-import type { QueryParams, XmlValue } from "./protocol.js";
+import { paginate } from "./paging.js";
+import type { QueryParams } from "./protocol.js";
 
-export interface Elbv2Context extends ListShaping {
-  p: QueryParams;
-  model: AwsModel;
-}
-
-type Result = Record<string, XmlValue>;
-type Handler = (ctx: Elbv2Context) => Result;
-
-const MAX_PAGE = 400;
+export type { Elbv2Context } from "./elbv2-shared.js";
 const NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/;
-
-function lbXml(lb: LoadBalancer): Result {
-  return {
-    LoadBalancerArn: lb.arn,
-    DNSName: lb.dnsName,
-    CanonicalHostedZoneId: lb.type === "application" ? "Z32O12XQLNTSW2" : "Z2IFOLAFXWLO4F",
-    CreatedTime: lb.createdTime,
-    LoadBalancerName: lb.name,
-    Scheme: lb.scheme,
-    VpcId: lb.vpcId,
-    State: { Code: lb.state },
-    Type: lb.type,
-    AvailabilityZones: lb.subnets.map((s, i) => ({ ZoneName: `${lb.arn.split(":")[3]}${"abc"[i % 3]}`, SubnetId: s })),
-    SecurityGroups: lb.type === "application" || lb.securityGroups.length ? lb.securityGroups : undefined,
-    IpAddressType: lb.ipAddressType,
-  };
-}
 
 function tgXml(tg: TargetGroup): Result {
   const hc = tg.healthCheck;
@@ -59,41 +37,10 @@ function tgXml(tg: TargetGroup): Result {
   };
 }
 
-function listenerXml(l: Listener): Result {
-  return {
-    ListenerArn: l.arn,
-    LoadBalancerArn: l.loadBalancerArn,
-    Port: l.port,
-    Protocol: l.protocol,
-    Certificates: l.certificates.length ? l.certificates.map((c) => ({ CertificateArn: c })) : undefined,
-    SslPolicy: l.sslPolicy,
-    DefaultActions: l.defaultActions.map((a) => ({
-      Type: a.Type,
-      TargetGroupArn: a.TargetGroupArn,
-      RedirectConfig: a.RedirectConfig,
-      ForwardConfig: a.Type === "forward" && a.TargetGroupArn
-        ? { TargetGroups: [{ TargetGroupArn: a.TargetGroupArn, Weight: 1 }], TargetGroupStickinessConfig: { Enabled: false } }
-        : undefined,
-    })),
-  };
-}
-
-const tagsParam = (p: QueryParams) => p.list("Tags.member").map((t) => [t.get("Key") ?? "", t.get("Value") ?? ""] as const);
-
-function requireParam(p: QueryParams, key: string): string {
-  const v = p.get(key);
-  if (v === undefined || v === "") throw validation(`1 validation error detected: Value null at '${key.charAt(0).toLowerCase() + key.slice(1)}' failed to satisfy constraint: Member must not be null`);
-  return v;
-}
-
 function checkName(kind: string, name: string): void {
   if (!NAME_RE.test(name)) {
     throw validation(`${kind} name '${name}' can have a maximum of 32 characters, can contain only alphanumeric characters and hyphens, and cannot begin or end with a hyphen`);
   }
-}
-
-function applyTags(model: AwsModel, arn: string, tags: ReadonlyArray<readonly [string, string]>): void {
-  if (tags.length) model.setTags(arn, new Map(tags));
 }
 
 function healthCheckFrom(p: QueryParams): Partial<HealthCheck> {
@@ -121,38 +68,9 @@ function checkHealthTiming(hc: HealthCheck, undo: () => void = () => {}): void {
   }
 }
 
-function actionsFrom(p: QueryParams, model: AwsModel): ListenerAction[] {
-  return p.list("DefaultActions.member").map((a) => {
-    const type = a.get("Type") ?? "";
-    const tgArn = a.get("TargetGroupArn") ?? a.get("ForwardConfig.TargetGroups.member.1.TargetGroupArn");
-    if (type === "forward") {
-      if (!tgArn) throw validation("A target group ARN must be specified for a forward action");
-      model.requireTargetGroup(tgArn);
-    }
-    if (type === "redirect") {
-      const r = (k: string) => a.get(`RedirectConfig.${k}`);
-      const status = r("StatusCode");
-      if (status !== "HTTP_301" && status !== "HTTP_302") throw validation("A redirect action requires StatusCode HTTP_301 or HTTP_302");
-      const protocol = r("Protocol") ?? "#{protocol}";
-      if (!["HTTP", "HTTPS", "#{protocol}"].includes(protocol)) throw validation(`Redirect protocol '${protocol}' is not valid`);
-      return {
-        Type: type,
-        RedirectConfig: { Protocol: protocol, Port: r("Port") ?? "#{port}", Host: r("Host") ?? "#{host}", Path: r("Path") ?? "/#{path}", Query: r("Query") ?? "#{query}", StatusCode: status },
-      };
-    }
-    return { Type: type, ...(tgArn ? { TargetGroupArn: tgArn } : {}) };
-  });
-}
-
-function notFoundFor(arn: string): AwsApiError {
-  if (arn.includes(":targetgroup/")) return new AwsApiError("TargetGroupNotFound", `Target groups '[${arn}]' not found`);
-  if (arn.includes(":listener/")) return new AwsApiError("ListenerNotFound", `Listeners '[${arn}]' not found`);
-  return new AwsApiError("LoadBalancerNotFound", `Load balancers '[${arn}]' not found`);
-}
-
-const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
-
 export const ELBV2_ACTIONS: Record<string, Handler> = {
+  ...LISTENER_ACTIONS,
+  ...LOAD_BALANCER_CHANGES,
   DescribeLoadBalancers({ p, model, ...shape }) {
     const arns = p.strings("LoadBalancerArns.member");
     const names = p.strings("Names.member");
@@ -353,72 +271,6 @@ export const ELBV2_ACTIONS: Record<string, Handler> = {
     const lb = model.addLoadBalancer({ name, type, scheme, subnets, securityGroups, ...(vpcId ? { vpcId } : {}) });
     applyTags(model, lb.arn, tagsParam(p));
     return { LoadBalancers: [lbXml(lb)] };
-  },
-
-  CreateListener({ p, model }) {
-    const lb = model.requireLoadBalancer(requireParam(p, "LoadBalancerArn"));
-    const protocol = p.get("Protocol") ?? (lb.type === "application" ? "HTTP" : "TCP");
-    const port = p.int("Port") ?? (protocol === "HTTPS" ? 443 : 80);
-    const certificates = p.list("Certificates.member").map((c) => c.get("CertificateArn") ?? "");
-    if ((protocol === "HTTPS" || protocol === "TLS") && certificates.length === 0) {
-      throw new AwsApiError("CertificateNotFound", "A certificate must be specified for HTTPS listeners");
-    }
-    const defaultActions = actionsFrom(p, model);
-    const sslPolicy = p.get("SslPolicy") ?? (protocol === "HTTPS" ? "ELBSecurityPolicy-2016-08" : undefined);
-    const existing = [...model.listeners.values()].find((l) => l.loadBalancerArn === lb.arn && l.port === port);
-    if (existing) {
-      const identical = existing.protocol === protocol && same(existing.certificates, certificates) &&
-        JSON.stringify(existing.defaultActions) === JSON.stringify(defaultActions);
-      if (identical) return { Listeners: [listenerXml(existing)] };
-      throw new AwsApiError("DuplicateListener", "A listener already exists on this port for this load balancer");
-    }
-    const listener: Listener = {
-      arn: model.elbArn(`listener/${lb.arn.split(":loadbalancer/")[1]}/${model.nextHex(16)}`),
-      loadBalancerArn: lb.arn,
-      port,
-      protocol,
-      certificates,
-      ...(sslPolicy ? { sslPolicy } : {}),
-      defaultActions,
-    };
-    model.listeners.set(listener.arn, listener);
-    for (const a of defaultActions) {
-      const tg = a.TargetGroupArn ? model.targetGroups.get(a.TargetGroupArn) : undefined;
-      if (tg && !tg.loadBalancerArns.includes(lb.arn)) tg.loadBalancerArns.push(lb.arn);
-    }
-    applyTags(model, listener.arn, tagsParam(p));
-    return { Listeners: [listenerXml(listener)] };
-  },
-
-  DescribeListeners({ p, model, ...shape }) {
-    const lbArn = p.get("LoadBalancerArn");
-    const arns = p.strings("ListenerArns.member");
-    if (!lbArn && !arns.length) throw validation("You must specify either listener ARNs or a load balancer ARN");
-    let ls = [...model.listeners.values()];
-    if (lbArn) {
-      model.requireLoadBalancer(lbArn);
-      ls = ls.filter((l) => l.loadBalancerArn === lbArn);
-    } else {
-      const missing = arns.find((a) => !model.listeners.has(a));
-      if (missing) throw notFoundFor(missing);
-      ls = arns.map((a) => model.listeners.get(a)!);
-    }
-    const { page, next } = paginate(ls, p.get("Marker"), p.int("PageSize"), MAX_PAGE, shape);
-    return { Listeners: page.map(listenerXml), NextMarker: next };
-  },
-
-  ModifyListener({ p, model }) {
-    const arn = requireParam(p, "ListenerArn");
-    const l = model.listeners.get(arn);
-    if (!l) throw notFoundFor(arn);
-    if (p.get("Protocol")) l.protocol = p.get("Protocol")!;
-    if (p.int("Port") !== undefined) l.port = p.int("Port")!;
-    if (p.get("SslPolicy")) l.sslPolicy = p.get("SslPolicy")!;
-    const certs = p.list("Certificates.member").map((c) => c.get("CertificateArn") ?? "");
-    if (certs.length) l.certificates = certs;
-    const actions = actionsFrom(p, model);
-    if (actions.length) l.defaultActions = actions;
-    return { Listeners: [listenerXml(l)] };
   },
 
   AddTags({ p, model }) {

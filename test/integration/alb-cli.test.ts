@@ -141,6 +141,36 @@ describe("pwb-agent alb ensure (built bundle)", () => {
     expect(overridden.code, overridden.stderr).toBe(10);
   });
 
+  it("refuses a bad value from the site at file:line:col and from the flag under its name, in the same words", async () => {
+    await account();
+    const site = path.join(head, "site-bad-cidr.yaml");
+    await fs.writeFile(site, MINIMAL.replace("alb:\n  name: pwb-workbench\n", "alb:\n  name: pwb-workbench\n  ingressCidrs: [999.0.0.0/99]\n"));
+    const fromSite = await agent(["--root", head, "--no-imds", "--site", site, "alb", "ensure", "--dry-run"], awsEnv(ep));
+    const fromFlag = await agent(["--root", head, "--no-imds", "alb", "ensure", "--dry-run", "--ingress-cidrs", "999.0.0.0/99"], awsEnv(ep));
+    expect([fromSite.code, fromFlag.code]).toEqual([2, 2]);
+    const said = (stderr: string, where: RegExp) => where.exec(stderr)?.[1];
+    const siteSays = said(fromSite.stderr, /site-bad-cidr\.yaml:9:18: alb\.ingressCidrs\[0\]: (.*)/);
+    expect(siteSays).toMatch(/^expected an IPv4 CIDR block like 10\.0\.0\.0\/16/);
+    expect(said(fromFlag.stderr, /--ingress-cidrs\[0\]: (.*)/)).toBe(siteSays);
+    expect(ep.calls).toEqual([]);
+  });
+
+  it("drift on the existing ALB: --dry-run exits 10 naming it, apply fixes it, the next dry run exits 0; a scheme change exits 1 saying what to do", async () => {
+    await account();
+    const cert = ["--certificate-arn", "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789abc"];
+    const ensure = (...extra: string[]) => agent(["--root", head, "--no-imds", "alb", "ensure", "--vpc-id", DEFAULT_VPC, ...cert, ...extra], awsEnv(ep));
+    expect((await ensure("--subnets", DEFAULT_SUBNETS.join(","))).code).toBe(0);
+    const moved = ["--subnets", `${DEFAULT_SUBNETS[1]},subnet-0abc0000000000003`];
+    const dry = await ensure("--dry-run", ...moved);
+    expect(dry.code, dry.stderr).toBe(10);
+    expect(dry.stdout).toMatch(/^~ load-balancer-subnets pwb-pwb-demo-\w+ {2}\(update\)\n {4}subnets subnet-0abc0000000000001, subnet-0abc0000000000002 become subnet-0abc0000000000002, subnet-0abc0000000000003$/m);
+    expect((await ensure(...moved)).code).toBe(0);
+    expect((await ensure("--dry-run", ...moved)).code).toBe(0);
+    const scheme = await ensure(...moved, "--scheme", "internet-facing");
+    expect(scheme.code).toBe(1);
+    expect(scheme.stderr).toMatch(/AWS cannot change the scheme of a load balancer: set the scheme back to internal, or delete the load balancer/);
+  });
+
   it("a site without an alb: section has no ALB to sync: exit 2 saying so, no AWS call", async () => {
     await account();
     const site = path.join(head, "site-no-alb.yaml");

@@ -56,6 +56,9 @@ beforeAll(async () => {
   await ensure(); // creates everything
   await ensure({ certificateArn: CERT.replace("0f1e", "aaaa"), healthCheckIntervalSeconds: 30, stickinessDurationSeconds: 60 }); // modifies in place
   await ensure({ albName: "pwb-renamed", targetGroupName: "pwb-renamed" }); // finds by tags
+  const alb = [...ep.model.loadBalancers.values()].find((l) => l.name === resolveAlbSettings("pwb-demo").albName)!;
+  alb.securityGroups = [loginSg.id]; // drift by hand: its own group detached
+  await ensure({ subnets: [DEFAULT_SUBNETS[1]!, "subnet-0abc0000000000003"] }); // drift fixed in place: SetSubnets, SetSecurityGroups
   const wb = [...ep.model.targetGroups.values()].find((t) => t.port === 8787)!;
   h.cluster.workbench = wb;
   await h.tick({ pools: undefined }); // discovery by tags, registration

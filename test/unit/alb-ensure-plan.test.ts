@@ -99,13 +99,14 @@ describe("planAlbEnsure", () => {
     expect([noZone.action, noZone.detail, noZone.change]).toEqual(["would-create", `A alias in ${ZONE} → the new ALB (the hosted zone was not found)`, { kind: "upsert-alias", loadBalancerArn: NEW_LOAD_BALANCER }]);
   });
 
-  it("changed settings become in-place updates; an ALB that differs in what cannot change is kept, with warnings", () => {
+  it("changed settings become in-place updates; a scheme, which AWS cannot change, is a pending change that apply refuses", () => {
     const plan = planAlbEnsure({ ...all, loadBalancer: { item: { ...lb, scheme: "internet-facing" }, renamed: false } }, settings({ certificateArn: CERT.replace("0f1e", "aaaa"), healthCheckIntervalSeconds: 30, stickinessDurationSeconds: 60 }));
     expect(plan.filter((st) => st.change).map((st) => [st.resource, st.change!.kind])).toEqual([
-      ["target-group-health-check", "modify-health-check"], ["target-group-attributes", "set-target-group-attributes"], ["listener", "modify-https-listener"],
+      ["target-group-health-check", "modify-health-check"], ["target-group-attributes", "set-target-group-attributes"],
+      ["load-balancer-scheme", "cannot-change"], ["listener", "modify-https-listener"],
     ]);
     expect(plan.find((st) => st.resource === "target-group-attributes")!.change).toMatchObject({ attributes: new Map([["stickiness.lb_cookie.duration_seconds", "60"]]) });
-    expect(plan.find((st) => st.resource === "load-balancer")!.warnings).toEqual(["scheme is internet-facing, configured internal (a scheme cannot change: delete the ALB to recreate it)"]);
+    expect(plan.find((st) => st.resource === "load-balancer-scheme")!.change).toMatchObject({ reason: expect.stringMatching(/is internet-facing, configured internal, and AWS cannot change the scheme.*delete-load-balancer/) });
   });
 
   it("a target group of another port cannot be planned: bad input naming the setting", () => {

@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { resolveAlbSettings } from "../../agent/alb/settings.js";
-import { ALB_SETTING_FLAGS, addAlbCommands, ensureSettingsFromFlags } from "../../agent/commands/alb.js";
+import { ALB_SETTING_FLAGS } from "../../agent/alb/sources.js";
+import { addAlbCommands, ensureSettingsFromFlags } from "../../agent/commands/alb.js";
 
 function albProgram(): Command {
   const program = new Command("pwb-agent").exitOverride();

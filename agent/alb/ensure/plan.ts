@@ -1,6 +1,8 @@
 // `alb ensure`'s pure core: from one read of the account (AlbSnapshot) and the settings, the steps
 // that make the Workbench ALB what the settings say. Each step names its resource, what would happen
 // ("exists", "would-create", "would-update") and, when something must change, the AWS change to make.
+// Drift on what exists is a pending change like any other: fixed in place where AWS can (subnets,
+// security groups, listener, health check, redirect), refused where it cannot (the scheme).
 // Ids that exist only once an earlier step has created them are placeholders the executor fills in.
 import { renderPlan, type PlanEntry } from "../../engine/render.js";
 import { BadInputError } from "../../errors.js";
@@ -13,7 +15,10 @@ import type { AlbSettings } from "../types.js";
 export type StepAction = "exists" | "created" | "updated" | "would-create" | "would-update";
 
 export interface EnsureStep {
-  resource: "security-group" | "security-group-rules" | "target-group" | "target-group-health-check" | "target-group-attributes" | "load-balancer" | "listener" | "target-security-group-rules" | "dns-record";
+  resource:
+    | "security-group" | "security-group-rules" | "target-group" | "target-group-health-check" | "target-group-attributes"
+    | "load-balancer" | "load-balancer-scheme" | "load-balancer-subnets" | "load-balancer-security-groups"
+    | "listener" | "target-security-group-rules" | "dns-record";
   name: string;
   action: StepAction;
   id?: string;
@@ -45,6 +50,10 @@ export type AlbChange =
   | { kind: "modify-health-check"; targetGroupArn: string; healthCheck: HealthCheckSettings }
   | { kind: "set-target-group-attributes"; targetGroupArn: string; attributes: Map<string, string> }
   | { kind: "create-load-balancer"; securityGroupId: string }
+  | { kind: "set-subnets"; loadBalancerArn: string; subnets: string[] }
+  | { kind: "set-security-groups"; loadBalancerArn: string; securityGroups: string[] }
+  /** What AWS cannot change on an existing resource: apply stops before changing anything, saying what to do. */
+  | { kind: "cannot-change"; reason: string }
   | { kind: "create-https-listener"; loadBalancerArn: string; targetGroupArn: string }
   | { kind: "modify-https-listener"; listenerArn: string; targetGroupArn: string }
   | { kind: "create-redirect-listener"; loadBalancerArn: string }
@@ -54,8 +63,6 @@ export type AlbChange =
 export interface PlannedStep extends EnsureStep {
   action: "exists" | "would-create" | "would-update";
   change?: AlbChange;
-  /** Said about an existing resource that differs in a way ensure does not change (logged as a warning). */
-  warnings?: string[];
 }
 
 /** Placeholders for what an earlier step of the same run creates. */
@@ -124,16 +131,7 @@ export function planAlbEnsure(snap: AlbSnapshot, s: AlbSettings, settingName: (f
 
   const lb = snap.loadBalancer?.item ?? null;
   const lbArn = lb?.arn ?? NEW_LOAD_BALANCER;
-  if (lb) {
-    const notes: string[] = [];
-    if (lb.scheme !== s.scheme) notes.push(`scheme is ${lb.scheme}, configured ${s.scheme} (a scheme cannot change: delete the ALB to recreate it)`);
-    if (sg && !lb.securityGroups.includes(sg.id)) notes.push(`security group ${sg.id} is not attached`);
-    if ([...lb.subnets].sort().join() !== [...s.subnets].sort().join()) notes.push(`subnets are ${lb.subnets.join(",")}, configured ${s.subnets.join(",")}`);
-    steps.push({ resource: "load-balancer", name: lb.name, action: "exists", id: lb.arn, ...(notes.length ? { detail: notes.join("; "), warnings: notes } : {}) });
-  } else {
-    const shape = `${s.scheme} application load balancer in ${s.subnets.join(", ")}, security group ${sgId}`;
-    steps.push({ resource: "load-balancer", name: s.albName, action: "would-create", detail: shape, change: { kind: "create-load-balancer", securityGroupId: sgId } });
-  }
+  steps.push(...loadBalancerSteps(lb, s, sgId));
 
   steps.push(httpsListenerStep(s, snap.listeners.find((l) => l.port === s.listenerPort), lbArn, tgArn));
   if (s.httpRedirect) steps.push(redirectListenerStep(s, snap.listeners.find((l) => l.port === HTTP_PORT), lbArn));
@@ -144,6 +142,30 @@ export function planAlbEnsure(snap: AlbSnapshot, s: AlbSettings, settingName: (f
   }
 
   if (snap.dnsRecord && s.hostedZoneId && s.recordName) steps.push(dnsStep(s.hostedZoneId, s.recordName, snap.dnsRecord, lb));
+  return steps;
+}
+
+/** The ALB: created, or kept and brought back to its settings where it drifted. */
+function loadBalancerSteps(lb: LoadBalancerInfo | null, s: AlbSettings, sgId: string): PlannedStep[] {
+  if (!lb) {
+    const shape = `${s.scheme} application load balancer in ${s.subnets.join(", ")}, security group ${sgId}`;
+    return [{ resource: "load-balancer", name: s.albName, action: "would-create", detail: shape, change: { kind: "create-load-balancer", securityGroupId: sgId } }];
+  }
+  const steps: PlannedStep[] = [{ resource: "load-balancer", name: lb.name, action: "exists", id: lb.arn }];
+  const update = (resource: PlannedStep["resource"], detail: string, change: AlbChange) => steps.push({ resource, name: lb.name, action: "would-update", id: lb.arn, detail, change });
+  if (lb.scheme !== s.scheme) {
+    const reason = `the Workbench ALB ${lb.name} is ${lb.scheme}, configured ${s.scheme}, and AWS cannot change the scheme of a load balancer: ` +
+      `set the scheme back to ${lb.scheme}, or delete the load balancer (aws elbv2 delete-load-balancer --load-balancer-arn ${lb.arn}) and run alb ensure again to recreate it`;
+    update("load-balancer-scheme", `scheme ${lb.scheme} becomes ${s.scheme}: AWS cannot change it in place; apply stops (delete the ALB to recreate it)`, { kind: "cannot-change", reason });
+  }
+  if ([...lb.subnets].sort().join() !== [...s.subnets].sort().join()) {
+    update("load-balancer-subnets", `subnets ${lb.subnets.join(", ")} become ${s.subnets.join(", ")}`, { kind: "set-subnets", loadBalancerArn: lb.arn, subnets: s.subnets });
+  }
+  // Its own group must be attached; a group someone added beside it stays.
+  if (!lb.securityGroups.includes(sgId)) {
+    const groups = [...lb.securityGroups, sgId];
+    update("load-balancer-security-groups", `security groups ${lb.securityGroups.join(", ") || "none"} become ${groups.join(", ")}`, { kind: "set-security-groups", loadBalancerArn: lb.arn, securityGroups: groups });
+  }
   return steps;
 }
 
@@ -190,14 +212,18 @@ function dnsStep(zone: string, name: string, record: NonNullable<AlbSnapshot["dn
   return { resource: "dns-record", name, action: current ? "would-update" : "would-create", detail, change: { kind: "upsert-alias", loadBalancerArn: lb?.arn ?? NEW_LOAD_BALANCER } };
 }
 
-/**
- * A plan in the engine's `plan` form: one block per resource that would change ("+" create,
- * "~" update), what would change beneath, then the count; resources already as wanted are left out.
- */
-export function renderEnsurePlan(steps: EnsureStep[]): string {
-  const pending = steps.flatMap((s): PlanEntry[] => {
+/** The steps that would change something, as the engine's plan entries ("+" create, "~" update). */
+export function ensurePlanEntries(steps: readonly EnsureStep[]): PlanEntry[] {
+  return steps.flatMap((s): PlanEntry[] => {
     if (s.action !== "would-create" && s.action !== "would-update") return [];
     return [{ id: `${s.resource}:${s.name}`, action: s.action === "would-create" ? "create" : "update", summary: s.detail ? [s.detail] : [] }];
   });
-  return renderPlan(pending, "the Workbench ALB");
+}
+
+/**
+ * A plan in the engine's `plan` form: one block per resource that would change, what would change
+ * beneath, then the count; resources already as wanted are left out.
+ */
+export function renderEnsurePlan(steps: readonly EnsureStep[]): string {
+  return renderPlan(ensurePlanEntries(steps), "the Workbench ALB");
 }

@@ -1,7 +1,8 @@
 // `alb ensure`: read the account once (the ALB's security group and its rules, the Workbench target
 // group and its attributes, the internal ALB and its listeners, the login nodes' security groups, the
 // DNS record), plan the changes from that one snapshot (plan.ts, pure), then apply them in order.
-// A dry run prints the plan. Creates are idempotent or adopt what an earlier, interrupted try made,
+// A dry run prints the plan. A change AWS cannot make in place stops the apply before anything
+// changes. Creates are idempotent or adopt what an earlier, interrupted try made,
 // so a re-run completes the set without duplicating anything.
 import { BadInputError, RuntimeFailure } from "../../errors.js";
 import type { Logger } from "../../log.js";
@@ -49,7 +50,7 @@ function stageOf(step: EnsureStep): string {
     case "security-group-rules": return "security group rules";
     case "target-group": case "target-group-health-check": return "target group";
     case "target-group-attributes": return "target group attributes";
-    case "load-balancer": return "load balancer";
+    case "load-balancer": case "load-balancer-scheme": case "load-balancer-subnets": case "load-balancer-security-groups": return "load balancer";
     case "listener": return step.name === `HTTP:${HTTP_PORT}` ? "HTTP redirect listener" : "listener";
     case "target-security-group-rules": return "login nodes' security groups";
     case "dns-record": return "DNS record";
@@ -71,7 +72,8 @@ export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport
     if (o.settings.hostedZoneId && o.settings.recordName) route53 = await Route53.open(aws, stats);
     const snap = await readAlbSnapshot(o, ec2, elb, route53, name, stage);
     const plan = planAlbEnsure(snap, o.settings, name);
-    for (const step of plan) for (const w of step.warnings ?? []) o.log.warn({ loadBalancer: step.name }, `the existing Workbench ALB differs from its settings: ${w}`);
+    const refused = plan.flatMap((st) => (st.change?.kind === "cannot-change" ? [st.change.reason] : []));
+    if (refused.length && !report.dryRun) throw new CannotChange(`alb ensure: ${refused.join("; ")}. Nothing was changed.`);
     const ids = new Ids(snap, o.settings.listenerPort);
     const apply = new Applier(o, ec2, elb, route53, name, ids);
     for (const step of plan) {
@@ -86,7 +88,7 @@ export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport
     });
     return report;
   } catch (err) {
-    if (err instanceof BadInputError) throw err;
+    if (err instanceof BadInputError || err instanceof CannotChange) throw err;
     const done = report.steps.filter((s) => s.action === "created" || s.action === "updated").map((s) => `${s.action} ${s.resource} ${s.name}`);
     throw new RuntimeFailure(`alb ensure failed at the ${stage.current}: ${describeError(err)}. Run it again to finish: it picks up what exists.`, { alreadyApplied: done });
   } finally {
@@ -97,7 +99,10 @@ export async function runAlbEnsure(o: AlbEnsureOptions): Promise<AlbEnsureReport
   }
 }
 
-const withoutPlanning = ({ change: _change, warnings: _warnings, ...step }: PlannedStep): EnsureStep => step;
+const withoutPlanning = ({ change: _change, ...step }: PlannedStep): EnsureStep => step;
+
+/** What the settings ask and AWS cannot do to what exists (exit 1, as any failure; nothing was changed). */
+class CannotChange extends RuntimeFailure {}
 
 /** Everything the plan needs, read before anything changes. */
 async function readAlbSnapshot(
@@ -230,6 +235,14 @@ class Applier {
         ids.loadBalancer = lb;
         return lb.arn;
       }
+      case "set-subnets":
+        await this.elb.setSubnets(c.loadBalancerArn, c.subnets);
+        return c.loadBalancerArn;
+      case "set-security-groups":
+        await this.elb.setSecurityGroups(c.loadBalancerArn, c.securityGroups.map((g) => ids.resolve(g)));
+        return c.loadBalancerArn;
+      case "cannot-change":
+        throw new CannotChange(c.reason); // refused before any change; here only if a caller skipped that
       case "create-https-listener": {
         const l = await this.elb.createHttpsListener({
           loadBalancerArn: ids.resolve(c.loadBalancerArn), port: s.listenerPort, certificateArn: s.certificateArn!, sslPolicy: s.sslPolicy,

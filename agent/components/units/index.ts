@@ -5,20 +5,10 @@ import albSyncService from "../../../units/pwb-alb-sync.service";
 import albSyncTimer from "../../../units/pwb-alb-sync.timer";
 import doctorService from "../../../units/pwb-agent-doctor.service";
 import doctorTimer from "../../../units/pwb-agent-doctor.timer";
-import { albSettingProblems, resolveAlbSettings } from "../../alb/settings.js";
-import type { AlbSettingsInput } from "../../alb/types.js";
+import { siteAlbComplete } from "../../alb/sources.js";
 import { parseInstallSection, VENDOR_UNIT_DIR } from "../../engine/systemd.js";
-import type { AlbSite } from "../../site/types.js";
 import type { Resource } from "../../engine/types.js";
 import type { Component } from "../types.js";
-
-/** Whether `alb ensure` has all it needs from the site (VPC, two subnets, certificate): nothing to type by hand. */
-function siteAlbComplete(cluster: string | null, alb: AlbSite): boolean {
-  if (!cluster) return false;
-  const input: AlbSettingsInput = { vpcId: alb.vpcId, subnets: alb.subnets, certificateArn: alb.certificateArn };
-  return albSettingProblems(resolveAlbSettings(cluster, Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))), "ensure").length === 0;
-}
-
 
 export const EMBEDDED_UNITS: Record<string, string> = {
   "pwb-agent.service": agentService,
