@@ -68,6 +68,19 @@ export async function readRegular(realPath: string, o: { maxBytes?: number; show
   }
 }
 
+/** The first `n` bytes of a regular file (fewer when it is shorter), or null when it is missing or not a regular file. */
+export async function readHead(realPath: string, n: number): Promise<Buffer | null> {
+  const h = await fs.open(realPath, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY).catch((e: unknown) => (isMissing(e) ? null : Promise.reject(e)));
+  if (!h) return null;
+  try {
+    if (!(await h.stat()).isFile()) return null;
+    const { buffer, bytesRead } = await h.read(Buffer.alloc(n), 0, n, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await h.close();
+  }
+}
+
 /** Strict UTF-8: bytes that are not valid UTF-8 are an error naming `shown`, never silently replaced. */
 export function decodeUtf8(buf: Uint8Array, shown: string): string {
   try {
@@ -177,6 +190,17 @@ export async function atomicWrite(realPath: string, data: string | Uint8Array, o
     throw e;
   }
   if (opts.durable !== false) await fsyncDir(path.dirname(realPath));
+}
+
+/** Creates a new file (O_EXCL: never one that exists, nor through a link) in an existing directory, synced. */
+export async function writeNew(realPath: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const h = await fs.open(realPath, "wx", mode);
+  try {
+    await h.writeFile(data);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
 }
 
 /** The longest line appendLine writes: far more than one run log entry needs, bounded all the same. */

@@ -6,13 +6,16 @@ import {
   atomicSymlink,
   atomicWrite,
   decodeUtf8,
+  fsyncDir,
   isMissing,
   lstatMaybe,
+  readHead,
   readlinkMaybe,
   readRegular,
   removeStaleTemps,
   staleTemps,
   type WriteCounters,
+  writeNew,
 } from "./files.js";
 import { resolveReal } from "./resolve.js";
 
@@ -89,6 +92,11 @@ export class Root {
     return o.strict ? decodeUtf8(buf, shown) : buf.toString("utf8");
   }
 
+  /** The first `n` bytes of a regular file, or null when it is missing or not one (a magic number). */
+  async readHead(nodePath: string, n: number): Promise<Buffer | null> {
+    return readHead(await this.confine(nodePath, "read"), n);
+  }
+
   /** A directory's entry names (unsorted); throws as readdir(3) does (ENOENT, ENOTDIR, EACCES). */
   async readdir(nodeDir: string): Promise<string[]> {
     return fs.readdir(await this.confine(nodeDir, "read"));
@@ -124,6 +132,11 @@ export class Root {
     const real = await this.confine(nodePath, "write", false);
     const tmpDir = o.tmpDir === undefined ? undefined : await this.confine(o.tmpDir, "write");
     await atomicWrite(real, data, { mode: o.mode, uid: o.uid, gid: o.gid, tmpDir, durable: o.durable }, stats);
+  }
+
+  /** A new file, synced; fails when anything is there or its directory is missing (a write probe). */
+  async writeNew(nodePath: string, data: string | Uint8Array, o: { mode: number }): Promise<void> {
+    await writeNew(await this.confine(nodePath, "write", false), data, o.mode);
   }
 
   /** Temporary files a killed earlier write of this file left (real paths; for counting). */
@@ -169,6 +182,11 @@ export class Root {
     await fs.rename(src, await this.confine(to, "write", false));
   }
 
+  /** fsync(2) of a directory: the renames in it survive a crash. */
+  async syncDir(nodeDir: string): Promise<void> {
+    await fsyncDir(await this.confine(nodeDir, "write"));
+  }
+
   /** rm -f (`recursive`: rm -rf); missing is fine. */
   async remove(nodePath: string, o: { recursive?: boolean } = {}): Promise<void> {
     await fs.rm(await this.confine(nodePath, "remove", false), { force: true, recursive: o.recursive ?? false });
@@ -203,15 +221,6 @@ export class Root {
 
   // ---- confinement ----
 
-  /** @deprecated the unchecked mapping; callers move to the methods above. */
-  path(nodePath: string): string {
-    return this.real(nodePath);
-  }
-
-  /** @deprecated use a method above, or realPathFor. */
-  async confined(nodePath: string, o: { followLeaf?: boolean; action?: string } = {}): Promise<string> {
-    return this.confine(nodePath, o.action ?? "write", o.followLeaf ?? true);
-  }
 
   private real(nodePath: string): string {
     if (!path.isAbsolute(nodePath)) throw new Error(`not an absolute node path: ${nodePath}`);
