@@ -45,8 +45,9 @@ export interface NodeWriteOptions {
  * as the administrator set them up and confining costs nothing; anything else is a simulated node
  * (tests, the demo, `--root`), where a path a link leads out of the root is refused and commands that
  * would change the system (packages, services) are planned, not run.
- * Reads and chmod follow a link at the last component (it must stay inside too); lstat, readlink
- * and everything that replaces or removes the last component never follow it.
+ * What acts through the last component (reads, stat, chmod, mkdirp, appendLine, syncDir) follows
+ * a link there, which must stay inside too; lstat, readlink and whatever replaces or removes the
+ * last component never follow it.
  */
 export class Root {
   readonly dir: string;
