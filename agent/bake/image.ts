@@ -1,6 +1,5 @@
 import { imageState } from "../components/index.js";
 import type { GatherContext } from "../components/types.js";
-import { readTextMaybe } from "../nodefs/files.js";
 import { handlerFor } from "../engine/handlers.js";
 import type { Root } from "../nodefs/root.js";
 import type { Resource } from "../engine/types.js";
@@ -33,7 +32,7 @@ export async function bakeResources(facts: Facts, site: SiteConfig, ctx: GatherC
 
 /** The record of a baked root, or null when the root was never baked. */
 export async function readImageRecord(root: Root): Promise<ImageRecord | null> {
-  const text = await readTextMaybe(root.path(IMAGE_RECORD));
+  const text = await root.readText(IMAGE_RECORD);
   if (text === null) return null;
   try {
     const parsed = JSON.parse(text) as ImageRecord;

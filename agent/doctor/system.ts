@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { Root } from "../nodefs/root.js";
 import type { CommandRunner } from "../engine/runner.js";
@@ -47,11 +46,8 @@ export async function checkSharedStorage(root: Root, mountPath: string, probeDir
   if (!mountedAt) return fail(`${mountPath} is not on a mounted file system (only / holds it): shared storage not mounted`);
   const probe = path.posix.join(probeDir, `.pwb-doctor-${process.pid}-${randomBytes(3).toString("hex")}`);
   try {
-    const h = await fs.open(root.path(probe), "wx", 0o600);
-    await h.writeFile("pwb-agent doctor write probe\n");
-    await h.sync();
-    await h.close();
-    await fs.rm(root.path(probe), { force: true });
+    await root.writeNew(probe, "pwb-agent doctor write probe\n", { mode: 0o600 });
+    await root.remove(probe);
   } catch (e) {
     return fail(`${probeDir} on ${mountedAt} is not writable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

@@ -100,7 +100,7 @@ async function fetchFirst(changes: Change[], ctx: EngineContext, o: FetchOptions
   if (needs.length === 0) return;
   const unique = [...new Map(needs.map((n) => [n.path, n])).values()];
   // Every destination checked to stay inside the root before the first byte is fetched.
-  const dests = await Promise.all(unique.map((n) => ctx.root.confined(n.path, { followLeaf: false })));
+  const dests = await Promise.all(unique.map((n) => ctx.root.realPathFor(n.path, { action: "write", followLeaf: false })));
   const report = await fetchAll(
     unique.map((n, i) => ({ name: path.posix.basename(n.path), url: n.url, sha256: n.sha256, dest: dests[i]! })),
     { log: ctx.log, tty: o.tty ?? null, ...(o.policy ? { policy: o.policy } : {}), ...(o.concurrency ? { concurrency: o.concurrency } : {}) },

@@ -1,6 +1,5 @@
 import path from "node:path";
-import { promises as fs } from "node:fs";
-import { isMissing, lstatMaybe, readTextMaybe } from "../nodefs/files.js";
+import { isMissing } from "../nodefs/files.js";
 import type { Root } from "../nodefs/root.js";
 
 export const ADMIN_UNIT_DIR = "/etc/systemd/system";
@@ -48,15 +47,14 @@ export function parseInstallSection(unitText: string): { wantedBy: string[]; req
 export async function findUnitFile(root: Root, name: string): Promise<string | null> {
   for (const dir of UNIT_DIRS) {
     const p = path.posix.join(dir, name);
-    const real = await root.confined(p, { followLeaf: false, action: "read" });
-    const st = await lstatMaybe(real);
-    if (st && !(st.isSymbolicLink() && (await fs.readlink(real)) === "/dev/null")) return p;
+    const st = await root.lstat(p);
+    if (st && !(st.isSymbolicLink() && (await root.readlink(p)) === "/dev/null")) return p;
   }
   return null;
 }
 
 export async function readUnitInstall(root: Root, unitPath: string) {
-  const text = await readTextMaybe(await root.confined(unitPath, { action: "read" }));
+  const text = await root.readText(unitPath);
   return text === null ? null : parseInstallSection(text);
 }
 
@@ -64,7 +62,7 @@ export async function readUnitInstall(root: Root, unitPath: string) {
 export async function enablementLinks(root: Root, name: string): Promise<string[]> {
   let entries: string[];
   try {
-    entries = await fs.readdir(await root.confined(ADMIN_UNIT_DIR, { action: "read" }));
+    entries = await root.readdir(ADMIN_UNIT_DIR);
   } catch (e) {
     if (isMissing(e)) return [];
     throw e;
@@ -73,8 +71,7 @@ export async function enablementLinks(root: Root, name: string): Promise<string[
   for (const entry of entries.sort()) {
     if (!entry.endsWith(".wants") && !entry.endsWith(".requires")) continue;
     const link = path.posix.join(ADMIN_UNIT_DIR, entry, name);
-    const st = await lstatMaybe(await root.confined(link, { followLeaf: false, action: "read" }));
-    if (st) found.push(link);
+    if (await root.exists(link)) found.push(link);
   }
   return found;
 }
@@ -82,9 +79,8 @@ export async function enablementLinks(root: Root, name: string): Promise<string[
 /** A unit an administrator masked (linked to /dev/null in /etc or /run): an override pwb-agent respects. */
 export async function isMasked(root: Root, name: string): Promise<boolean> {
   for (const dir of [ADMIN_UNIT_DIR, RUNTIME_UNIT_DIR]) {
-    const p = await root.confined(path.posix.join(dir, name), { followLeaf: false, action: "read" });
-    const st = await lstatMaybe(p);
-    if (st?.isSymbolicLink() && (await fs.readlink(p)) === "/dev/null") return true;
+    const p = path.posix.join(dir, name);
+    if ((await root.lstat(p))?.isSymbolicLink() && (await root.readlink(p)) === "/dev/null") return true;
   }
   return false;
 }

@@ -10,7 +10,7 @@ import { readRoleFacts } from "./role.js";
 import type { Facts, Role } from "./types.js";
 
 export interface GatherOptions {
-  /** Filesystem seam: every node file is read through root.path(). */
+  /** Filesystem seam: every node file is read through the root's confined methods. */
   root: Root;
   /** --role: wins over the node's files, and lets a node without them be handled. */
   roleOverride?: Role;

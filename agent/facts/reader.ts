@@ -1,6 +1,5 @@
-import { promises as fs } from "node:fs";
 import type { Root } from "../nodefs/root.js";
-import { decodeUtf8, isMissing, readRegular, UnexpectedFileError } from "../nodefs/files.js";
+import { decodeUtf8, isMissing, UnexpectedFileError } from "../nodefs/files.js";
 import { BadInputError } from "../errors.js";
 
 /** sysfs, procfs and release files are small; a bigger one is not what it claims to be. */
@@ -29,7 +28,7 @@ export class NodeReader {
   async text(nodePath: string, opts: { record?: boolean; maxBytes?: number; input?: boolean } = {}): Promise<string | null> {
     const slot = opts.record === false ? null : this.slot(nodePath);
     try {
-      const buf = await readRegular(this.root.path(nodePath), { maxBytes: opts.maxBytes ?? DEFAULT_FACT_FILE_BYTES, shown: nodePath });
+      const buf = await this.root.readBytes(nodePath, { maxBytes: opts.maxBytes ?? DEFAULT_FACT_FILE_BYTES, shown: nodePath });
       if (buf === null) {
         this.results.set(nodePath, "missing");
         return null;
@@ -49,7 +48,7 @@ export class NodeReader {
   async list(nodeDir: string): Promise<string[] | null> {
     const slot = this.slot(nodeDir);
     try {
-      const names = (await fs.readdir(this.root.path(nodeDir))).sort();
+      const names = (await this.root.readdir(nodeDir)).sort();
       slot.ok = true;
       this.results.set(nodeDir, "read");
       return names;

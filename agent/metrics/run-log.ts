@@ -1,7 +1,5 @@
 // The agent's own audit trail: one JSON line per apply, bake and doctor run, in a file the
 // CloudWatch fragment ships (journald keeps the full logs; this is what an auditor asks for).
-import { promises as fs } from "node:fs";
-import path from "node:path";
 import type { Root } from "../nodefs/root.js";
 import { scrubSecrets } from "../log.js";
 
@@ -20,14 +18,12 @@ export interface RunLogEntry {
 }
 
 /**
- * Appends one line. A line is written with one O_APPEND write, so concurrent writers never interleave
- * within a line and a reader never sees half of one; rotation is a rename, atomic too.
+ * Appends one line with one O_APPEND write (Root.appendLine), so concurrent writers never
+ * interleave within a line; rotation is a rename, atomic too.
  */
 export async function appendRunLog(root: Root, entry: RunLogEntry, now = Date.now()): Promise<void> {
-  const file = await root.confined(RUN_LOG_PATH, { followLeaf: false });
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
-  const size = await fs.stat(file).then((s) => s.size, () => 0);
-  if (size > RUN_LOG_MAX_BYTES) await fs.rename(file, `${file}.1`);
+  const size = (await root.stat(RUN_LOG_PATH))?.size ?? 0;
+  if (size > RUN_LOG_MAX_BYTES) await root.rename(RUN_LOG_PATH, `${RUN_LOG_PATH}.1`);
   const line = scrubSecrets(JSON.stringify({ time: new Date(now).toISOString(), ...entry, items: entry.items.slice(0, 500) }));
-  await fs.appendFile(file, line + "\n", { mode: 0o640 });
+  await root.appendLine(RUN_LOG_PATH, line, { mode: 0o640 });
 }

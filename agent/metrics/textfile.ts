@@ -1,6 +1,5 @@
 // Prometheus text exposition (node_exporter's textfile collector format), written atomically.
 import path from "node:path";
-import { atomicWrite } from "../nodefs/files.js";
 import type { Root } from "../nodefs/root.js";
 
 /** node_exporter's `--collector.textfile.directory` as packaged on RHEL and Debian alike. */
@@ -51,7 +50,7 @@ export class MetricsText {
 /** Writes `<TEXTFILE_DIR>/<file>` under the root: temp file + rename, so the collector never reads half a file. */
 export async function writeTextfile(root: Root, file: string, text: MetricsText | string): Promise<string> {
   const nodePath = path.posix.join(TEXTFILE_DIR, file);
-  await atomicWrite(await root.confined(nodePath, { followLeaf: false }), String(text), { mode: 0o644 });
+  await root.writeAtomic(nodePath, String(text), { mode: 0o644 });
   return nodePath;
 }
 

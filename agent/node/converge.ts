@@ -69,7 +69,7 @@ export async function applyNode(
   o: ConvergeOptions & { lockTimeoutMs: number },
 ): Promise<ApplyReport> {
   const ctx = engineContext(root, facts, log, false);
-  const lock = await acquireLock(await root.confined(LOCK_PATH, { followLeaf: false }), o.lockTimeoutMs);
+  const lock = await acquireLock(root, LOCK_PATH, o.lockTimeoutMs);
   try {
     // Gathered under the lock: two applies must not both find a key absent and generate two.
     const d = await desired(root, facts, log, o, "apply");
@@ -125,7 +125,7 @@ export async function bakeNode(root: Root, facts: Facts, log: Logger, o: BakeOpt
   const ctx = engineContext(root, facts, log, o.dryRun);
   // --dry-run reads only, like `plan`: no lock, nothing written.
   if (o.dryRun) return { changes: await plan(await bakeResources(facts, o.site, { root, log, mode: "plan" }), ctx), report: null };
-  const lock = await acquireLock(root.path(LOCK_PATH), o.lockTimeoutMs);
+  const lock = await acquireLock(root, LOCK_PATH, o.lockTimeoutMs);
   try {
     const resources = await bakeResources(facts, o.site, { root, log, mode: "apply" });
     const { changes, report } = await planAndApply(resources, ctx, o.fetch ?? {});

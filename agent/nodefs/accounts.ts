@@ -1,5 +1,4 @@
 import { BadInputError } from "../errors.js";
-import { readTextMaybe } from "./files.js";
 import type { Root } from "./root.js";
 
 /** Resolves user and group names through the root's own /etc/passwd and /etc/group. */
@@ -28,7 +27,7 @@ function lookup(table: Map<string, number>, name: string, what: string, file: st
 }
 
 async function readIdFile(root: Root, file: string): Promise<Map<string, number>> {
-  const text = (await readTextMaybe(root.path(file))) ?? "";
+  const text = (await root.readText(file)) ?? "";
   const table = new Map<string, number>();
   for (const line of text.split("\n")) {
     const [name, , id] = line.split(":");

@@ -68,6 +68,19 @@ export async function readRegular(realPath: string, o: { maxBytes?: number; show
   }
 }
 
+/** The first `n` bytes of a regular file (fewer when it is shorter), or null when it is missing or not a regular file. */
+export async function readHead(realPath: string, n: number): Promise<Buffer | null> {
+  const h = await fs.open(realPath, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY).catch((e: unknown) => (isMissing(e) ? null : Promise.reject(e)));
+  if (!h) return null;
+  try {
+    if (!(await h.stat()).isFile()) return null;
+    const { buffer, bytesRead } = await h.read(Buffer.alloc(n), 0, n, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await h.close();
+  }
+}
+
 /** Strict UTF-8: bytes that are not valid UTF-8 are an error naming `shown`, never silently replaced. */
 export function decodeUtf8(buf: Uint8Array, shown: string): string {
   try {
@@ -145,6 +158,8 @@ export interface WriteOptions {
   uid?: number;
   gid?: number;
   tmpDir?: string;
+  /** false: no fsync of file or directory (a runtime file under /run: a crash takes it anyway). */
+  durable?: boolean;
 }
 
 /**
@@ -162,7 +177,7 @@ export async function atomicWrite(realPath: string, data: string | Uint8Array, o
     await h.writeFile(buf);
     if (opts.uid !== undefined || opts.gid !== undefined) await h.chown(opts.uid ?? -1, opts.gid ?? -1);
     await h.chmod(opts.mode);
-    await h.sync();
+    if (opts.durable !== false) await h.sync();
     await h.close();
     await fs.rename(tmp, realPath);
     if (stats) {
@@ -174,7 +189,44 @@ export async function atomicWrite(realPath: string, data: string | Uint8Array, o
     await fs.rm(tmp, { force: true });
     throw e;
   }
-  await fsyncDir(path.dirname(realPath));
+  if (opts.durable !== false) await fsyncDir(path.dirname(realPath));
+}
+
+/** Creates a new file (O_EXCL: never one that exists, nor through a link) in an existing directory, synced. */
+export async function writeNew(realPath: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const h = await fs.open(realPath, "wx", mode);
+  try {
+    await h.writeFile(data);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+/** The longest line appendLine writes: far more than one run log entry needs, bounded all the same. */
+export const MAX_APPEND_LINE_BYTES = 1024 * 1024;
+
+/**
+ * Appends `line` and a newline with one write(2) on an O_APPEND descriptor. On a local file system
+ * an O_APPEND write lands at the end whole, under the inode's lock, whatever its size (PIPE_BUF
+ * bounds pipes, not regular files), so concurrent writers never interleave within a line. A short
+ * write (disk full) is an error, never finished by a second write another writer could split.
+ * O_NONBLOCK: a FIFO planted there fails the open (ENXIO) instead of blocking.
+ */
+export async function appendLine(realPath: string, line: string, mode: number): Promise<void> {
+  if (line.includes("\n")) throw new Error("appendLine: the line holds a newline");
+  const buf = Buffer.from(line + "\n", "utf8");
+  if (buf.length > MAX_APPEND_LINE_BYTES) throw new RuntimeFailure(`${realPath}: a line of ${buf.length} bytes, more than the ${MAX_APPEND_LINE_BYTES} one append may write`);
+  await fs.mkdir(path.dirname(realPath), { recursive: true, mode: 0o755 });
+  const h = await fs.open(realPath, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT | fsc.O_NONBLOCK | fsc.O_NOCTTY, mode);
+  try {
+    const st = await h.stat();
+    if (!st.isFile()) throw new UnexpectedFileError(`${realPath}: ${kindOf(st)}, expected a regular file`, { path: realPath });
+    const { bytesWritten } = await h.write(buf, 0, buf.length, null);
+    if (bytesWritten !== buf.length) throw new RuntimeFailure(`${realPath}: wrote ${bytesWritten} of ${buf.length} bytes (disk full?)`);
+  } finally {
+    await h.close();
+  }
 }
 
 /** Points `realPath` at `target`, replacing whatever link was there, atomically. */

@@ -1,4 +1,4 @@
-import { readTextMaybe, UnexpectedFileError } from "./files.js";
+import { UnexpectedFileError } from "./files.js";
 import type { Root } from "./root.js";
 
 const MAX_MOUNTS_BYTES = 16 * 1024 * 1024;
@@ -20,7 +20,7 @@ export function mountHolding(mounts: readonly string[], p: string): string | nul
 /** The node's mount points, or null when the root has no /proc/mounts (a simulated node without one). */
 export async function readMountPoints(root: Root): Promise<string[] | null> {
   try {
-    const text = await readTextMaybe(root.path("/proc/mounts"), MAX_MOUNTS_BYTES);
+    const text = await root.readText("/proc/mounts", { maxBytes: MAX_MOUNTS_BYTES });
     return text === null ? null : parseMountPoints(text);
   } catch (e) {
     if (e instanceof UnexpectedFileError) throw e;

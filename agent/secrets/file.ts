@@ -1,5 +1,4 @@
-import { promises as fs } from "node:fs";
-import { decodeUtf8, readRegular } from "../nodefs/files.js";
+import { decodeUtf8 } from "../nodefs/files.js";
 import type { Root } from "../nodefs/root.js";
 
 /** A password or key is a line, not a file's worth: anything bigger is the wrong file. */
@@ -17,7 +16,8 @@ export async function readRootOnlySecret(root: Root, nodePath: string, field: st
   const from = `${field} (${nodePath})`;
   let st;
   try {
-    st = await fs.stat(await root.confined(nodePath, { action: "read" }));
+    st = await root.stat(nodePath);
+    if (st === null) throw Object.assign(new Error("no such file"), { code: "ENOENT" });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new BadInputError(`${from}: ${code === "ENOENT" ? "no such file" : (e as Error).message}`);
@@ -31,7 +31,7 @@ export async function readRootOnlySecret(root: Root, nodePath: string, field: st
   }
   let raw: string;
   try {
-    const buf = await readRegular(root.path(nodePath), { maxBytes: MAX_SECRET_FILE_BYTES, shown: nodePath });
+    const buf = await root.readBytes(nodePath, { maxBytes: MAX_SECRET_FILE_BYTES, shown: nodePath });
     if (buf === null) throw new BadInputError(`${from}: no such file`);
     raw = decodeUtf8(buf, nodePath);
   } catch (e) {

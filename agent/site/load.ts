@@ -44,8 +44,7 @@ export async function loadSite(o: LoadSiteOptions): Promise<SiteConfig | null> {
 
 async function readSite(o: LoadSiteOptions): Promise<SiteConfig | null> {
   if (o.site === undefined) {
-    const real = o.root.path(DEFAULT_SITE_PATH);
-    const text = await readLocal(real, DEFAULT_SITE_PATH, false);
+    const text = await readLocal(() => o.root.readBytes(DEFAULT_SITE_PATH, { maxBytes: MAX_SITE_BYTES, shown: DEFAULT_SITE_PATH }), DEFAULT_SITE_PATH, false);
     if (text === null) {
       o.log.warn({ site: DEFAULT_SITE_PATH }, `no site config at ${DEFAULT_SITE_PATH} and no --site given: components that need one (workbench) are skipped`);
       return null;
@@ -67,14 +66,15 @@ async function readSite(o: LoadSiteOptions): Promise<SiteConfig | null> {
     o.log.info({ site: o.site }, "site config read from S3");
     return parseSiteText(text, o.site);
   }
-  const text = await readLocal(path.resolve(o.site), o.site, true);
+  const text = await readLocal(() => readRegular(path.resolve(o.site!), { maxBytes: MAX_SITE_BYTES, shown: o.site! }), o.site, true);
   return parseSiteText(text!, o.site);
 }
 
-async function readLocal(real: string, shown: string, explicit: boolean): Promise<string | null> {
+/** `read`: the node's default site file through the root, or an operator's --site file on this host. */
+async function readLocal(read: () => Promise<Buffer | null>, shown: string, explicit: boolean): Promise<string | null> {
   let buf: Buffer | null;
   try {
-    buf = await readRegular(real, { maxBytes: MAX_SITE_BYTES, shown });
+    buf = await read();
   } catch (e) {
     const message = e instanceof UnexpectedFileError ? e.message.slice(shown.length + 2) : (e as Error).message;
     throw new BadInputError(`--site ${shown}: ${message}`, { file: shown });

@@ -1,5 +1,4 @@
 // What the last apply did, kept on the node: doctor's "last apply" check and the apply metrics read it.
-import { atomicWrite, readTextMaybe } from "../nodefs/files.js";
 import type { Root } from "../nodefs/root.js";
 import type { ApplyReport } from "../engine/types.js";
 
@@ -25,7 +24,7 @@ export interface ApplyRecord {
 }
 
 export async function readApplyRecord(root: Root): Promise<ApplyRecord | null> {
-  const text = await readTextMaybe(root.path(APPLY_RECORD_PATH)).catch(() => null);
+  const text = await root.readText(APPLY_RECORD_PATH).catch(() => null);
   if (text === null) return null;
   try {
     const r = JSON.parse(text) as Partial<ApplyRecord>;
@@ -57,5 +56,5 @@ export function nextApplyRecord(
 }
 
 export async function writeApplyRecord(root: Root, record: ApplyRecord): Promise<void> {
-  await atomicWrite(await root.confined(APPLY_RECORD_PATH, { followLeaf: false }), JSON.stringify(record, null, 2) + "\n", { mode: 0o644 });
+  await root.writeAtomic(APPLY_RECORD_PATH, JSON.stringify(record, null, 2) + "\n", { mode: 0o644 });
 }

@@ -110,7 +110,7 @@ describe("pwb-agent plan / apply on simulated nodes", () => {
     const dir = await tempDir();
     await writeSimulatedNode(dir, { role: "login" });
     // A live process holds the lock: this test process.
-    const held = await acquireLock(new Root(dir).path(LOCK_PATH), 1_000);
+    const held = await acquireLock(new Root(dir), LOCK_PATH, 1_000);
     const t0 = Date.now();
     const r = cli([...G, "--root", dir, "apply", "--lock-timeout", "1"]);
     await held.release();

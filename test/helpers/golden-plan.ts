@@ -37,7 +37,7 @@ export async function simulatedApply(resources: Resource[], family: OsFamily): P
       if (argv[0] === "rpm" && argv.includes("-q")) return { argv, code: 1, stdout: "", stderr: "not installed", durationMs: 0, deferred: false };
       if (argv[0] === "dpkg-query" || argv[0] === "test") return { argv, code: 1, stdout: "", stderr: "not installed", durationMs: 0, deferred: false };
       // rpm --initdb's effect, which the next step (the rename into place) needs: its database directory.
-      if (argv[0] === "rpm" && argv.includes("--initdb")) await fs.mkdir(root.path(argv[argv.indexOf("--dbpath") + 1]!), { recursive: true });
+      if (argv[0] === "rpm" && argv.includes("--initdb")) await fs.mkdir(path.join(root.dir, argv[argv.indexOf("--dbpath") + 1]!), { recursive: true });
       // Confined to the simulated root (dpkg --root, rpm --root): recorded, with the root's temp path spelled <root>.
       log.push(`run ${argv.map((a) => a.split(root.dir).join("<root>")).join(" ")}`);
       return { argv, code: 0, stdout: "", stderr: "", durationMs: 0, deferred: false };

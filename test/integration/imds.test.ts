@@ -84,8 +84,8 @@ describe("gatherFacts with IMDS", () => {
   it("fills the cluster region from IMDS when the node files lack one", async () => {
     const s = await server();
     const root = await simRoot({ factFiles: "none" });
-    await fs.mkdir(root.path("/etc/parallelcluster"), { recursive: true });
-    await fs.writeFile(root.path("/etc/parallelcluster/cfnconfig"), "cfn_node_type=ComputeFleet\n");
+    await fs.mkdir(path.join(root.dir, "/etc/parallelcluster"), { recursive: true });
+    await fs.writeFile(path.join(root.dir, "/etc/parallelcluster/cfnconfig"), "cfn_node_type=ComputeFleet\n");
     const f = await gatherFacts({ root, imds: { enabled: true, endpoint: s.endpoint }, log: silentLogger() });
     expect(f.cluster.region).toBe(DEFAULT_IDENTITY.region);
   });
@@ -170,9 +170,9 @@ describe("gatherFacts with IMDS", () => {
 
   it("falls back to slurm_node_spec.json when IMDS has nothing", async () => {
     const root = await simRoot();
-    await fs.mkdir(root.path("/etc/parallelcluster/slurm_plugin"), { recursive: true });
+    await fs.mkdir(path.join(root.dir, "/etc/parallelcluster/slurm_plugin"), { recursive: true });
     const spec = { region: "us-east-1", "cluster-name": "pwb-demo", "instance-id": "i-0spec", compute: { "queue-name": "interactive", "instance-id": "i-0spec", "instance-type": "r6i.large", "availability-zone": "us-east-1d" } };
-    await fs.writeFile(root.path("/etc/parallelcluster/slurm_plugin/slurm_node_spec.json"), JSON.stringify(spec));
+    await fs.writeFile(path.join(root.dir, "/etc/parallelcluster/slurm_plugin/slurm_node_spec.json"), JSON.stringify(spec));
     const f = await gatherFacts({ root, imds: { enabled: true, endpoint: await closedEndpoint() }, log: silentLogger() });
     expect(f.instance).toEqual({ id: "i-0spec", type: "r6i.large", region: "us-east-1", availabilityZone: "us-east-1d", source: "node-files" });
     expect(f.sources).toContain("/etc/parallelcluster/slurm_plugin/slurm_node_spec.json");
@@ -181,7 +181,7 @@ describe("gatherFacts with IMDS", () => {
   it("takes the GPU hint from the IMDS instance type when PCI sysfs is absent", async () => {
     const s = await server({ identity: { ...DEFAULT_IDENTITY, instanceType: "p4d.24xlarge" } });
     const root = await simRoot();
-    await fs.rm(root.path("/sys/bus"), { recursive: true });
+    await fs.rm(path.join(root.dir, "/sys/bus"), { recursive: true });
     const f = await gatherFacts({ root, imds: { enabled: true, endpoint: s.endpoint }, log: silentLogger() });
     expect(f.gpu?.evidence).toEqual(["instance-type"]);
   });

@@ -82,11 +82,11 @@ describe("apply lock", () => {
     try {
       const pid = Number(await new Promise<string>((r) => parent.stdout.once("data", (b: Buffer) => r(b.toString()))));
       await waitFor(async () => (await fs.readdir(dir)).includes(`holds.log.held.${pid}`), 10_000);
-      expect(await fs.readFile(new Root(dir).path(LOCK_PATH), "utf8")).toBe(`${pid}\n`);
+      expect(await fs.readFile(path.join(dir, LOCK_PATH), "utf8")).toBe(`${pid}\n`);
       process.kill(pid, "SIGKILL");
       await waitFor(async () => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z"), 5_000);
       const t0 = Date.now();
-      const lock = await acquireLock(new Root(dir).path(LOCK_PATH), 3_000);
+      const lock = await acquireLock(new Root(dir), LOCK_PATH, 3_000);
       const waited = Date.now() - t0;
       await lock.release();
       expect(waited).toBeLessThan(500);
@@ -98,7 +98,7 @@ describe("apply lock", () => {
 
   it("ignores a stale PID file and a breaker file naming live processes: no spin, no wait", async () => {
     const dir = await tempDir("pwb-lock-stale-");
-    const lockPath = new Root(dir).path(LOCK_PATH);
+    const lockPath = path.join(dir, LOCK_PATH);
     await fs.mkdir(path.dirname(lockPath), { recursive: true });
     await fs.writeFile(lockPath, `1 ${process.pid}\n`); // pid 1 is alive
     // A breaker that is alive by every /proc test: this process, with its real start time.
@@ -106,7 +106,7 @@ describe("apply lock", () => {
     await fs.writeFile(`${lockPath}.break`, `${process.pid} ${start}\n`);
     const cpu0 = process.cpuUsage();
     const t0 = Date.now();
-    const lock = await acquireLock(lockPath, 2_000);
+    const lock = await acquireLock(new Root(dir), LOCK_PATH, 2_000);
     expect(Date.now() - t0).toBeLessThan(500);
     await lock.release();
     const cpu = process.cpuUsage(cpu0);
@@ -116,11 +116,11 @@ describe("apply lock", () => {
 
   it("a waiter sleeps while it waits: under 10 % of one CPU over a 1.5 s --lock-timeout, then fails naming the holder", async () => {
     const dir = await tempDir("pwb-lock-wait-");
-    const lockPath = new Root(dir).path(LOCK_PATH);
-    const held = await acquireLock(lockPath, 1_000);
+    const lockPath = path.join(dir, LOCK_PATH);
+    const held = await acquireLock(new Root(dir), LOCK_PATH, 1_000);
     const cpu0 = process.cpuUsage();
     const t0 = Date.now();
-    const err = (await acquireLock(lockPath, 1_500).catch((e: unknown) => e)) as Error;
+    const err = (await acquireLock(new Root(dir), LOCK_PATH, 1_500).catch((e: unknown) => e)) as Error;
     const elapsed = Date.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     await held.release();

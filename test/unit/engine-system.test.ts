@@ -202,24 +202,23 @@ describe("command resource", () => {
 describe("apply lock", () => {
   it("makes a second holder wait, then fail with a clear message", async () => {
     const dir = await tempDir();
-    const lockPath = new Root(dir).path("/run/pwb-agent/apply.lock");
-    const held = await acquireLock(lockPath, 1000);
+    const held = await acquireLock(new Root(dir), "/run/pwb-agent/apply.lock", 1000);
     const t0 = Date.now();
-    await expect(acquireLock(lockPath, 400)).rejects.toThrow(
+    await expect(acquireLock(new Root(dir), "/run/pwb-agent/apply.lock", 400)).rejects.toThrow(
       new RegExp(`another pwb-agent run \\(pid ${process.pid}\\) holds .*apply\\.lock; gave up after 0 s`),
     );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
     await held.release();
-    const again = await acquireLock(lockPath, 100);
+    const again = await acquireLock(new Root(dir), "/run/pwb-agent/apply.lock", 100);
     await again.release();
   });
 
   it("takes over a lock whose owner is gone", async () => {
     const dir = await tempDir();
-    const lockPath = new Root(dir).path("/run/pwb-agent/apply.lock");
+    const lockPath = path.join(dir, "/run/pwb-agent/apply.lock");
     await fs.mkdir(path.dirname(lockPath), { recursive: true });
     await fs.writeFile(lockPath, "999999999 12345\n"); // no such process
-    const lock = await acquireLock(lockPath, 200);
+    const lock = await acquireLock(new Root(dir), "/run/pwb-agent/apply.lock", 200);
     expect(await fs.readFile(lockPath, "utf8")).toBe(`${process.pid}\n`);
     await lock.release();
     await expect(fs.access(lockPath)).rejects.toThrow();
@@ -244,12 +243,12 @@ describe("masked services", () => {
 describe("apply lock, crash during a takeover", () => {
   it("is not blocked by the leftover of a breaker that was killed", async () => {
     const dir = await tempDir();
-    const lockPath = new Root(dir).path("/run/pwb-agent/apply.lock");
+    const lockPath = path.join(dir, "/run/pwb-agent/apply.lock");
     await fs.mkdir(path.dirname(lockPath), { recursive: true });
     await fs.writeFile(lockPath, "999999998 1\n");
     await fs.writeFile(`${lockPath}.break`, "999999997 1\n"); // a dead breaker's file, seconds old
     const t0 = Date.now();
-    const lock = await acquireLock(lockPath, 2000);
+    const lock = await acquireLock(new Root(dir), "/run/pwb-agent/apply.lock", 2000);
     expect(Date.now() - t0).toBeLessThan(1000);
     await lock.release();
     expect(await fs.readdir(path.dirname(lockPath))).toEqual([]);
@@ -257,11 +256,11 @@ describe("apply lock, crash during a takeover", () => {
 
   it("is not blocked by an empty lock file or a killed process's temporary file", async () => {
     const dir = await tempDir();
-    const lockPath = new Root(dir).path("/run/pwb-agent/apply.lock");
+    const lockPath = path.join(dir, "/run/pwb-agent/apply.lock");
     await fs.mkdir(path.dirname(lockPath), { recursive: true });
     await fs.writeFile(lockPath, "");
     await fs.writeFile(`${lockPath}.999999996.0badc0de.tmp`, "999999996 1\n");
-    const lock = await acquireLock(lockPath, 500);
+    const lock = await acquireLock(new Root(dir), "/run/pwb-agent/apply.lock", 500);
     await lock.release();
     expect(await fs.readdir(path.dirname(lockPath))).toEqual([]);
   });

@@ -1,5 +1,4 @@
 // The sync's state as a Prometheus textfile (node_exporter's textfile collector reads *.prom).
-import { atomicWrite } from "../../nodefs/files.js";
 import type { Root } from "../../nodefs/root.js";
 import { MetricsText, seconds } from "../../metrics/textfile.js";
 import type { SyncState } from "./state.js";
@@ -45,5 +44,5 @@ export function renderMetrics(state: SyncState, tick: TickMetrics): string {
 }
 
 export async function writeMetrics(root: Root, path: string, text: string): Promise<void> {
-  await atomicWrite(await root.confined(path, { followLeaf: false }), text, { mode: 0o644 });
+  await root.writeAtomic(path, text, { mode: 0o644 });
 }

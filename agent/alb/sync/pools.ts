@@ -1,7 +1,6 @@
 // Which login pools to sync: the operator's flags, else the cluster's own configuration on the
 // head node, else (by the caller) a scan of the account's load balancers.
 import { parse as parseYaml } from "yaml";
-import { readTextMaybe } from "../../nodefs/files.js";
 import type { Root } from "../../nodefs/root.js";
 import type { Logger } from "../../log.js";
 
@@ -54,7 +53,7 @@ export async function configuredPools(root: Root, flags: string[] | undefined, l
   if (flags?.length) return { pools: [...new Set(flags)], source: "flags" };
   let text: string | null = null;
   try {
-    text = await readTextMaybe(root.path(CLUSTER_CONFIG));
+    text = await root.readText(CLUSTER_CONFIG);
   } catch (e) {
     log.warn({ file: CLUSTER_CONFIG, err: (e as Error).message }, "cannot read the cluster configuration; discovering login pools through the API");
   }

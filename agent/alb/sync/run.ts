@@ -26,7 +26,7 @@ export async function runAlbSync(o: AlbSyncOptions): Promise<AlbSyncReport> {
   const started = now();
   let lock: Lock;
   try {
-    lock = await acquireLock(o.root.path(o.lockPath ?? LOCK_PATH), o.lockTimeoutMs ?? 2_000);
+    lock = await acquireLock(o.root, o.lockPath ?? LOCK_PATH, o.lockTimeoutMs ?? 2_000);
   } catch (e) {
     if (!(e instanceof RuntimeFailure)) throw e;
     // Another run is mutating; a second writer is exactly what the lock prevents.

@@ -1,6 +1,5 @@
 // What alb-sync remembers between ticks (each tick is a new process): cached ARNs, the guard's
 // streak, counters for the metrics. One JSON file, written atomically; a broken one is ignored.
-import { atomicWrite, readTextMaybe } from "../../nodefs/files.js";
 import type { Root } from "../../nodefs/root.js";
 import type { Logger } from "../../log.js";
 import { FRESH_GUARD, type GuardState } from "./reconcile.js";
@@ -74,10 +73,9 @@ function isState(v: unknown): v is SyncState {
  * another cluster) starts fresh: the cache is an optimisation and the guard errs on the side of waiting.
  */
 export async function loadState(root: Root, path: string, cluster: string, region: string, log: Logger): Promise<SyncState> {
-  const real = root.path(path);
   let text: string | null;
   try {
-    text = await readTextMaybe(real);
+    text = await root.readText(path);
   } catch (e) {
     log.warn({ file: path, err: (e as Error).message }, "cannot read the alb-sync state; starting fresh");
     return freshState(cluster, region);
@@ -102,5 +100,5 @@ export async function loadState(root: Root, path: string, cluster: string, regio
 }
 
 export async function saveState(root: Root, path: string, state: SyncState): Promise<void> {
-  await atomicWrite(await root.confined(path, { followLeaf: false }), JSON.stringify(state, null, 2) + "\n", { mode: 0o644 });
+  await root.writeAtomic(path, JSON.stringify(state, null, 2) + "\n", { mode: 0o644 });
 }

@@ -1,4 +1,3 @@
-import { promises as fs } from "node:fs";
 import { check, fail, ok, skipped, warn, type CheckContext, type CheckOutcome, type SectionedChecks } from "../../doctor/checks.js";
 import { firstLine, SIMULATED } from "../../doctor/system.js";
 import type { CommandRunner } from "../../engine/runner.js";
@@ -23,7 +22,7 @@ export async function checkApptainerVersion(root: Root, runner: CommandRunner, s
 export async function checkApptainerExec(root: Root, runner: CommandRunner, site: SiteConfig): Promise<CheckOutcome> {
   const image = defaultImage(site);
   if (image === null) return skipped("no default image (spank.defaultImage or images:)");
-  const st = await fs.stat(root.path(image)).catch(() => null);
+  const st = await root.stat(image).catch(() => null);
   if (!st?.isFile()) return fail(`${image} is missing`, "run `pwb-agent apply` on the head node (it pulls or builds the site's images)");
   if (!root.live) return skipped(`${image} present; running it: ${SIMULATED}`);
   const res = await runner.run(["apptainer", "exec", image, "true"], { timeoutMs: 60_000 });

@@ -2,13 +2,12 @@ import { check, fail, ok, skipped, type CheckContext, type CheckOutcome, type Se
 import { firstLine, SIMULATED } from "../../doctor/system.js";
 import type { CommandRunner } from "../../engine/runner.js";
 import type { Facts, GpuFacts } from "../../facts/types.js";
-import { readTextMaybe } from "../../nodefs/files.js";
 import type { Root } from "../../nodefs/root.js";
 import type { SiteConfig } from "../../site/types.js";
 
 /** The NVIDIA kernel driver is loaded (it writes /proc/driver/nvidia/version). */
 export async function checkGpuDriver(root: Root, gpu: GpuFacts): Promise<CheckOutcome> {
-  const text = await readTextMaybe(root.path("/proc/driver/nvidia/version"), 64 * 1024).catch(() => null);
+  const text = await root.readText("/proc/driver/nvidia/version", { maxBytes: 64 * 1024 }).catch(() => null);
   if (text === null) return fail(`${gpu.count || "some"} NVIDIA GPU(s) seen, but the driver is not loaded (/proc/driver/nvidia/version missing)`, "run `pwb-agent apply` (cuda component), then check `dmesg | grep -i nvidia`");
   const m = /Kernel Module\s+(?:for\s+\S+\s+)?([\d.]+)/.exec(text);
   return ok(`driver ${m?.[1] ?? "loaded"} for ${gpu.count || "?"} × ${gpu.model ?? "NVIDIA GPU"}`);

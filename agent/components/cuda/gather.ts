@@ -1,6 +1,5 @@
-import { promises as fs } from "node:fs";
 import type { Root } from "../../nodefs/root.js";
-import { isMissing, lstatMaybe } from "../../nodefs/files.js";
+import { isMissing } from "../../nodefs/files.js";
 import type { Facts } from "../../facts/types.js";
 
 /** What NVIDIA software the node already has, however it got there (packages or NVIDIA's runfiles). */
@@ -15,11 +14,11 @@ export interface CudaInputs {
 const CUDNN_HEADERS = ["/usr/include/cudnn_version.h", "/usr/include/x86_64-linux-gnu/cudnn_version_v9.h", "/usr/local/cuda/include/cudnn_version.h"];
 
 export async function gatherCuda(root: Root, facts: Facts): Promise<CudaInputs> {
-  const exists = async (p: string) => (await lstatMaybe(root.path(p))) !== null;
+  const exists = (p: string) => root.exists(p);
   const driver = facts.gpu?.driverVersion != null || (await exists("/usr/bin/nvidia-smi"));
   let entries: string[] = [];
   try {
-    entries = await fs.readdir(root.path("/usr/local"));
+    entries = await root.readdir("/usr/local");
   } catch (e) {
     if (!isMissing(e)) throw e;
   }

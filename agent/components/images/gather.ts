@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type { Root } from "../../nodefs/root.js";
-import { lstatMaybe, readMaybe, readTextMaybe } from "../../nodefs/files.js";
 import { RuntimeFailure } from "../../errors.js";
 import type { SessionImage } from "../../site/sections/images.js";
 
@@ -30,11 +29,11 @@ export async function gatherImages(root: Root, dir: string, images: readonly Ses
       const p = imagePaths(dir, img.name);
       let definitionSha256: string | null = null;
       if (img.kind === "build") {
-        const def = await readMaybe(root.path(img.definition));
+        const def = await root.readBytes(img.definition);
         if (def === null) throw new RuntimeFailure(`images: definition file ${img.definition} (image ${img.name}) not found on this node`);
         definitionSha256 = createHash("sha256").update(def).digest("hex");
       }
-      return { name: img.name, recorded: await readTextMaybe(root.path(p.sidecar)), present: (await lstatMaybe(root.path(p.image)))?.isFile() ?? false, definitionSha256 };
+      return { name: img.name, recorded: await root.readText(p.sidecar), present: (await root.lstat(p.image))?.isFile() ?? false, definitionSha256 };
     }),
   );
 }

@@ -1,6 +1,5 @@
 import path from "node:path";
 import { DNA_JSON } from "../../facts/role.js";
-import { readTextMaybe } from "../../nodefs/files.js";
 import type { Resource } from "../../engine/types.js";
 import type { Component } from "../types.js";
 import { appendedStamp, cloudwatchFragment, CW_AGENT_CTL, CW_FRAGMENT } from "./cloudwatch.js";
@@ -27,7 +26,7 @@ export const logsComponent: Component<LogsInputs> = {
   needsSite: true,
   async gather(_facts, site, ctx) {
     if (!site.telemetry.cloudwatch) return { logGroup: null };
-    const text = await readTextMaybe(ctx.root.path(DNA_JSON)).catch(() => null);
+    const text = await ctx.root.readText(DNA_JSON).catch(() => null);
     let cluster: { log_group_name?: unknown; cw_logging_enabled?: unknown } = {};
     try {
       cluster = (JSON.parse(text ?? "{}") as { cluster?: typeof cluster }).cluster ?? {};

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { promises as fs } from "node:fs";
 import type { Root } from "../../nodefs/root.js";
 import type { Resource } from "../../engine/types.js";
 import { mirrorBase } from "../../site/sections/mirror.js";
@@ -22,7 +21,7 @@ function jupyterStamp(inputs: object): string {
 
 /** The stamps of pip installs done on this node (the runtimes component's image gather). */
 export async function installedJupyterStamps(root: Root): Promise<Set<string>> {
-  const names = await fs.readdir(root.path(STAMP_DIR)).catch(() => [] as string[]);
+  const names = await root.readdir(STAMP_DIR).catch(() => [] as string[]);
   return new Set(names.map((n) => `${STAMP_DIR}/${n}`));
 }
 

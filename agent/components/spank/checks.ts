@@ -1,11 +1,9 @@
-import { promises as fs } from "node:fs";
 import path from "node:path";
 import { check, fail, ok, type CheckContext, type CheckOutcome, type SectionedChecks } from "../../doctor/checks.js";
 import { slurmArgv, slurmEnv } from "../../doctor/slurm.js";
 import { firstLine, SIMULATED } from "../../doctor/system.js";
 import type { CommandRunner } from "../../engine/runner.js";
 import type { Facts } from "../../facts/types.js";
-import { readTextMaybe } from "../../nodefs/files.js";
 import type { Root } from "../../nodefs/root.js";
 import type { SpankSite } from "../../site/sections/spank.js";
 import type { SiteConfig } from "../../site/types.js";
@@ -18,25 +16,19 @@ const slurmEtc = (site: SiteConfig) => path.posix.dirname(site.slurm.conf);
 export async function checkPlugstack(root: Root, site: SiteConfig, s: SpankSite): Promise<CheckOutcome> {
   const p = registrationPaths(slurmEtc(site));
   const rerun = "run `pwb-agent apply` on the head node";
-  const plugstack = await readTextMaybe(root.path(p.plugstack));
+  const plugstack = await root.readText(p.plugstack);
   if (plugstack === null) return fail(`${p.plugstack} is missing`, rerun);
   if (!includesRegistration(plugstack, p)) return fail(`${p.plugstack} has no include line that loads ${p.conf}`, rerun);
-  const conf = await readTextMaybe(root.path(p.conf));
+  const conf = await root.readText(p.conf);
   if (conf === null) return fail(`${p.conf} is missing`, rerun);
   const lib = spankStablePaths(s).registeredLibrary;
   if (!conf.split("\n").some((l) => l.startsWith(`required ${lib} `))) return fail(`${p.conf} does not register ${lib}`, rerun);
   return ok(`${p.plugstack} → ${p.conf} → ${lib}`);
 }
 
-async function isElf(real: string): Promise<boolean> {
-  const h = await fs.open(real, "r").catch(() => null);
-  if (!h) return false;
-  try {
-    const { buffer, bytesRead } = await h.read(Buffer.alloc(4), 0, 4, 0);
-    return bytesRead === 4 && buffer.toString("latin1") === "\x7fELF";
-  } finally {
-    await h.close();
-  }
+async function isElf(root: Root, lib: string): Promise<boolean> {
+  const head = await root.readHead(lib, 4).catch(() => null);
+  return head?.toString("latin1") === "\x7fELF";
 }
 
 /**
@@ -46,7 +38,7 @@ async function isElf(real: string): Promise<boolean> {
  */
 export async function checkPluginLoads(root: Root, runner: CommandRunner, site: SiteConfig, s: SpankSite): Promise<CheckOutcome> {
   const lib = spankStablePaths(s).registeredLibrary;
-  if (!(await isElf(root.path(lib)))) return fail(`${lib} is missing or not a shared library`, "run `pwb-agent apply` on this node (it builds the plugin)");
+  if (!(await isElf(root, lib))) return fail(`${lib} is missing or not a shared library`, "run `pwb-agent apply` on this node (it builds the plugin)");
   if (!root.live) return ok(`${lib} is an ELF shared library (loading it: ${SIMULATED})`);
   const res = await runner.run(slurmArgv(site, "srun", "--help"), { env: slurmEnv(site), timeoutMs: 8_000 });
   if (res.code === 0 && res.stdout.includes("--singularity-container")) return ok(`srun --help lists --singularity-container (${lib} loaded)`);
@@ -58,7 +50,7 @@ export async function checkSpankWrapper(root: Root, s: SpankSite): Promise<Check
   const p = spankStablePaths(s);
   const missing: string[] = [];
   for (const f of [p.nodeWrapper, p.registeredWrapper]) {
-    const st = await fs.stat(root.path(f)).catch(() => null);
+    const st = await root.stat(f).catch(() => null);
     if (!st || !st.isFile() || (st.mode & 0o111) === 0) missing.push(f);
   }
   if (missing.length) return fail(`not an executable file: ${missing.join(", ")}`, "run `pwb-agent apply` on this node");

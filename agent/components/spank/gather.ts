@@ -1,6 +1,5 @@
 import path from "node:path";
 import type { Root } from "../../nodefs/root.js";
-import { lstatMaybe, readTextMaybe } from "../../nodefs/files.js";
 import { RuntimeFailure } from "../../errors.js";
 import type { Role } from "../../facts/types.js";
 import type { SpankSite } from "../../site/sections/spank.js";
@@ -22,13 +21,13 @@ export interface SpankInputs {
 
 export async function gatherSpank(root: Root, role: Role, s: SpankSite, slurmEtc: string): Promise<SpankInputs> {
   const header = path.posix.join(s.slurmInclude, "slurm", "slurm_version.h");
-  const text = await readTextMaybe(root.path(header));
+  const text = await root.readText(header);
   if (text === null) {
     throw new RuntimeFailure(`spank: no Slurm headers at ${header}: the plugin must be built against the cluster's Slurm (is /opt/slurm mounted? set spank.slurmInclude otherwise)`);
   }
   const slurm = parseSlurmVersionHeader(text);
   if (slurm === null) throw new RuntimeFailure(`spank: ${header} has no SLURM_VERSION_NUMBER`);
-  const plugstack = role === "head" ? await readTextMaybe(root.path(registrationPaths(slurmEtc).plugstack)) : null;
-  const built = (await lstatMaybe(root.path(spankLayout(s, slurm).stamp)))?.isFile() ?? false;
+  const plugstack = role === "head" ? await root.readText(registrationPaths(slurmEtc).plugstack) : null;
+  const built = (await root.lstat(spankLayout(s, slurm).stamp))?.isFile() ?? false;
   return { slurm, plugstack, built };
 }

@@ -3,7 +3,6 @@ import type { SiteConfig } from "../../site/types.js";
 import type { Component } from "../types.js";
 import { spankChecks } from "./checks.js";
 import { gatherSpank, type SpankInputs } from "./gather.js";
-import { readlinkMaybe } from "../../nodefs/files.js";
 import { spankLayout } from "./layout.js";
 import { spankImageResources, spankResources, type SpankEnvironment } from "./plan.js";
 
@@ -25,7 +24,7 @@ export const spankComponent: Component<SpankInputs | null, SpankInputs | null> =
     if (!inputs.built) {
       // The one heavy step allowed at boot: the image's plugin was built for another Slurm release series.
       const l = spankLayout(site.spank, inputs.slurm);
-      const inUse = await readlinkMaybe(ctx.root.path(l.current));
+      const inUse = await ctx.root.readlink(l.current);
       const msg = inUse
         ? `spank: the plugin in use (${inUse}) was not built for this cluster's Slurm ${inputs.slurm.version}: building ${l.key}`
         : `spank: no plugin built for Slurm ${inputs.slurm.series} on this node: building ${l.key}`;

@@ -1,8 +1,6 @@
-import { promises as fs } from "node:fs";
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { fail, ok, type CheckOutcome } from "../../doctor/checks.js";
 import type { Root } from "../../nodefs/root.js";
-import { readTextMaybe } from "../../nodefs/files.js";
 import { registerKey } from "../../secrets/keys.js";
 import type { SiteConfig } from "../../site/types.js";
 import { parseConfig, topLevel } from "./ini-read.js";
@@ -34,7 +32,7 @@ export async function checkConfig(root: Root, site: SiteConfig): Promise<CheckOu
 }
 
 function readMaybe(root: Root, p: string): Promise<string | null> {
-  return readTextMaybe(root.path(p), MAX_SHARED_FILE_BYTES);
+  return root.readText(p, { maxBytes: MAX_SHARED_FILE_BYTES });
 }
 
 /** Copies Workbench would find outside the shared directory (the package's /etc/rstudio, its own generated key). */
@@ -55,7 +53,7 @@ export async function checkKeys(root: Root, site: SiteConfig): Promise<CheckOutc
     const text = await readMaybe(root, p);
     if (text === null) return fail(`${p} is missing`);
     registerKey(text);
-    const mode = (await fs.stat(root.path(p))).mode & 0o777;
+    const mode = ((await root.stat(p))?.mode ?? 0) & 0o777;
     if (mode !== 0o600) return fail(`${p} has mode 0${mode.toString(8)}, expected 0600`);
     shared[name] = text;
   }

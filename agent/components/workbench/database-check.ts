@@ -2,7 +2,6 @@ import { check, fail, skipped, type Check, type CheckContext } from "../../docto
 import { checkDatabase, type DbTarget } from "../../doctor/database.js";
 import { isLoopback } from "../../doctor/system.js";
 import { registerSecret } from "../../log.js";
-import { readTextMaybe } from "../../nodefs/files.js";
 import type { SiteConfig } from "../../site/types.js";
 import { parseConfig, topLevel } from "./ini-read.js";
 import { configFile } from "./paths.js";
@@ -43,7 +42,7 @@ export function targetFromDatabaseConf(text: string): DbTarget {
 export function databaseCheck(ctx: CheckContext, site: SiteConfig): Check {
   return check("workbench.database", "database", async () => {
     const p = configFile(site, "database.conf");
-    const text = await readTextMaybe(ctx.root.path(p), MAX_SHARED_FILE_BYTES).catch(() => null);
+    const text = await ctx.root.readText(p, { maxBytes: MAX_SHARED_FILE_BYTES }).catch(() => null);
     if (text === null) return fail(`${p} is missing: nothing to connect with`, "run `pwb-agent apply` on the head node");
     const target = targetFromDatabaseConf(text);
     // A simulated root is not this machine's node: only a database on this machine is contacted.

@@ -1,6 +1,5 @@
 import path from "node:path";
 import type { Root } from "../../nodefs/root.js";
-import { readTextMaybe } from "../../nodefs/files.js";
 import { RuntimeFailure } from "../../errors.js";
 import type { Facts } from "../../facts/types.js";
 import type { Logger } from "../../log.js";
@@ -78,7 +77,7 @@ async function requireSharedMount(root: Root, site: SiteConfig): Promise<void> {
 async function readExistingKeys(root: Root, dir: string): Promise<ExistingKeys> {
   const read = async (name: string): Promise<string | null> => {
     try {
-      return await readTextMaybe(await root.confined(path.posix.join(dir, name), { action: "read" }), MAX_SHARED_FILE_BYTES);
+      return await root.readText(path.posix.join(dir, name), { maxBytes: MAX_SHARED_FILE_BYTES });
     } catch (e) {
       if (e instanceof RuntimeFailure) throw e;
       throw new RuntimeFailure(`cannot read ${dir}/${name}: ${(e as Error).message}`);
@@ -95,7 +94,7 @@ async function readExistingKeys(root: Root, dir: string): Promise<ExistingKeys> 
 async function warnOnForeignKeyChange(root: Root, site: SiteConfig, keys: WorkbenchKeys, generated: string[], log: Logger): Promise<void> {
   let previous;
   try {
-    const text = await readTextMaybe(root.path(manifestPath(site)), MAX_SHARED_FILE_BYTES);
+    const text = await root.readText(manifestPath(site), { maxBytes: MAX_SHARED_FILE_BYTES });
     if (text === null) return;
     previous = parseManifest(text);
   } catch {

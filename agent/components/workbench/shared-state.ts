@@ -1,7 +1,6 @@
-import { promises as fs } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Root } from "../../nodefs/root.js";
-import { isMissing, readTextMaybe, readRegular } from "../../nodefs/files.js";
+import { isMissing } from "../../nodefs/files.js";
 import type { Logger } from "../../log.js";
 import type { SiteConfig } from "../../site/types.js";
 import type { SharedConfigState } from "./inputs.js";
@@ -21,7 +20,7 @@ export async function checkSharedConfig(root: Root, site: SiteConfig): Promise<S
   const where = manifestPath(site);
   let text: string | null;
   try {
-    text = await readTextMaybe(root.path(where), MAX_SHARED_FILE_BYTES);
+    text = await root.readText(where, { maxBytes: MAX_SHARED_FILE_BYTES });
   } catch (e) {
     return { ready: false, reason: `cannot read ${where}: ${(e as Error).message}` };
   }
@@ -45,10 +44,12 @@ export async function checkSharedConfig(root: Root, site: SiteConfig): Promise<S
     let data: Buffer;
     let mode: number;
     try {
-      const read = await readRegular(root.path(p), { maxBytes: MAX_SHARED_FILE_BYTES });
+      const read = await root.readBytes(p, { maxBytes: MAX_SHARED_FILE_BYTES });
       if (read === null) throw Object.assign(new Error("missing"), { code: "ENOENT" });
       data = read;
-      mode = (await fs.stat(root.path(p))).mode & 0o7777;
+      const st = await root.stat(p);
+      if (st === null) throw Object.assign(new Error("missing"), { code: "ENOENT" });
+      mode = st.mode & 0o7777;
     } catch (e) {
       return { ready: false, reason: isMissing(e) ? `${p} is missing (listed in the manifest)` : `cannot read ${p}: ${(e as Error).message}` };
     }

@@ -1,6 +1,5 @@
-import { promises as fs } from "node:fs";
 import path from "node:path";
-import { readTextMaybe } from "../../nodefs/files.js";
+import type { Root } from "../../nodefs/root.js";
 import { runChecked } from "../runner.js";
 import type { ArchiveResource, FetchNeed, Handler } from "../types.js";
 import { resolveFetch } from "./fetchable.js";
@@ -17,7 +16,7 @@ export const archiveHandler: Handler<ArchiveResource> = {
   id: (r) => `archive:${r.path}`,
 
   async plan(r, ctx) {
-    const marker = (await readTextMaybe(ctx.root.path(path.posix.join(r.path, ARCHIVE_MARKER))))?.trim() ?? null;
+    const marker = (await ctx.root.readText(path.posix.join(r.path, ARCHIVE_MARKER)))?.trim() ?? null;
     // A pinned checksum is compared; one looked up in a manifest is only looked up when the tree is missing.
     if (marker !== null && (typeof r.fetch.sha256 !== "string" || marker === r.fetch.sha256.toLowerCase())) return null;
     return {
@@ -37,23 +36,25 @@ export const archiveHandler: Handler<ArchiveResource> = {
   async apply(change, ctx) {
     const r = change.resource as ArchiveResource;
     const need = (change.state as ArchiveState).need ?? (await resolveFetch(r.fetch, ctx));
-    const dest = await ctx.root.confined(r.path, { followLeaf: false });
-    const tmp = `${dest}.tmp-${process.pid}`;
-    const old = `${dest}.old-${process.pid}`;
-    await removeStaleStaging(dest);
-    await fs.mkdir(tmp, { recursive: true, mode: 0o755 });
+    const tmp = `${r.path}.tmp-${process.pid}`;
+    const old = `${r.path}.old-${process.pid}`;
+    await removeStaleStaging(ctx.root, r.path);
+    await ctx.root.mkdirp(tmp, 0o755);
     try {
-      await runChecked(ctx.runner, ["tar", "-xzf", ctx.root.path(need.path), "-C", tmp, `--strip-components=${r.stripComponents}`, "--no-same-owner"]);
+      // tar takes real paths: the archive it reads and the staging directory it unpacks into.
+      const archive = await ctx.root.realPathFor(need.path, { action: "read" });
+      const into = await ctx.root.realPathFor(tmp, { action: "write" });
+      await runChecked(ctx.runner, ["tar", "-xzf", archive, "-C", into, `--strip-components=${r.stripComponents}`, "--no-same-owner"]);
       ctx.stats.commandsRun += 1;
-      await fs.writeFile(path.join(tmp, ARCHIVE_MARKER), `${need.sha256}\n`, { mode: 0o644 });
-      await fs.rm(old, { recursive: true, force: true });
-      await fs.rename(dest, old).catch((e: NodeJS.ErrnoException) => {
+      await ctx.root.writeAtomic(path.posix.join(tmp, ARCHIVE_MARKER), `${need.sha256}\n`, { mode: 0o644 });
+      await ctx.root.remove(old, { recursive: true });
+      await ctx.root.rename(r.path, old).catch((e: NodeJS.ErrnoException) => {
         if (e.code !== "ENOENT") throw e;
       });
-      await fs.rename(tmp, dest);
-      await fs.rm(old, { recursive: true, force: true });
+      await ctx.root.rename(tmp, r.path);
+      await ctx.root.remove(old, { recursive: true });
     } catch (e) {
-      await fs.rm(tmp, { recursive: true, force: true });
+      await ctx.root.remove(tmp, { recursive: true });
       throw e;
     }
   },
@@ -63,9 +64,10 @@ export const archiveHandler: Handler<ArchiveResource> = {
  * A run killed mid-extract (or between its two renames) leaves `<dest>.tmp-<pid>` / `<dest>.old-<pid>`
  * under another pid than this run's: the lock says no other run is using them, so they go.
  */
-async function removeStaleStaging(dest: string): Promise<void> {
-  const base = path.basename(dest);
+async function removeStaleStaging(root: Root, dest: string): Promise<void> {
+  const dir = path.posix.dirname(dest);
+  const base = path.posix.basename(dest);
   const isStale = (n: string) => [".tmp-", ".old-"].some((mark) => n.startsWith(base + mark) && /^\d+$/.test(n.slice(base.length + mark.length)));
-  const siblings = await fs.readdir(path.dirname(dest)).catch(() => [] as string[]);
-  for (const name of siblings.filter(isStale)) await fs.rm(path.join(path.dirname(dest), name), { recursive: true, force: true });
+  const siblings = await root.readdir(dir).catch(() => [] as string[]);
+  for (const name of siblings.filter(isStale)) await root.remove(path.posix.join(dir, name), { recursive: true });
 }

@@ -1,4 +1,3 @@
-import { lstatMaybe } from "../../nodefs/files.js";
 import { runChecked } from "../runner.js";
 import type { CommandResource, Handler } from "../types.js";
 
@@ -7,7 +6,7 @@ export const commandHandler: Handler<CommandResource> = {
   id: (r) => `command:${r.label}`,
 
   async plan(r, ctx) {
-    if (r.creates && (await lstatMaybe(ctx.root.path(r.creates)))) return null;
+    if (r.creates && (await ctx.root.exists(r.creates))) return null;
     if (r.unless) {
       // A guard probes the system it guards, so it only means something on the live node.
       if (ctx.root.live && (await ctx.runner.run(r.unless)).code === 0) return null;

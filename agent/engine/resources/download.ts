@@ -1,4 +1,3 @@
-import { promises as fs } from "node:fs";
 import { fetchFile, sha256Of } from "../../artifacts/fetch.js";
 import type { DownloadResource, Handler } from "../types.js";
 
@@ -7,7 +6,8 @@ export const downloadHandler: Handler<DownloadResource> = {
   id: (r) => `file:${r.path}`,
 
   async plan(r, ctx) {
-    const current = await sha256Of(await ctx.root.confined(r.path, { followLeaf: false }));
+    // Hashed where it stands: the file is read, so a link there must stay inside the root too.
+    const current = await sha256Of(await ctx.root.realPathFor(r.path, { action: "read" }));
     if (current === r.sha256.toLowerCase()) return null;
     return {
       action: current === null ? "create" : "update",
@@ -23,10 +23,11 @@ export const downloadHandler: Handler<DownloadResource> = {
 
   async apply(change, ctx) {
     const r = change.resource as DownloadResource;
-    const real = await ctx.root.confined(r.path, { followLeaf: false });
-    if ((await fetchFile({ name: r.path, url: r.url, sha256: r.sha256, dest: real }, ctx.log)) !== "cached") ctx.stats.downloads = (ctx.stats.downloads ?? 0) + 1;
-    await fs.chmod(real, r.mode);
+    // The fetcher writes (resumes, verifies, renames into place) a real path.
+    const dest = await ctx.root.realPathFor(r.path, { action: "write", followLeaf: false });
+    if ((await fetchFile({ name: r.path, url: r.url, sha256: r.sha256, dest }, ctx.log)) !== "cached") ctx.stats.downloads = (ctx.stats.downloads ?? 0) + 1;
+    await ctx.root.chmod(r.path, r.mode);
     ctx.stats.filesWritten += 1;
-    ctx.stats.bytesWritten += (await fs.stat(real)).size;
+    ctx.stats.bytesWritten += (await ctx.root.stat(r.path))?.size ?? 0;
   },
 };

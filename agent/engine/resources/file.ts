@@ -1,8 +1,6 @@
 import { createHash } from "node:crypto";
-import { promises as fs } from "node:fs";
 import { createTwoFilesPatch } from "diff";
 import { RuntimeFailure } from "../../errors.js";
-import { atomicWrite, lstatMaybe, readMaybe, removeStaleTemps, staleTemps } from "../../nodefs/files.js";
 import type { Change, EngineContext, FileResource, Handler, PlannedChange } from "../types.js";
 
 const MAX_DIFF_BYTES = 256 * 1024;
@@ -21,9 +19,9 @@ export const fileHandler: Handler<FileResource> = {
   id: (r) => `file:${r.path}`,
 
   async plan(r, ctx): Promise<PlannedChange | null> {
-    const real = await ctx.root.confined(r.path, { followLeaf: false });
-    if (r.tmpDir !== undefined) await ctx.root.confined(r.tmpDir);
-    const st = await lstatMaybe(real);
+    // The temporary directory is confined now too: a refusal at plan time has changed nothing.
+    if (r.tmpDir !== undefined) await ctx.root.stat(r.tmpDir);
+    const st = await ctx.root.lstat(r.path);
     if (st?.isDirectory()) throw new RuntimeFailure(`${r.path} is a directory, expected a file`);
     const desired = toBuffer(r.content);
     const uid = r.owner === undefined ? undefined : await ctx.accounts.uid(r.owner);
@@ -36,7 +34,7 @@ export const fileHandler: Handler<FileResource> = {
       if (st) summary.push("replaces a symlink");
       return { action: "create", summary, diff: ctx.diffs ? contentDiff(r, null, desired) : undefined, state };
     }
-    const current = (await readMaybe(real)) ?? Buffer.alloc(0);
+    const current = (await ctx.root.readBytes(r.path)) ?? Buffer.alloc(0);
     const summary: string[] = [];
     if (!current.equals(desired)) {
       state.writeContent = true;
@@ -46,7 +44,7 @@ export const fileHandler: Handler<FileResource> = {
     if (mode !== r.mode) summary.push(`mode ${octal(mode)} → ${octal(r.mode)}`);
     if (uid !== undefined && st.uid !== uid) summary.push(`owner ${st.uid} → ${r.owner} (${uid})`);
     if (gid !== undefined && st.gid !== gid) summary.push(`group ${st.gid} → ${r.group} (${gid})`);
-    const leftovers = await staleTemps(real, r.tmpDir === undefined ? undefined : ctx.root.path(r.tmpDir));
+    const leftovers = await ctx.root.staleTemps(r.path, r.tmpDir);
     if (leftovers.length) {
       state.removeTemps = true;
       summary.push(`remove ${leftovers.length} temporary file(s) left by an interrupted run`);
@@ -63,22 +61,15 @@ export const fileHandler: Handler<FileResource> = {
   async apply(change: Change, ctx: EngineContext): Promise<void> {
     const r = change.resource as FileResource;
     const state = change.state as FileState;
-    // Checked again: the tree may have changed since the plan was read.
-    const real = await ctx.root.confined(r.path, { followLeaf: false });
-    if (r.tmpDir !== undefined) await ctx.root.confined(r.tmpDir);
+    // Every call confines again: the tree may have changed since the plan was read.
     if (state.writeContent) {
-      await atomicWrite(real, toBuffer(r.content), {
-        mode: r.mode,
-        uid: state.uid,
-        gid: state.gid,
-        tmpDir: r.tmpDir === undefined ? undefined : ctx.root.path(r.tmpDir),
-      }, ctx.stats);
+      await ctx.root.writeAtomic(r.path, toBuffer(r.content), { mode: r.mode, uid: state.uid, gid: state.gid, tmpDir: r.tmpDir }, ctx.stats);
       return;
     }
     // Only metadata (or leftovers) differ: fix them in place, no rewrite.
-    if (state.removeTemps) await removeStaleTemps(real, r.tmpDir === undefined ? undefined : ctx.root.path(r.tmpDir));
-    if (state.uid !== undefined || state.gid !== undefined) await fs.lchown(real, state.uid ?? -1, state.gid ?? -1);
-    await fs.chmod(real, r.mode);
+    if (state.removeTemps) await ctx.root.removeStaleTemps(r.path, r.tmpDir);
+    if (state.uid !== undefined || state.gid !== undefined) await ctx.root.chown(r.path, state.uid, state.gid);
+    await ctx.root.chmod(r.path, r.mode);
   },
 };
 

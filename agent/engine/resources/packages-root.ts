@@ -4,7 +4,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { OsFamily } from "../../facts/types.js";
-import { atomicWrite, fsyncDir, lstatMaybe, TMP_MARK } from "../../nodefs/files.js";
+import { TMP_MARK } from "../../nodefs/files.js";
 import type { Root } from "../../nodefs/root.js";
 import { runChecked } from "../runner.js";
 import type { EngineContext } from "../types.js";
@@ -28,7 +28,8 @@ export async function installFilesIntoRoot(files: string[], family: OsFamily, ct
   const root = ctx.root;
   if (family === "debian") {
     await initDpkgDatabase(root);
-    await runChecked(ctx.runner, ["dpkg", `--root=${root.dir}`, "--force-depends", `--log=${root.path("/var/log/dpkg.log")}`, "--install", ...files]);
+    const log = await root.realPathFor("/var/log/dpkg.log", { action: "write" });
+    await runChecked(ctx.runner, ["dpkg", `--root=${root.dir}`, "--force-depends", `--log=${log}`, "--install", ...files]);
   } else {
     await initRpmDatabase(ctx);
     await runChecked(ctx.runner, ["rpm", ...rpmRootArgs(root), "-U", "--nodeps", "--replacepkgs", ...files]);
@@ -38,11 +39,11 @@ export async function installFilesIntoRoot(files: string[], family: OsFamily, ct
 
 /** True when the root has yum repositories and every one of them is on this machine (loopback or file://). */
 export async function localRepositories(root: Root): Promise<boolean> {
-  const dir = root.path("/etc/yum.repos.d");
-  const files = (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".repo"));
+  const dir = "/etc/yum.repos.d";
+  const files = (await root.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".repo"));
   if (files.length === 0) return false;
   for (const f of files) {
-    const text = await fs.readFile(path.join(dir, f), "utf8");
+    const text = (await root.readText(path.posix.join(dir, f))) ?? "";
     if (/^\s*(mirrorlist|metalink)\s*=/m.test(text)) return false;
     const urls = [...text.matchAll(/^\s*baseurl\s*=\s*(\S+)/gm)].map((m) => m[1]!);
     if (!urls.every((u) => LOCAL_URL.test(u))) return false;
@@ -60,17 +61,17 @@ export async function localAptSources(root: Root): Promise<boolean> {
   const uris: string[] = [];
   const lines = (text: string) => text.split("\n").map((l) => l.replace(/#.*/, "").trim()).filter(Boolean);
   const list = async (file: string) => {
-    for (const l of lines(await fs.readFile(file, "utf8"))) {
+    for (const l of lines((await root.readText(file)) ?? "")) {
       const m = l.match(/^deb(?:-src)?\s+(?:\[[^\]]*\]\s+)?(\S+)/);
       if (m) uris.push(m[1]!);
     }
   };
-  if (await lstatMaybe(root.path("/etc/apt/sources.list"))) await list(root.path("/etc/apt/sources.list"));
-  const dir = root.path("/etc/apt/sources.list.d");
-  for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
-    if (f.endsWith(".list")) await list(path.join(dir, f));
+  if (await root.exists("/etc/apt/sources.list")) await list("/etc/apt/sources.list");
+  const dir = "/etc/apt/sources.list.d";
+  for (const f of await root.readdir(dir).catch(() => [] as string[])) {
+    if (f.endsWith(".list")) await list(path.posix.join(dir, f));
     if (f.endsWith(".sources")) {
-      for (const l of lines(await fs.readFile(path.join(dir, f), "utf8"))) {
+      for (const l of lines((await root.readText(path.posix.join(dir, f))) ?? "")) {
         const m = l.match(/^URIs:\s*(.+)$/i);
         if (m) uris.push(...m[1]!.split(/\s+/));
       }
@@ -89,11 +90,13 @@ export async function aptIntoRoot(specs: string[], ctx: EngineContext): Promise<
   const root = ctx.root;
   await initDpkgDatabase(root);
   for (const d of ["/var/lib/apt/lists/partial", "/var/cache/apt/archives/partial", "/var/log/apt", "/etc/apt/apt.conf.d", "/etc/apt/preferences.d"]) {
-    await fs.mkdir(root.path(d), { recursive: true, mode: 0o755 });
+    await root.mkdirp(d, 0o755);
   }
+  const status = await root.realPathFor(`${DPKG_DB}/status`, { action: "write" });
+  const dpkgLog = await root.realPathFor("/var/log/dpkg.log", { action: "write" });
   const aptOpts = [
-    "-o", `Dir=${root.dir}`, "-o", `Dir::State::status=${root.path(`${DPKG_DB}/status`)}`, "-o", "APT::Sandbox::User=root",
-    "-o", `Dpkg::Options::=--root=${root.dir}`, "-o", `Dpkg::Options::=--log=${root.path("/var/log/dpkg.log")}`, "-o", "Dpkg::Options::=--force-confold",
+    "-o", `Dir=${root.dir}`, "-o", `Dir::State::status=${status}`, "-o", "APT::Sandbox::User=root",
+    "-o", `Dpkg::Options::=--root=${root.dir}`, "-o", `Dpkg::Options::=--log=${dpkgLog}`, "-o", "Dpkg::Options::=--force-confold",
   ];
   const opts = { env: { DEBIAN_FRONTEND: "noninteractive" }, timeoutMs: 30 * 60_000 };
   const sources = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-apt-sources-"));
@@ -113,15 +116,18 @@ export async function aptIntoRoot(specs: string[], ctx: EngineContext): Promise<
  * Returns the apt options that read them.
  */
 async function rootedAptSources(root: Root, dir: string): Promise<string[]> {
-  const rooted = (text: string) => text
-    .replace(/(signed-by=)(\/[^\s\],]+)/gi, (_m, k: string, p: string) => `${k}${root.path(p)}`)
-    .replace(/^(Signed-By:[ \t]*)(\/\S+)[ \t]*$/gim, (_m, k: string, p: string) => `${k}${root.path(p)}`);
-  const list = root.path("/etc/apt/sources.list");
-  await fs.writeFile(path.join(dir, "sources.list"), rooted(await fs.readFile(list, "utf8").catch(() => "")));
+  const signedBy = [/(signed-by=)(\/[^\s\],]+)/gi, /^(Signed-By:[ \t]*)(\/\S+)[ \t]*$/gim];
+  const rooted = async (text: string) => {
+    const real = new Map<string, string>();
+    for (const re of signedBy) for (const m of text.matchAll(re)) real.set(m[2]!, await root.realPathFor(m[2]!, { action: "read" }));
+    return signedBy.reduce((t, re) => t.replace(re, (_m, k: string, p: string) => `${k}${real.get(p)!}`), text);
+  };
+  const list = (await root.readText("/etc/apt/sources.list").catch(() => null)) ?? "";
+  await fs.writeFile(path.join(dir, "sources.list"), await rooted(list));
   const parts = path.join(dir, "sources.list.d");
   await fs.mkdir(parts);
-  for (const f of await fs.readdir(root.path("/etc/apt/sources.list.d")).catch(() => [] as string[])) {
-    if (f.endsWith(".list") || f.endsWith(".sources")) await fs.writeFile(path.join(parts, f), rooted(await fs.readFile(root.path(`/etc/apt/sources.list.d/${f}`), "utf8")));
+  for (const f of await root.readdir("/etc/apt/sources.list.d").catch(() => [] as string[])) {
+    if (f.endsWith(".list") || f.endsWith(".sources")) await fs.writeFile(path.join(parts, f), await rooted((await root.readText(`/etc/apt/sources.list.d/${f}`)) ?? ""));
   }
   return ["-o", `Dir::Etc::sourcelist=${path.join(dir, "sources.list")}`, "-o", `Dir::Etc::sourceparts=${parts}`];
 }
@@ -134,19 +140,20 @@ async function rootedAptSources(root: Root, dir: string): Promise<string[]> {
 export async function dnfIntoRoot(specs: string[], ctx: EngineContext): Promise<void> {
   const root = ctx.root;
   await initRpmDatabase(ctx);
-  const osRelease = (await fs.readFile(root.path("/etc/os-release"), "utf8").catch(() => "")).match(/^VERSION_ID="?([0-9]+)/m);
+  const osRelease = ((await root.readText("/etc/os-release").catch(() => null)) ?? "").match(/^VERSION_ID="?([0-9]+)/m);
   const home = await fs.mkdtemp(path.join(os.tmpdir(), "pwb-dnf-home-"));
   try {
     await fs.writeFile(path.join(home, ".rpmmacros"), `%_dbpath ${RPM_DB}\n`);
     // dnf reads a repository's `gpgkey=file://` from this machine, not from the root: the root's keys go
     // into the root's rpm database first, where dnf checks signatures (on a node, dnf reads them from / itself).
     for (const key of await repositoryKeyFiles(root)) {
-      await runChecked(ctx.runner, ["rpm", ...rpmRootArgs(root), "--import", root.path(key)]);
+      await runChecked(ctx.runner, ["rpm", ...rpmRootArgs(root), "--import", await root.realPathFor(key, { action: "read" })]);
       ctx.stats.commandsRun += 1;
     }
+    const reposdir = await root.realPathFor("/etc/yum.repos.d", { action: "read" });
     await withDnfHistoryGuard(root, () =>
       runChecked(ctx.runner, [
-        "dnf", "install", "-y", "-q", `--installroot=${root.dir}`, `--setopt=reposdir=${root.path("/etc/yum.repos.d")}`,
+        "dnf", "install", "-y", "-q", `--installroot=${root.dir}`, `--setopt=reposdir=${reposdir}`,
         // Relative to the installroot: dnf prefixes it to cachedir itself (and keeps its history in the root's /var/lib/dnf).
         "--setopt=cachedir=/var/cache/dnf", "--setopt=install_weak_deps=False",
         ...(osRelease ? [`--releasever=${osRelease[1]}`] : []), ...specs,
@@ -165,13 +172,13 @@ export async function dnfIntoRoot(specs: string[], ctx: EngineContext): Promise<
  */
 async function initRpmDatabase(ctx: EngineContext): Promise<void> {
   const root = ctx.root;
-  if (root.live || (await lstatMaybe(root.path(RPM_DB)))) return;
+  if (root.live || (await root.exists(RPM_DB))) return;
   const staging = path.posix.join(path.posix.dirname(RPM_DB), `${TMP_MARK}rpm-init`);
-  await fs.rm(await root.confined(staging), { recursive: true, force: true });
+  await root.remove(staging, { recursive: true });
   await runChecked(ctx.runner, ["rpm", "--root", root.dir, "--dbpath", staging, "--initdb"]);
   ctx.stats.commandsRun += 1;
-  await fs.rename(root.path(staging), await root.confined(RPM_DB));
-  await fsyncDir(root.path(path.posix.dirname(RPM_DB)));
+  await root.rename(staging, RPM_DB);
+  await root.syncDir(path.posix.dirname(RPM_DB));
 }
 
 /**
@@ -181,37 +188,37 @@ async function initRpmDatabase(ctx: EngineContext): Promise<void> {
  * makes a new one, and a simulated root's history is nobody's record.
  */
 async function withDnfHistoryGuard(root: Root, run: () => Promise<void>): Promise<void> {
-  const mark = await root.confined(`${DNF_STATE}/.pwb-agent-first-transaction`);
-  const history = await root.confined(`${DNF_STATE}/history.sqlite`);
-  if (await lstatMaybe(mark)) {
-    for (const f of [history, `${history}-wal`, `${history}-shm`, `${history}-journal`]) await fs.rm(f, { force: true });
-  } else if (await lstatMaybe(history)) {
+  const mark = `${DNF_STATE}/.pwb-agent-first-transaction`;
+  const history = `${DNF_STATE}/history.sqlite`;
+  if (await root.exists(mark)) {
+    for (const f of [history, `${history}-wal`, `${history}-shm`, `${history}-journal`]) await root.remove(f);
+  } else if (await root.exists(history)) {
     return run();
   }
-  await atomicWrite(mark, "", { mode: 0o644 });
+  await root.writeAtomic(mark, "", { mode: 0o644 });
   await run();
-  await fs.rm(mark, { force: true });
+  await root.remove(mark);
 }
 
 /** The root's `gpgkey=file://` keys of its yum repositories (paths in the root) that exist there. */
 async function repositoryKeyFiles(root: Root): Promise<string[]> {
-  const dir = root.path("/etc/yum.repos.d");
+  const dir = "/etc/yum.repos.d";
   const keys = new Set<string>();
-  for (const f of (await fs.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".repo")).sort()) {
-    const text = await fs.readFile(path.join(dir, f), "utf8");
+  for (const f of (await root.readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".repo")).sort()) {
+    const text = (await root.readText(path.posix.join(dir, f))) ?? "";
     for (const m of text.matchAll(/^\s*gpgkey\s*=\s*(.+)$/gm)) {
       for (const url of m[1]!.split(/[\s,]+/)) if (url.startsWith("file:///")) keys.add(url.slice("file://".length));
     }
   }
   const present: string[] = [];
-  for (const k of keys) if (await lstatMaybe(root.path(k))) present.push(k);
+  for (const k of keys) if (await root.exists(k)) present.push(k);
   return present;
 }
 
 /** dpkg --root needs its database skeleton; a real Ubuntu root already has it. */
 async function initDpkgDatabase(root: Root): Promise<void> {
-  const db = root.path(DPKG_DB);
-  for (const d of ["info", "updates", "triggers"]) await fs.mkdir(path.join(db, d), { recursive: true, mode: 0o755 });
-  await fs.mkdir(root.path("/var/log"), { recursive: true, mode: 0o755 });
-  for (const f of ["status", "available"]) await (await fs.open(path.join(db, f), "a")).close();
+  for (const d of ["info", "updates", "triggers"]) await root.mkdirp(path.posix.join(DPKG_DB, d), 0o755);
+  await root.mkdirp("/var/log", 0o755);
+  // Made empty when missing, never truncated.
+  for (const f of ["status", "available"]) if (!(await root.exists(path.posix.join(DPKG_DB, f)))) await root.writeAtomic(path.posix.join(DPKG_DB, f), "", { mode: 0o644 });
 }

@@ -1,7 +1,5 @@
-import { promises as fs } from "node:fs";
 import { RuntimeFailure } from "../../errors.js";
 import type { OsFamily } from "../../facts/types.js";
-import { lstatMaybe } from "../../nodefs/files.js";
 import { runChecked } from "../runner.js";
 import type { EngineContext, FetchNeed, Handler, PackageItem, PackagesResource } from "../types.js";
 import { resolveFetch } from "./fetchable.js";
@@ -31,11 +29,11 @@ export async function installedVersions(names: string[], ctx: EngineContext): Pr
   const family = requireFamily(ctx);
   const out = new Map<string, string>();
   if (names.length === 0) return out;
-  if (!ctx.root.live && !(await lstatMaybe(ctx.root.path(family === "rhel" ? RPM_DB : `${DPKG_DB}/status`)))) return out;
+  if (!ctx.root.live && !(await ctx.root.exists(family === "rhel" ? RPM_DB : `${DPKG_DB}/status`))) return out;
   const argv =
     family === "rhel"
       ? ["rpm", ...rpmRootArgs(ctx.root), "-q", "--qf", "%{NAME}\\t%{VERSION}-%{RELEASE}\\n", ...names]
-      : ["dpkg-query", ...(ctx.root.live ? [] : [`--admindir=${ctx.root.path(DPKG_DB)}`]), "-W", "-f=${Package}\\t${Status}\\t${Version}\\n", ...names];
+      : ["dpkg-query", ...(ctx.root.live ? [] : [`--admindir=${await ctx.root.realPathFor(DPKG_DB, { action: "read" })}`]), "-W", "-f=${Package}\\t${Status}\\t${Version}\\n", ...names];
   // Both exit non-zero when some package is missing; the installed ones are still listed on stdout.
   const res = await ctx.runner.run(argv);
   for (const line of res.stdout.split("\n")) {
@@ -73,7 +71,7 @@ export const packagesHandler: Handler<PackagesResource> = {
   async apply(change, ctx) {
     const { missing } = change.state as PackagesState;
     const family = requireFamily(ctx);
-    const files = missing.filter((i) => i.fetch).map((i) => ctx.root.path(i.fetch!.path));
+    const files = await Promise.all(missing.filter((i) => i.fetch).map((i) => ctx.root.realPathFor(i.fetch!.path, { action: "read" })));
     const named = missing.filter((i) => !i.fetch);
     const spec = (i: PackageItem) => (i.version ? (family === "rhel" ? `${i.name}-${i.version}` : `${i.name}=${i.version}`) : i.name);
     const transaction = (args: string[]) =>
@@ -106,9 +104,9 @@ export const packagesHandler: Handler<PackagesResource> = {
  * Finish it first, as an administrator would, so the next run converges on its own.
  */
 async function finishInterruptedDpkg(ctx: EngineContext, opts: { env: Record<string, string>; timeoutMs: number }): Promise<void> {
-  const journal = await fs.readdir(ctx.root.path(`${DPKG_DB}/updates`)).catch(() => [] as string[]);
+  const journal = await ctx.root.readdir(`${DPKG_DB}/updates`).catch(() => [] as string[]);
   if (!journal.length) return;
-  const rootArgs = ctx.root.live ? [] : [`--root=${ctx.root.dir}`, `--log=${ctx.root.path("/var/log/dpkg.log")}`];
+  const rootArgs = ctx.root.live ? [] : [`--root=${ctx.root.dir}`, `--log=${await ctx.root.realPathFor("/var/log/dpkg.log", { action: "write" })}`];
   ctx.log.warn({ root: ctx.root.dir }, "a dpkg transaction was interrupted: finishing it (dpkg --configure -a) before installing");
   // On a simulated root the journal is real (dpkg --root wrote it), so the repair runs for real too.
   await runChecked(ctx.runner, ["dpkg", ...rootArgs, "--force-confold", "--configure", "-a"], { ...opts, mutates: ctx.root.live });

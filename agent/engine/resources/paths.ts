@@ -1,6 +1,4 @@
-import { promises as fs } from "node:fs";
 import { RuntimeFailure } from "../../errors.js";
-import { atomicSymlink, lstatMaybe, readlinkMaybe } from "../../nodefs/files.js";
 import type { AbsentResource, DirResource, Handler, SymlinkResource } from "../types.js";
 import { octal } from "./file.js";
 
@@ -14,7 +12,9 @@ export const dirHandler: Handler<DirResource> = {
   id: (r) => `dir:${r.path}`,
 
   async plan(r, ctx) {
-    const st = await lstatMaybe(await ctx.root.confined(r.path));
+    const st = await ctx.root.lstat(r.path);
+    // A link there must stay inside too (refused, not just "not a directory").
+    if (st?.isSymbolicLink()) await ctx.root.stat(r.path);
     const uid = r.owner === undefined ? undefined : await ctx.accounts.uid(r.owner);
     const gid = r.group === undefined ? undefined : await ctx.accounts.gid(r.group);
     if (!st) {
@@ -32,10 +32,9 @@ export const dirHandler: Handler<DirResource> = {
   async apply(change, ctx) {
     const r = change.resource as DirResource;
     const state = change.state as DirState;
-    const real = await ctx.root.confined(r.path);
-    if (state.create) await fs.mkdir(real, { recursive: true, mode: r.mode });
-    if (state.uid !== undefined || state.gid !== undefined) await fs.chown(real, state.uid ?? -1, state.gid ?? -1);
-    await fs.chmod(real, r.mode); // mkdir's mode is filtered by the umask
+    if (state.create) await ctx.root.mkdirp(r.path, r.mode);
+    if (state.uid !== undefined || state.gid !== undefined) await ctx.root.chown(r.path, state.uid, state.gid);
+    await ctx.root.chmod(r.path, r.mode); // mkdir's mode is filtered by the umask
   },
 };
 
@@ -43,10 +42,9 @@ export const symlinkHandler: Handler<SymlinkResource> = {
   id: (r) => `symlink:${r.path}`,
 
   async plan(r, ctx) {
-    const real = await ctx.root.confined(r.path, { followLeaf: false });
-    const st = await lstatMaybe(real);
+    const st = await ctx.root.lstat(r.path);
     if (st?.isDirectory()) throw new RuntimeFailure(`${r.path} is a directory, expected a symlink`);
-    const current = st?.isSymbolicLink() ? await readlinkMaybe(real) : null;
+    const current = st?.isSymbolicLink() ? await ctx.root.readlink(r.path) : null;
     if (current === r.target) return null;
     if (!st) return { action: "create", summary: [`→ ${r.target}`] };
     return { action: "update", summary: [current === null ? `replace file with link → ${r.target}` : `${current} → ${r.target}`] };
@@ -54,7 +52,7 @@ export const symlinkHandler: Handler<SymlinkResource> = {
 
   async apply(change, ctx) {
     const r = change.resource as SymlinkResource;
-    await atomicSymlink(r.target, await ctx.root.confined(r.path, { followLeaf: false }), ctx.stats);
+    await ctx.root.symlink(r.target, r.path, ctx.stats);
   },
 };
 
@@ -62,13 +60,13 @@ export const absentHandler: Handler<AbsentResource> = {
   id: (r) => `absent:${r.path}`,
 
   async plan(r, ctx) {
-    const st = await lstatMaybe(await ctx.root.confined(r.path, { followLeaf: false, action: "remove" }));
+    const st = await ctx.root.lstat(r.path);
     if (!st) return null;
     if (st.isDirectory()) throw new RuntimeFailure(`${r.path} is a directory; pwb-agent only removes files and links`);
     return { action: "delete", summary: [st.isSymbolicLink() ? "remove link" : `remove file (${st.size} bytes)`] };
   },
 
   async apply(change, ctx) {
-    await fs.rm(await ctx.root.confined((change.resource as AbsentResource).path, { followLeaf: false, action: "remove" }), { force: true });
+    await ctx.root.remove((change.resource as AbsentResource).path);
   },
 };

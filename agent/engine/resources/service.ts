@@ -1,7 +1,5 @@
-import { promises as fs } from "node:fs";
 import path from "node:path";
 import { RuntimeFailure } from "../../errors.js";
-import { atomicSymlink, readlinkMaybe } from "../../nodefs/files.js";
 import { ADMIN_UNIT_DIR, enablementLinks, findUnitFile, isMasked, readUnitInstall } from "../systemd.js";
 import type { Handler, PlannedChange, ServiceResource } from "../types.js";
 
@@ -38,7 +36,7 @@ export const serviceHandler: Handler<ServiceResource> = {
       if (wantedBy.length === 0) throw new RuntimeFailure(`cannot enable ${r.name}: its unit has no [Install] WantedBy=`);
       for (const target of wantedBy) {
         const link = path.posix.join(ADMIN_UNIT_DIR, `${target}.wants`, r.name);
-        const current = await readlinkMaybe(await ctx.root.confined(link, { followLeaf: false }));
+        const current = await ctx.root.readlink(link);
         if (current !== unitPath) state.link.push({ path: link, target: unitPath });
       }
       if (state.link.length) summary.push(`enable (${state.link.map((l) => path.posix.basename(path.posix.dirname(l.path))).join(", ")})`);
@@ -66,7 +64,7 @@ export const serviceHandler: Handler<ServiceResource> = {
   /** Phase 1 only: the links. Start/stop run after daemon-reload (see apply.ts). */
   async apply(change, ctx) {
     const state = change.state as ServiceState;
-    for (const l of state.link) await atomicSymlink(l.target, await ctx.root.confined(l.path, { followLeaf: false }), ctx.stats);
-    for (const l of state.unlink) await fs.rm(await ctx.root.confined(l, { followLeaf: false, action: "remove" }), { force: true });
+    for (const l of state.link) await ctx.root.symlink(l.target, l.path, ctx.stats);
+    for (const l of state.unlink) await ctx.root.remove(l);
   },
 };

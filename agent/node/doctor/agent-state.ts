@@ -1,5 +1,4 @@
 import { STATE_PATH as ALB_SYNC_STATE } from "../../alb/sync/state.js";
-import { readTextMaybe } from "../../nodefs/files.js";
 import type { Root } from "../../nodefs/root.js";
 import type { Change } from "../../engine/types.js";
 import { readApplyRecord } from "../../state/last-apply.js";
@@ -44,7 +43,7 @@ export function unitsOutcome(changes: readonly Change[], wanted: string): CheckO
 
 /** Head node with an ALB: alb-sync's last success is recent (its state file, written every tick). */
 export async function checkAlbSyncFresh(root: Root, now: number): Promise<CheckOutcome> {
-  const text = await readTextMaybe(root.path(ALB_SYNC_STATE)).catch(() => null);
+  const text = await root.readText(ALB_SYNC_STATE).catch(() => null);
   const fix = "systemctl status pwb-alb-sync.timer; journalctl -u pwb-alb-sync (or run `pwb-agent alb-sync` by hand)";
   if (text === null) return fail(`${ALB_SYNC_STATE} is missing: alb-sync never ran`, fix);
   let state: { lastSuccess?: unknown; lastRun?: unknown; consecutiveFailures?: unknown };
