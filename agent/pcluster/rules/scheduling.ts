@@ -73,6 +73,21 @@ function database(ctx: RuleContext, db: YView): void {
   if (name.exists) matches(ctx, name, /^[0-9a-z_]{1,64}$/, "1 to 64 lower-case letters, digits or '_'");
 }
 
+/**
+ * InstancesAllocationStrategyValidator: the strategy applies to compute resources with several
+ * instance types (Instances); on-demand capacity only has lowest-price, and a capacity block none.
+ */
+function allocationStrategy(ctx: RuleContext, queue: YView): void {
+  const strategy = queue.get("AllocationStrategy");
+  if (!strategy.exists || !queue.get("ComputeResources").items().some((cr) => cr.get("Instances").exists)) return;
+  const capacity = queue.get("CapacityType").exists ? str(queue.get("CapacityType")) : "ONDEMAND";
+  if (capacity === "ONDEMAND" && str(strategy) !== "lowest-price") {
+    ctx.issues.error("allocation-strategy", strategy, `${strategy.where}: on-demand capacity (CapacityType ONDEMAND, the default) only takes lowest-price; got "${str(strategy)}"`);
+  } else if (capacity === "CAPACITY_BLOCK") {
+    ctx.issues.error("allocation-strategy", strategy, `${strategy.where}: not set with CapacityType CAPACITY_BLOCK`, "key");
+  }
+}
+
 export function checkScheduling(ctx: RuleContext): void {
   const scheduling = ctx.root.get("Scheduling");
   if (!need(ctx, scheduling, "map")) return;
@@ -108,6 +123,7 @@ export function checkScheduling(ctx: RuleContext): void {
     if (name) queueNames.push({ name, at: nameView });
     const capacity = queue.get("CapacityType");
     if (capacity.exists) oneOf(ctx, capacity, CAPACITY_TYPES);
+    allocationStrategy(ctx, queue);
 
     const crsView = queue.get("ComputeResources");
     if (!need(ctx, crsView, "list")) continue;
