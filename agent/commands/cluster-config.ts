@@ -1,10 +1,11 @@
 import path from "node:path";
 import { Command, Option } from "commander";
 import { buildRenderInput, parseClusterInput } from "../pcluster/build-input.js";
-import { DEFAULT_PCLUSTER_VERSION, pclusterVersionOption, positiveInteger } from "../pcluster/options.js";
+import { pclusterVersionOption, positiveInteger } from "../pcluster/options.js";
 import { renderAll, writeAll } from "../pcluster/outputs.js";
 import { issuesJson, renderIssues } from "../pcluster/report.js";
 import { validateClusterConfig } from "../pcluster/validate.js";
+import { validateClusterFile } from "../pcluster/validate-file.js";
 import { NEWEST_KNOWN, formatVersion, parsePclusterVersion, type PclusterVersion } from "../pcluster/versions.js";
 import { decodeUtf8, readRegular } from "../nodefs/files.js";
 import { BadInputError, ExitCode } from "../errors.js";
@@ -14,20 +15,26 @@ import { openRoot } from "./context.js";
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
-async function readInputFile(file: string, what: string): Promise<string> {
+const READ_CAP_BYTES = 64 * 1024 * 1024;
+
+async function readInputBytes(file: string, what: string, maxBytes: number): Promise<Buffer> {
   try {
-    const buf = await readRegular(file, { maxBytes: MAX_FILE_BYTES, shown: `${what} ${file}` });
+    const buf = await readRegular(file, { maxBytes, shown: `${what} ${file}` });
     if (buf === null) throw new BadInputError(`${what} ${file}: no such file`);
-    return decodeUtf8(buf, `${what} ${file}`);
+    return buf;
   } catch (e) {
     throw e instanceof BadInputError ? e : new BadInputError((e as Error).message);
   }
 }
 
+async function readInputFile(file: string, what: string): Promise<string> {
+  return decodeUtf8(await readInputBytes(file, what, MAX_FILE_BYTES), `${what} ${file}`);
+}
+
 const versionOption = () =>
-  new Option("--pcluster-version <version>", `ParallelCluster version to check against (3.8 or newer)`)
-    .argParser(pclusterVersionOption)
-    .default(DEFAULT_PCLUSTER_VERSION, NEWEST_KNOWN);
+  new Option("--pcluster-version <version>", `ParallelCluster version to check against (3.8 or newer); default: the version the file's header names, else ${NEWEST_KNOWN}`).argParser(
+    pclusterVersionOption,
+  );
 
 /** `pwb-agent cluster-config validate FILE` and `render`: the ParallelCluster side of the architecture. */
 export function addClusterConfigCommand(program: Command, setExit: (code: number) => void): void {
@@ -40,16 +47,17 @@ export function addClusterConfigCommand(program: Command, setExit: (code: number
     .addOption(versionOption())
     .option("--cluster-name <name>", "the name given to pcluster create-cluster (checked for length and characters)")
     .addOption(new Option("--sessions <n>", "expected concurrent Workbench sessions, for the login sizing warning").argParser(positiveInteger))
-    .action(async (file: string, o: { pclusterVersion: PclusterVersion; clusterName?: string; sessions?: number }, cmd: Command) => {
+    .action(async (file: string, o: { pclusterVersion?: PclusterVersion; clusterName?: string; sessions?: number }, cmd: Command) => {
       const g = globals(cmd);
-      const text = await readInputFile(file, "cluster configuration");
-      const result = validateClusterConfig(text, {
-        version: o.pclusterVersion,
+      // Size and encoding are the validator's issues (with a rule and a byte offset); this cap only bounds the read.
+      const bytes = await readInputBytes(file, "cluster configuration", READ_CAP_BYTES);
+      const result = validateClusterFile(bytes, {
+        ...(o.pclusterVersion !== undefined ? { version: o.pclusterVersion } : {}),
         ...(o.clusterName !== undefined ? { clusterName: o.clusterName } : {}),
         ...(o.sessions !== undefined ? { sessions: o.sessions } : {}),
       });
-      const version = formatVersion(o.pclusterVersion);
-      process.stdout.write(g.json ? issuesJson(file, result, version) : renderIssues(file, result, version));
+      const version = formatVersion(result.version);
+      process.stdout.write(g.json ? issuesJson(file, result, version, result.versionSource) : renderIssues(file, result, version));
       setExit(result.errors ? ExitCode.badInput : ExitCode.ok);
     });
 

@@ -11,8 +11,6 @@ export function pclusterVersionOption(value: string): PclusterVersion {
   return v;
 }
 
-export const DEFAULT_PCLUSTER_VERSION = parsePclusterVersion(NEWEST_KNOWN)!;
-
 export function positiveInteger(value: string): number {
   const n = /^\s*\d{1,9}\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");

@@ -23,7 +23,8 @@ const ALL = OLDEST_SUPPORTED;
 
 export const RULES: readonly RuleInfo[] = [
   // ---- ParallelCluster's schema (marshmallow fields of cluster_schema.py) ----
-  { id: "yaml", since: ALL, checks: "YAML syntax; a key written twice in one mapping", source: "pcluster YAML loader (yaml_no_duplicates_constructor)", test: "broken-yaml-duplicate-key.yaml" },
+  { id: "yaml", since: ALL, checks: "YAML syntax; one document; a key written twice in one mapping (with its first line); no merge key (<<) or plain = (PyYAML cannot construct them)", source: "pcluster YAML loader (yaml.safe_load with yaml_no_duplicates_constructor)", test: "broken-yaml-duplicate-key.yaml" },
+  { id: "encoding", since: ALL, checks: "the file is UTF-8 without control characters PyYAML refuses (reported at the byte offset, with the line)", source: "load_yaml_dict opens the file as UTF-8; PyYAML's reader refuses non-printable characters", test: "reports bytes that are not UTF-8 and control characters at their byte offset" },
   { id: "unknown-key", since: ALL, checks: "every key is one the schema has in that section (with the key meant, when close)", source: "cluster_schema.py: unknown fields raise \"Unknown field\"", test: "broken-head-unknown-key.yaml" },
   { id: "version", since: ALL, checks: "keys added by a later release (login-pool CustomActions, Dcv and Ssh.AllowedIps 3.11, EFS AccessPointId 3.11, ExternalSlurmdbd 3.10, DefaultUserHome 3.9)", source: "cluster_schema.py of each release (the key is unknown before it)", test: "broken-login-custom-actions-before-3-11.yaml" },
   { id: "type", since: ALL, checks: "every value has its field's type (mapping, list, string, integer, number, boolean as marshmallow reads them), the file read as YAML 1.1 like pcluster does (`Value: yes` is not a string)", source: "cluster_schema.py field types", test: "broken-login-count-not-integer.yaml" },
@@ -86,6 +87,8 @@ export const RULES: readonly RuleInfo[] = [
   { id: "directory-ldap-tls-reqcert", since: ALL, checks: "warning: LdapTlsReqCert other than hard or demand", source: "LdapTlsReqCertValidator", test: "valid-directory-ldap-dn.yaml" },
   { id: "directory-sssd-reserved", since: ALL, checks: "AdditionalSssdConfigs keep id_provider ldap, and access_provider ldap with LdapAccessFilter", source: "AdditionalSssdConfigsValidator", test: "broken-directory-sssd-id-provider.yaml" },
   // ---- The architecture's rules: ParallelCluster accepts these configurations, Workbench does not ----
+  { id: "pwb-file-size", since: ALL, checks: "the file is at most 1 MiB (ParallelCluster has no such limit; the report names the byte offset where it is passed)", source: "validate reads a bounded file; a cluster configuration is a few KiB", test: "refuses a file over 1 MiB with a rule and the byte offset" },
+  { id: "pwb-integer", since: ALL, checks: "an integer field holds a whole number: ParallelCluster truncates MaxCount: 8.5 to 8 (marshmallow Int), we refuse to guess", source: "a silently truncated count or size is not what was written", test: "broken-max-count-fraction.yaml" },
   { id: "pwb-os", since: ALL, checks: "Image.Os is one the agent runs on (not alinux2)", source: "the agent's single executable needs glibc ≥ 2.28; Posit Workbench builds for these", test: "broken-os-alinux2.yaml" },
   { id: "pwb-custom-ami", since: ALL, checks: "every node type boots a custom AMI", source: "the hook only starts the agent baked into the AMI (pwb-agent bake)", test: "broken-no-custom-ami.yaml" },
   { id: "pwb-hook", since: ALL, checks: "OnNodeConfigured runs the agent's hook on the head node, every queue and (3.11+) every login pool; before 3.11 a warning for login pools", source: "the hook is how each node converges to its role", test: "broken-head-hook-missing.yaml" },

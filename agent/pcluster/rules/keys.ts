@@ -63,7 +63,7 @@ function constraints(ctx: RuleContext, entry: YView, section: Section, key: stri
     }
   }
   if (range) {
-    const n = typeof entry.value === "number" ? entry.value : Number(entry.value);
+    const n = typeof entry.value === "number" ? entry.value : (entry.integer() ?? Number(entry.value));
     if (Number.isFinite(n) && (n < range[0] || n > range[1])) {
       const bound = range[1] === Number.MAX_SAFE_INTEGER ? `at least ${range[0]}` : `from ${range[0]} to ${range[1]}`;
       ctx.issues.error("range", entry, `${entry.where}: must be ${bound}; got ${n}`);

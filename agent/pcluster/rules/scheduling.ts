@@ -116,6 +116,7 @@ export function checkScheduling(ctx: RuleContext): void {
   if (queues.length > MAX_QUEUES) ctx.issues.error("queue-count", queues[MAX_QUEUES]!, `${queuesView.where}: at most ${MAX_QUEUES} queues (there are ${queues.length})`);
 
   const queueNames: Array<{ name: string; at: YView }> = [];
+  const clusterTotal = queues.reduce((n, q) => n + q.get("ComputeResources").items().length, 0);
   let total = 0;
   for (const queue of queues) {
     const nameView = queue.get("Name");
@@ -132,7 +133,8 @@ export function checkScheduling(ctx: RuleContext): void {
     if (crs.length > MAX_COMPUTE_RESOURCES) {
       ctx.issues.error("compute-resource-count", crs[MAX_COMPUTE_RESOURCES]!, `${crsView.where}: at most ${MAX_COMPUTE_RESOURCES} compute resources per queue (there are ${crs.length})`);
     } else if (total <= MAX_COMPUTE_RESOURCES && total + crs.length > MAX_COMPUTE_RESOURCES) {
-      ctx.issues.error("compute-resource-count", crs[MAX_COMPUTE_RESOURCES - total]!, `at most ${MAX_COMPUTE_RESOURCES} compute resources in the whole cluster`);
+      const first = crs[MAX_COMPUTE_RESOURCES - total]!;
+      ctx.issues.error("compute-resource-count", first, `${first.where}: the ${MAX_COMPUTE_RESOURCES + 1}st compute resource of the cluster: at most ${MAX_COMPUTE_RESOURCES} in all queues together (there are ${clusterTotal})`);
     }
     total += crs.length;
     const crNames: Array<{ name: string; at: YView }> = [];
