@@ -39,6 +39,10 @@ function visit(ctx: RuleContext, map: YView, section: Section, inLoginPool: bool
       ctx.issues.error("version", entry, `${entry.where} needs ParallelCluster ${gate} or newer (validating for ${formatVersion(ctx.version)})${hint}`, "key");
       continue;
     }
+    const deprecated = section.deprecated?.[key];
+    if (deprecated && since(ctx, deprecated.since)) {
+      ctx.issues.warn("deprecated", entry, `${entry.where} is deprecated since ParallelCluster ${deprecated.since}: ${deprecated.instead}`, "key");
+    }
     const child = section.maps?.[key];
     if (child && check(ctx, entry, "map")) visit(ctx, entry, child, inLoginPool);
     const items = section.lists?.[key];
