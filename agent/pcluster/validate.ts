@@ -3,6 +3,7 @@ import { Issues, type Issue } from "./issues.js";
 import { checkCustomActions } from "./rules/custom-actions.js";
 import { checkDirectoryService } from "./rules/directory.js";
 import { checkEbsVolumes } from "./rules/ebs.js";
+import { checkEncryption } from "./rules/encryption.js";
 import { checkFsxLustre } from "./rules/fsx-lustre.js";
 import { checkHeadNode } from "./rules/head.js";
 import { checkIam } from "./rules/iam.js";
@@ -40,6 +41,7 @@ const RULES: Rule[] = [
   (ctx) => checkWorkbenchStorage(ctx, checkSharedStorage(ctx)),
   checkEbsVolumes,
   checkFsxLustre,
+  checkEncryption,
   checkDirectoryService,
   checkTags,
   checkCustomActions,
