@@ -1,18 +1,21 @@
 import { Command, Option } from "commander";
-import { DEFAULT_PCLUSTER_VERSION, pclusterVersionOption } from "../pcluster/options.js";
+import { pclusterVersionOption } from "../pcluster/options.js";
 import { writeAll } from "../pcluster/outputs.js";
 import { issuesJson, renderIssues } from "../pcluster/report.js";
-import { readInputFile, renderClusterFiles } from "../pcluster/run.js";
-import { validateClusterConfig } from "../pcluster/validate.js";
+import { readInputBytes, renderClusterFiles } from "../pcluster/run.js";
+import { validateClusterFile } from "../pcluster/validate-file.js";
 import { NEWEST_KNOWN, formatVersion, type PclusterVersion } from "../pcluster/versions.js";
 import { BadInputError, ExitCode } from "../errors.js";
 import { countAtLeastOne } from "./flags.js";
 import { globals, loggerFor } from "./globals.js";
 
+/** Only bounds the read: size and encoding are the validator's own issues (a rule and a byte offset). */
+const READ_CAP_BYTES = 64 * 1024 * 1024;
+
 const versionOption = () =>
-  new Option("--pcluster-version <version>", `ParallelCluster version to check against (3.8 or newer)`)
-    .argParser(pclusterVersionOption)
-    .default(DEFAULT_PCLUSTER_VERSION, NEWEST_KNOWN);
+  new Option("--pcluster-version <version>", `ParallelCluster version to check against (3.8 or newer); default: the version the file's header names, else ${NEWEST_KNOWN}`).argParser(
+    pclusterVersionOption,
+  );
 
 /** `pwb-agent cluster-config validate FILE` and `render`: the ParallelCluster side of the architecture. */
 export function addClusterConfigCommand(program: Command, setExit: (code: number) => void): void {
@@ -25,16 +28,16 @@ export function addClusterConfigCommand(program: Command, setExit: (code: number
     .addOption(versionOption())
     .option("--cluster-name <name>", "the name given to pcluster create-cluster (checked for length and characters)")
     .addOption(new Option("--sessions <n>", "expected concurrent Workbench sessions, for the login sizing warning").argParser(countAtLeastOne))
-    .action(async (file: string, o: { pclusterVersion: PclusterVersion; clusterName?: string; sessions?: number }, cmd: Command) => {
+    .action(async (file: string, o: { pclusterVersion?: PclusterVersion; clusterName?: string; sessions?: number }, cmd: Command) => {
       const g = globals(cmd);
-      const text = await readInputFile(file, "cluster configuration");
-      const result = validateClusterConfig(text, {
-        version: o.pclusterVersion,
+      const bytes = await readInputBytes(file, "cluster configuration", READ_CAP_BYTES);
+      const result = validateClusterFile(bytes, {
+        ...(o.pclusterVersion !== undefined ? { version: o.pclusterVersion } : {}),
         ...(o.clusterName !== undefined ? { clusterName: o.clusterName } : {}),
         ...(o.sessions !== undefined ? { sessions: o.sessions } : {}),
       });
-      const version = formatVersion(o.pclusterVersion);
-      process.stdout.write(g.json ? issuesJson(file, result, version) : renderIssues(file, result, version));
+      const version = formatVersion(result.version);
+      process.stdout.write(g.json ? issuesJson(file, result, version, result.versionSource) : renderIssues(file, result, version));
       setExit(result.errors ? ExitCode.badInput : ExitCode.ok);
     });
 

@@ -34,8 +34,24 @@ const TYPE_NAMES = {
 } as const;
 export type Kind = keyof typeof TYPE_NAMES;
 
-/** What ParallelCluster's schema library (marshmallow Boolean) takes for true and false. */
-const BOOLEAN_WORDS = new Set(["t", "true", "on", "y", "yes", "1", "f", "false", "off", "n", "no", "0"]);
+/** What ParallelCluster's schema library (marshmallow Boolean) takes for true and false: these spellings exactly, and 1 and 0. */
+const TRUE_WORDS = new Set(["t", "T", "true", "True", "TRUE", "on", "On", "ON", "y", "Y", "yes", "Yes", "YES", "1"]);
+const FALSE_WORDS = new Set(["f", "F", "false", "False", "FALSE", "off", "Off", "OFF", "n", "N", "no", "No", "NO", "0"]);
+/** Python's float() of a string, less nan and infinity (marshmallow Float refuses them): digits with '_' between, a dot, an exponent. */
+const FLOAT_TEXT = /^\s*[-+]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][-+]?\d(?:_?\d)*)?\s*$/;
+
+/**
+ * A boolean field's value as marshmallow reads it: true, false, or undefined when it is neither
+ * (absent, or a value the type rule refuses). Every rule reads booleans through this, so `"true"`
+ * means the same to all of them.
+ */
+export function bool(v: YView): boolean | undefined {
+  const x = v.value;
+  if (typeof x === "boolean") return x;
+  if (x === 1 || x === 0) return x === 1;
+  if (typeof x === "string") return TRUE_WORDS.has(x) ? true : FALSE_WORDS.has(x) ? false : undefined;
+  return undefined;
+}
 
 function is(v: YView, kind: Kind): boolean {
   switch (kind) {
@@ -49,9 +65,9 @@ function is(v: YView, kind: Kind): boolean {
     case "integer":
       return v.integer() !== undefined;
     case "number":
-      return typeof v.value === "number" || (typeof v.value === "string" && v.value.trim() !== "" && Number.isFinite(Number(v.value)));
+      return (typeof v.value === "number" && Number.isFinite(v.value)) || (typeof v.value === "string" && FLOAT_TEXT.test(v.value));
     case "boolean":
-      return typeof v.value === "boolean" || v.value === 0 || v.value === 1 || (typeof v.value === "string" && BOOLEAN_WORDS.has(v.value.toLowerCase()));
+      return bool(v) !== undefined;
     case "strings":
       return v.isSeq && v.items().every((i) => typeof i.value === "string");
   }
@@ -61,6 +77,11 @@ function is(v: YView, kind: Kind): boolean {
 export function check(ctx: RuleContext, v: YView, kind: Kind): boolean {
   if (!v.exists) return false;
   if (is(v, kind)) return true;
+  if (kind === "integer" && typeof v.value === "number" && Number.isFinite(v.value)) {
+    // marshmallow Int truncates 8.5 to 8 and ParallelCluster goes on with 8: we refuse to guess.
+    ctx.issues.error("pwb-integer", v, `${v.where}: expected a whole number; ParallelCluster would silently use ${Math.trunc(v.value)} for ${v.value}: write the number you mean`);
+    return false;
+  }
   ctx.issues.error("type", v, `${v.where}: expected ${TYPE_NAMES[kind]}`);
   return false;
 }

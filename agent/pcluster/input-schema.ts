@@ -92,11 +92,12 @@ export const clusterInputSchema = strictObject({
   }).optional(),
   /** SSM parameters login and compute nodes may read. Default /pwb-agent/<name>/. */
   parameterPath: id("an SSM parameter path like /pwb-agent/pwb/", /^\/[A-Za-z0-9_.\-/]*\/$/).optional(),
-  // ParallelCluster reserves the parallelcluster: prefix; render adds pwb-agent:concurrent-sessions itself.
-  tags: record(string().min(1).max(128), string().max(256))
+  // ParallelCluster reserves the parallelcluster: prefix, AWS the aws: prefix in any case; render adds
+  // pwb-agent:concurrent-sessions itself. Cluster tags also tag the CloudFormation stack: no empty value.
+  tags: record(string().min(1).max(128), string().min(1, "expected a tag value of 1 to 256 characters (CloudFormation stack tags)").max(256))
     .superRefine((tags, ctx) => {
-      for (const key of Object.keys(tags).filter((k) => k.startsWith("parallelcluster:") || k === "pwb-agent:concurrent-sessions")) {
-        ctx.addIssue({ code: "custom", path: [key], message: "expected a tag key not starting with parallelcluster: and not pwb-agent:concurrent-sessions (render sets that one)" });
+      for (const key of Object.keys(tags).filter((k) => k.startsWith("parallelcluster:") || /^aws:/i.test(k) || k === "pwb-agent:concurrent-sessions")) {
+        ctx.addIssue({ code: "custom", path: [key], message: "expected a tag key not starting with parallelcluster: or aws: and not pwb-agent:concurrent-sessions (render sets that one)" });
       }
     })
     .refine((tags) => Object.keys(tags).length <= 39, expected("at most 39 tags (ParallelCluster allows 40 per node; render adds one)"))

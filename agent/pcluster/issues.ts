@@ -14,6 +14,8 @@ export interface Issue extends Position {
   /** Dotted path of the field, e.g. `Scheduling.SlurmQueues[0].Name`. */
   path: string;
   message: string;
+  /** Byte offset in the file, for what has no line of its own (bytes that are not UTF-8, the size limit). */
+  offset?: number;
 }
 
 /** Where an issue points: the value (default) or the key that holds it. */
@@ -28,13 +30,13 @@ export class Issues {
 
   constructor(private readonly version: PclusterVersion) {}
 
-  private push(severity: Severity, rule: string, path: string, pos: Position, message: string): void {
+  private push(severity: Severity, rule: string, path: string, pos: Position, message: string, offset?: number): void {
     const info = ruleInfo(rule);
     if (!info) throw new Error(`cluster-config rule "${rule}" is not in rule-catalog.ts`);
     if (!atLeast(this.version, info.since)) return;
-    // The key walk and a rule may both check one value's type: say it once.
-    if (this.list.some((i) => i.rule === rule && i.line === pos.line && i.column === pos.column && i.severity === severity)) return;
-    this.list.push({ severity, rule, versions: `${info.since}+`, path, line: pos.line, column: pos.column, message });
+    // The key walk and a rule may both check one value's type: say it once (several missing keys of one map are several issues).
+    if (this.list.some((i) => i.rule === rule && i.path === path && i.line === pos.line && i.column === pos.column && i.severity === severity)) return;
+    this.list.push({ severity, rule, versions: `${info.since}+`, path, line: pos.line, column: pos.column, message, ...(offset !== undefined ? { offset } : {}) });
   }
 
   private add(severity: Severity, rule: string, at: YView, message: string, anchor: Anchor): void {
@@ -50,8 +52,8 @@ export class Issues {
   }
 
   /** An issue not tied to a node (a flag), reported at the top of the file. */
-  global(severity: Severity, rule: string, message: string, at: Position = { line: 1, column: 1 }): void {
-    this.push(severity, rule, "(document)", at, message);
+  global(severity: Severity, rule: string, message: string, at: Position = { line: 1, column: 1 }, offset?: number): void {
+    this.push(severity, rule, "(document)", at, message, offset);
   }
 
   /** File order, errors before warnings on the same spot. */

@@ -11,4 +11,3 @@ export function pclusterVersionOption(value: string): PclusterVersion {
   return v;
 }
 
-export const DEFAULT_PCLUSTER_VERSION = parsePclusterVersion(NEWEST_KNOWN)!;

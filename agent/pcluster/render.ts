@@ -2,6 +2,7 @@ import { stringify } from "yaml";
 import type { NodeInput, QueueInput, RenderInput } from "./input.js";
 import { SESSIONS_TAG } from "./sizing.js";
 import { SINCE, atLeast, parsePclusterVersion } from "./versions.js";
+import { pyyamlTags } from "./pyyaml-scalars.js";
 
 /** ARN of a policy `cluster-config render` writes for a role (create it in IAM under this name). */
 export type PolicyRole = "head" | "login" | "compute";
@@ -145,5 +146,5 @@ export function renderClusterConfig(input: RenderInput, sources: { site: string;
     `#   pcluster create-cluster --cluster-name ${input.clusterName} --cluster-configuration cluster.yaml`,
   ];
   // YAML 1.1 quoting, as pcluster reads YAML 1.1: a tag value "yes" or "1:30" stays a string.
-  return `${header.join("\n")}\n${stringify(config, { version: "1.1", lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false })}`;
+  return `${header.join("\n")}\n${stringify(config, { version: "1.1", customTags: pyyamlTags, merge: false, lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false })}`;
 }

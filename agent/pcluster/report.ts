@@ -11,6 +11,7 @@ export function renderIssues(file: string, result: ValidationResult, version: st
   return [...lines, summary].join("\n") + "\n";
 }
 
-export function issuesJson(file: string, result: ValidationResult, version: string): string {
-  return JSON.stringify({ file, pclusterVersion: version, valid: result.errors === 0, errors: result.errors, warnings: result.warnings, issues: result.issues }, null, 2) + "\n";
+/** `versionFrom`: what chose the version (validate-file.ts VersionSource), when the caller knows. */
+export function issuesJson(file: string, result: ValidationResult, version: string, versionFrom?: string): string {
+  return JSON.stringify({ file, pclusterVersion: version, ...(versionFrom ? { pclusterVersionFrom: versionFrom } : {}), valid: result.errors === 0, errors: result.errors, warnings: result.warnings, issues: result.issues }, null, 2) + "\n";
 }

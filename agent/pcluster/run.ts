@@ -14,15 +14,20 @@ import { parsePclusterVersion } from "./versions.js";
 
 const MAX_FILE_BYTES = 1024 * 1024;
 
-/** A file the admin named, whole and UTF-8, or bad input naming it. */
-export async function readInputFile(file: string, what: string): Promise<string> {
+/** Reads a file the admin named, at most `maxBytes`, or bad input naming it. */
+export async function readInputBytes(file: string, what: string, maxBytes: number): Promise<Buffer> {
   try {
-    const buf = await readRegular(file, { maxBytes: MAX_FILE_BYTES, shown: `${what} ${file}` });
+    const buf = await readRegular(file, { maxBytes, shown: `${what} ${file}` });
     if (buf === null) throw new BadInputError(`${what} ${file}: no such file`);
-    return decodeUtf8(buf, `${what} ${file}`);
+    return buf;
   } catch (e) {
     throw e instanceof BadInputError ? e : new BadInputError((e as Error).message);
   }
+}
+
+/** A file the admin named, whole and UTF-8, or bad input naming it. */
+export async function readInputFile(file: string, what: string): Promise<string> {
+  return decodeUtf8(await readInputBytes(file, what, MAX_FILE_BYTES), `${what} ${file}`);
 }
 
 export interface RenderedCluster {

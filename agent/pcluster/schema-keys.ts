@@ -22,6 +22,8 @@ export interface Section {
   patterns?: Readonly<Record<string, Pattern>>;
   /** validate.Range of a key, inclusive. */
   ranges?: Readonly<Record<string, readonly [number, number]>>;
+  /** Keys a release deprecates (still accepted): from which release, and what to do instead. */
+  deprecated?: Readonly<Record<string, { since: string; instead: string }>>;
 }
 
 export interface Pattern {
@@ -102,7 +104,11 @@ export const CLUSTER_SCHEMA: Section = {
           ranges: { Count: [0, ANY], GracetimePeriod: [3, 120] },
           maps: {
             Networking: { keys: ["SubnetIds", "SecurityGroups", "AdditionalSecurityGroups", "Proxy"], maps: { Proxy: PROXY }, patterns: { SubnetIds: SUBNET, ...SECURITY_GROUPS } },
-            Ssh: { keys: ["KeyName", "AllowedIps"], since: { AllowedIps: SINCE.loginPoolSshAllowedIps } },
+            Ssh: {
+              keys: ["KeyName", "AllowedIps"],
+              since: { AllowedIps: SINCE.loginPoolSshAllowedIps },
+              deprecated: { KeyName: { since: SINCE.loginPoolKeyNameDeprecated, instead: "login nodes take the head node's key (HeadNode.Ssh.KeyName); a different key never worked, as /home is shared" } },
+            },
             Iam: NODE_IAM(false),
             Dcv: DCV,
             CustomActions: ACTIONS(NODE_EVENTS),

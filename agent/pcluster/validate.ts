@@ -2,6 +2,9 @@ import type { Rule, RuleContext, ValidateOptions } from "./context.js";
 import { Issues, type Issue } from "./issues.js";
 import { checkCustomActions } from "./rules/custom-actions.js";
 import { checkDirectoryService } from "./rules/directory.js";
+import { checkEbsVolumes } from "./rules/ebs.js";
+import { checkEncryption } from "./rules/encryption.js";
+import { checkFsxLustre } from "./rules/fsx-lustre.js";
 import { checkHeadNode } from "./rules/head.js";
 import { checkIam } from "./rules/iam.js";
 import { checkImage } from "./rules/image.js";
@@ -36,6 +39,9 @@ const RULES: Rule[] = [
   checkMultiSubnet,
   checkLoginNodes,
   (ctx) => checkWorkbenchStorage(ctx, checkSharedStorage(ctx)),
+  checkEbsVolumes,
+  checkFsxLustre,
+  checkEncryption,
   checkDirectoryService,
   checkTags,
   checkCustomActions,

@@ -40,6 +40,8 @@ export const SINCE = {
   efsAccessPoint: "3.11.0",
   externalSlurmdbd: "3.10.0",
   defaultUserHome: "3.9.0",
+  /** LoginNodes/Pools/Ssh/KeyName is deprecated (3.14.0 changelog). */
+  loginPoolKeyNameDeprecated: "3.14.0",
   /** ClusterNameValidator caps names at 40 with ExternalSlurmdbd too (it always did with Database). */
   shortNameWithExternalSlurmdbd: "3.16.0",
 } as const;

@@ -1,4 +1,5 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from "yaml";
+import { pyyamlTags } from "./pyyaml-scalars.js";
 
 /** 1-based, like editors and compilers print them. */
 export interface Position {
@@ -36,16 +37,33 @@ export class YView {
 
   /**
    * `version: "1.1"` reads scalars as ParallelCluster's YAML loader (PyYAML) does: yes/no/on/off are
-   * booleans, 1:30 is a number, 2024-01-01 a date.
+   * booleans, 1:30 is a number, 2024-01-01 a date, `1e3` and `08` strings (pyyaml-scalars.ts). The
+   * loader's refusals are syntax errors here, in our words: a key twice in one mapping, a second
+   * document, a merge key.
    */
   static parse(text: string, opts: { version?: "1.1" | "1.2" } = {}): { root: YView; syntaxErrors: Array<{ message: string; position: Position }>; toJS: () => unknown } {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true, version: opts.version ?? "1.2" });
+    const pyyaml = opts.version === "1.1";
+    const doc = parseDocument(text, {
+      lineCounter: lines,
+      prettyErrors: true,
+      uniqueKeys: !pyyaml,
+      version: opts.version ?? "1.2",
+      ...(pyyaml ? { customTags: pyyamlTags, merge: false } : {}),
+    });
+    const pos = (offset: number): Position => {
+      const p = lines.linePos(offset);
+      return { line: p.line, column: p.col };
+    };
     const syntaxErrors = [...doc.errors].map((e) => ({
-      // prettyErrors appends a source excerpt after the first line; keep the sentence.
-      message: e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, ""),
+      message:
+        e.code === "MULTIPLE_DOCS"
+          ? "a second YAML document starts here: a cluster configuration is one document (ParallelCluster's loader reads exactly one); remove the '---' line and what follows, or merge the two"
+          : // prettyErrors appends a source excerpt after the first line; keep the sentence.
+            e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, ""),
       position: e.linePos?.[0] ? { line: e.linePos[0].line, column: e.linePos[0].col } : { line: 1, column: 1 },
     }));
+    if (pyyaml && !doc.errors.length) syntaxErrors.push(...loaderRefusals(doc, pos));
     const src: Source = { doc, lines };
     const contents = (doc.contents as Node | null) ?? null;
     return {
@@ -168,7 +186,8 @@ export class YView {
   integer(): number | undefined {
     const v = this.value;
     if (typeof v === "number" && Number.isInteger(v)) return v;
-    if (typeof v === "string" && /^-?\d+$/.test(v.trim())) return Number(v.trim());
+    // Python's int() of a string: blanks around, a sign, '_' between digits ("08" and "1_000" too).
+    if (typeof v === "string" && /^\s*[-+]?\d+(?:_\d+)*\s*$/.test(v)) return Number(v.replace(/[\s_]/g, ""));
     return undefined;
   }
 }
@@ -177,4 +196,36 @@ function keyText(p: Pair): string {
   const k = p.key as Node | null;
   if (isScalar(k)) return String(k.value);
   return String(k);
+}
+
+/**
+ * What PyYAML's SafeLoader with ParallelCluster's duplicate-key constructor refuses in a document
+ * that parses: a key written twice in one mapping (named, with its first line), a merge key `<<`
+ * and the value key `=` (no constructor for either).
+ */
+function loaderRefusals(doc: Document, pos: (offset: number) => Position): Array<{ message: string; position: Position }> {
+  const out: Array<{ message: string; position: Position }> = [];
+  visit(doc, {
+    Map(_key, map) {
+      const first = new Map<unknown, Position>();
+      for (const pair of map.items) {
+        const k = pair.key as Node | null;
+        if (!isScalar(k) || !k.range) continue;
+        const at = pos(k.range[0]);
+        if (k.type === "PLAIN" && k.value === "<<") {
+          out.push({ message: "a merge key (<<): ParallelCluster's loader refuses merge keys; write the keys out in this mapping (an anchor and alias of the whole mapping works)", position: at });
+          continue;
+        }
+        const seen = first.get(k.value);
+        if (seen) out.push({ message: `key "${String(k.value)}" is written twice in this mapping (first at line ${seen.line}); ParallelCluster refuses duplicate keys`, position: at });
+        else first.set(k.value, at);
+      }
+    },
+    Scalar(_key, node) {
+      if (node.type === "PLAIN" && node.value === "=" && node.range) {
+        out.push({ message: "a plain '=' is YAML 1.1's value key, which ParallelCluster's loader cannot read: quote it (\"=\")", position: pos(node.range[0]) });
+      }
+    },
+  });
+  return out.sort((a, b) => a.position.line - b.position.line || a.position.column - b.position.column);
 }

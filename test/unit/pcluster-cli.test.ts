@@ -1,5 +1,5 @@
 // The `cluster-config` commands as an admin runs them: the built bundle in a separate process.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -35,6 +35,25 @@ describe("pwb-agent cluster-config", () => {
     const missing = cli(["cluster-config", "validate", path.join(scratch, "nope.yaml")]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no such file/);
+  });
+
+  it("validate: without --pcluster-version the file's header names the release; the option wins over it", () => {
+    const file = "test/fixtures/cluster-configs/generated-before-3-11-one-subnet.yaml";
+    const r = cli(["--json", "cluster-config", "validate", file]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ pclusterVersion: "3.10.0", pclusterVersionFrom: "the file's header", valid: true });
+    const forced = cli(["--json", "cluster-config", "validate", "--pcluster-version", "3.16", file]);
+    expect(forced.code).toBe(2);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ pclusterVersion: "3.16.0", pclusterVersionFrom: "--pcluster-version" });
+  });
+
+  it("validate: bytes that are not UTF-8 are an issue with a rule and a byte offset, on stdout like the others", () => {
+    const file = path.join(scratch, "latin1.yaml");
+    writeFileSync(file, Buffer.concat([Buffer.from("Region: eu-west-1\nImage:\n  Os: r"), Buffer.from([0xf6]), Buffer.from("cky9\n")]));
+    const r = cli(["--json", "cluster-config", "validate", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout).issues).toMatchObject([{ rule: "encoding", line: 3, column: 8, offset: 32 }]);
   });
 
   it("render --out writes the five files atomically, the hook executable, and they validate", () => {

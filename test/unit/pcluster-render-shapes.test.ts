@@ -29,7 +29,7 @@ const partition = fc.record({
 });
 
 // Values YAML 1.1 (what pcluster's loader reads) would take for booleans, numbers or dates unless quoted.
-const tagValue = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("yes", "no", "on", "Off", "y", "1:30", "2024-01-01", "0123", "0x1F", "3.5e2", "null", "~", "true"));
+const tagValue = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom("yes", "no", "on", "Off", "y", "1:30", "2024-01-01", "0123", "0x1F", "3.5e2", "null", "~", "true", "=", "<<", "1e3", "08", ".inf"));
 
 const shape = fc.record({
   version: fc.constantFrom(...VERSIONS),
@@ -43,7 +43,7 @@ const shape = fc.record({
   keyName: fc.boolean(),
   extras: fc.boolean(),
   jobCompletion: fc.boolean(),
-  tags: fc.dictionary(fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.:-]{0,30}$/).filter((k) => !k.startsWith("parallelcluster:") && !k.startsWith("pwb-agent:")), tagValue, { maxKeys: 10 }),
+  tags: fc.dictionary(fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.:-]{0,30}$/).filter((k) => !k.startsWith("parallelcluster:") && !k.startsWith("pwb-agent:") && !/^aws:/i.test(k)), tagValue, { maxKeys: 10 }),
 });
 
 describe("cluster-config render: every input shape validates", () => {
@@ -88,6 +88,8 @@ describe("cluster-config render: every input shape validates", () => {
     it("a tag key ParallelCluster reserves, or the one render writes", () => {
       refuse((i) => (i.tags = { "parallelcluster:owner": "x" }), /tags\.parallelcluster:owner: expected a tag key not starting with parallelcluster:/);
       refuse((i) => (i.tags = { "pwb-agent:concurrent-sessions": "5" }), /tags\.pwb-agent:concurrent-sessions: expected a tag key/);
+      refuse((i) => (i.tags = { "Aws:team": "x" }), /tags\.Aws:team: expected a tag key not starting with parallelcluster: or aws:/);
+      refuse((i) => (i.tags = { team: "" }), /tags\.team: expected a tag value of 1 to 256 characters/);
     });
     it("more tags than a node can carry", () => refuse((i) => (i.tags = Object.fromEntries(Array.from({ length: 40 }, (_, n) => [`t${n}`, "v"]))), /tags: expected at most 39 tags/));
   });

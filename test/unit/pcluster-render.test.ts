@@ -11,7 +11,8 @@ import { renderHookScript } from "../../agent/pcluster/hook.js";
 import { renderHeadPolicy, renderNodePolicy } from "../../agent/pcluster/iam-policies.js";
 import { renderAll } from "../../agent/pcluster/outputs.js";
 import { validateClusterConfig } from "../../agent/pcluster/validate.js";
-import { parsePclusterVersion } from "../../agent/pcluster/versions.js";
+import { validateClusterFile } from "../../agent/pcluster/validate-file.js";
+import { formatVersion, parsePclusterVersion } from "../../agent/pcluster/versions.js";
 import { BadInputError } from "../../agent/errors.js";
 import { parseSiteText } from "../../agent/site/load.js";
 
@@ -92,6 +93,16 @@ describe("cluster-config render", () => {
     const result = validateClusterConfig(out, { version: parsePclusterVersion("3.10")! });
     expect(result.errors).toBe(0);
     expect(result.issues.map((i) => i.rule)).toEqual(["pwb-hook"]);
+  });
+
+  it("without pclusterVersion renders for the newest release (3.16), and the file validates as the release its header names", () => {
+    const out = renderWith((t) => t.replace("pclusterVersion: 3.13.0\n", ""))[0]!.content;
+    expect(out).toContain("# AWS ParallelCluster 3.16.0 cluster configuration");
+    for (const version of ["3.8.0", "3.10.0", "3.16.0"]) {
+      const text = renderWith((t) => t.replace("pclusterVersion: 3.13.0", `pclusterVersion: ${version}`).replace(/^os: .*$/m, "os: rocky8"))[0]!.content;
+      const result = validateClusterFile(new TextEncoder().encode(text), {});
+      expect([formatVersion(result.version), result.errors], version).toEqual([version, 0]);
+    }
   });
 
   it("names compute resources after instance types", () => {

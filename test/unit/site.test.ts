@@ -26,7 +26,13 @@ describe("site config: defaults", () => {
     expect(MINIMAL.trim().split("\n")).toHaveLength(10);
     const s = parseSiteText(MINIMAL, "site.yaml");
     expect(s.workbench).toMatchObject({ port: 8787, launcherPort: 5559, sharedConfigWaitSeconds: 120, adminGroup: null, crashHandling: false });
-    expect(s.workbench.ides).toEqual({ jupyter: { enabled: true, labs: true, notebooks: false }, vscode: { enabled: true }, positron: { enabled: false } });
+    // Idle timeouts default to what Workbench ships in its config files (Posit admin guide, "Idle Timeouts by Session Type").
+    expect(s.workbench.ides).toEqual({
+      rstudio: { sessionTimeoutMinutes: 480 },
+      jupyter: { enabled: true, labs: true, notebooks: false, cullMinutes: 360, shutdownMinutes: 120 },
+      vscode: { enabled: true, timeoutKillHours: 8 },
+      positron: { enabled: false, timeoutKillHours: 8 },
+    });
     expect(s.storage).toEqual({
       workbench: "/opt/rstudio",
       home: "/home",
@@ -83,6 +89,18 @@ describe("site config: defaults", () => {
     expect(problemsOf(site("  clusters:\n    - { name: s, use: sessions, defaultPartition: batch }\n"))).toMatch(/slurm\.clusters\[0\]\.defaultPartition: expected one of this cluster's partitions \(interactive\)/);
     const noJobs = MINIMAL.replace("  partitions: [{ name: interactive, instanceType: m6i.xlarge }]\n", "  partitions:\n    - { name: interactive, instanceType: m6i.xlarge, jobs: false }\n  clusters:\n    - { name: s, use: sessions }\n    - { name: j, use: jobs }\n");
     expect(problemsOf(noJobs)).toMatch(/slurm\.clusters\[1\]\.use: expected a use some partition offers: no partition has jobs: true/);
+  });
+
+  it("each launcher cluster defaults to a partition of its own: the batch cluster to the jobs-only partition, not an interactive one that also takes jobs", () => {
+    const partitions = "  partitions:\n    - { name: interactive, instanceType: m6i.xlarge }\n    - { name: batch, instanceType: m6i.xlarge, sessions: false }\n    - { name: gpu, instanceType: g5.2xlarge }\n";
+    const s = parseSiteText(MINIMAL.replace("  partitions: [{ name: interactive, instanceType: m6i.xlarge }]\n", partitions), "site.yaml");
+    expect(s.slurm.clusters.map((c) => [c.name, c.partitions, c.defaultPartition])).toEqual([
+      ["slurminteractive", ["interactive", "gpu"], "interactive"],
+      ["slurmbatch", ["interactive", "batch", "gpu"], "batch"],
+    ]);
+    // Where every partition serves both uses, the first is the default; a listed one wins.
+    const both = parseSiteText(MINIMAL.replace("  partitions: [{ name: interactive, instanceType: m6i.xlarge }]\n", "  partitions:\n    - { name: a, instanceType: m6i.xlarge }\n    - { name: b, instanceType: m6i.xlarge }\n  clusters:\n    - { name: s, use: sessions }\n    - { name: j, use: jobs, defaultPartition: b }\n"), "site.yaml");
+    expect(both.slurm.clusters.map((c) => c.defaultPartition)).toEqual(["a", "b"]);
   });
 
   it("partitions of types it does not know are sized from cpus and memoryMiB", () => {

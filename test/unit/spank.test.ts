@@ -34,6 +34,16 @@ describe("spank component (pure)", () => {
     expect(parseSlurmVersionHeader("#define SLURM_VERSION_NUMBER 0x170b04\n")).toEqual({ version: "23.11.4", series: "23.11" });
     expect(parseSlurmVersionHeader("# define SLURM_VERSION_NUMBER 0x190b06 /* 25.11.6 */")).toEqual({ version: "25.11.6", series: "25.11" });
     expect(parseSlurmVersionHeader("#define SLURM_VERSION_STRING \"23.11.4\"\n")).toBeNull();
+    // The installed header of ParallelCluster 3.13 (24.05), 3.14 (24.11) and 3.16.1 (25.11): configure
+    // turns slurm_version.h.in's #undef into a #define after Slurm's own macros.
+    const installed = (hex: string) =>
+      `#ifndef _SLURM_VERSION_H_\n#define _SLURM_VERSION_H_\n\n#define SLURM_VERSION_NUMBER ${hex}\n\n#define SLURM_VERSION_NUM(a,b,c) (((a) << 16) + ((b) << 8) + (c))\n#define SLURM_VERSION_MAJOR(a)   (((a) >> 16) & 0xff)\n#define SLURM_VERSION_MINOR(a)   (((a) >>  8) & 0xff)\n#define SLURM_VERSION_MICRO(a)    ((a)        & 0xff)\n\n#endif\n`;
+    expect(parseSlurmVersionHeader(installed("0x180508"))).toEqual({ version: "24.05.8", series: "24.05" });
+    expect(parseSlurmVersionHeader(installed("0x180b06"))).toEqual({ version: "24.11.6", series: "24.11" });
+    expect(parseSlurmVersionHeader(installed("0x190b08"))).toEqual({ version: "25.11.8", series: "25.11" });
+    expect(parseSlurmVersionHeader("#define SLURM_VERSION_NUMBER SLURM_VERSION_NUM(25,11,8)\n")).toEqual({ version: "25.11.8", series: "25.11" });
+    // The unconfigured template (only #undef) names no version.
+    expect(parseSlurmVersionHeader("#undef SLURM_VERSION_NUMBER\n#define SLURM_VERSION_NUM(a,b,c) (((a) << 16) + ((b) << 8) + (c))\n")).toBeNull();
     const key = (s: SlurmHeaders, o: Record<string, unknown> = {}) => spankLayout(site(o), s).key;
     expect(key(SLURM_23_11_4)).toMatch(/^slurm-23\.11-[0-9a-f]{12}-[0-9a-f]{8}$/);
     expect(key({ version: "23.11.10", series: "23.11" })).toBe(key(SLURM_23_11_4));

@@ -93,7 +93,23 @@ describe("keys rendered by Workbench version", () => {
   });
 
   it("2024.12: positron.conf", () => {
-    expect(at("2024.12.1+563.pro5").get("positron.conf")).toMatch(/\nenabled=0\n$/);
+    expect(at("2024.12.1+563.pro5").get("positron.conf")).toMatch(/\nenabled=0\nsession-timeout-kill-hours=8\n$/);
+  });
+
+  it("every IDE's idle timeout is written, at Posit's shipped defaults unless the site sets it (compiled defaults differ: VS Code and Positron never time out)", () => {
+    const f = at("2024.12.1+563.pro5");
+    expect(f.get("rsession.conf")).toMatch(/\nsession-timeout-minutes=480\n$/);
+    expect(f.get("jupyter.conf")).toContain("\nsession-cull-minutes=360\nsession-shutdown-minutes=120\n");
+    expect(f.get("vscode.conf")).toMatch(/\nsession-timeout-kill-hours=8\n$/);
+    expect(f.get("positron.conf")).toContain("\nsession-timeout-kill-hours=8\n");
+    const ides = "  ides:\n    rstudio: { sessionTimeoutMinutes: 0 }\n    jupyter: { cullMinutes: 30, shutdownMinutes: 10 }\n    vscode: { enabled: false, timeoutKillHours: 2 }\n    positron: { timeoutKillHours: 0 }\n";
+    const set = filesOf(site(MINIMAL.replace("workbench:\n", `workbench:\n${ides}`)));
+    expect(set.get("rsession.conf")).toContain("session-timeout-minutes=0\n");
+    expect(set.get("jupyter.conf")).toContain("session-cull-minutes=30\nsession-shutdown-minutes=10\n");
+    // A disabled IDE keeps its timeout: turning it on again must not bring back the compiled default.
+    expect(set.get("vscode.conf")).toBe(`${set.get("vscode.conf")!.split("\n\n")[0]}\n\nenabled=0\nsession-timeout-kill-hours=2\n`);
+    expect(set.get("positron.conf")).toContain("session-timeout-kill-hours=0\n");
+    expect(() => site(MINIMAL.replace("workbench:\n", "workbench:\n  ides:\n    vscode: { timeoutKillHours: 1.5 }\n"))).toThrow(/workbench\.ides\.vscode\.timeoutKillHours: expected a whole number of hours/);
   });
 
   it("GPU partitions enable GPUs; gpu-types only when the site names GRES types", () => {

@@ -9,11 +9,18 @@ export interface SlurmHeaders {
   series: string;
 }
 
-/** Reads `slurm_version.h`: SLURM_VERSION_NUMBER (every Slurm, e.g. 0x170b04 = 23.11.4). */
+/**
+ * Reads `slurm_version.h`: SLURM_VERSION_NUMBER as configure writes it (a hex or decimal number, every
+ * release from 21.08 through 25.11, e.g. 0x180508 = 24.05.8), or as SLURM_VERSION_NUM(major, minor,
+ * micro), the form hand-assembled header sets use. Slurm's own macros around it are ignored.
+ */
 export function parseSlurmVersionHeader(text: string): SlurmHeaders | null {
-  const m = /^\s*#\s*define\s+SLURM_VERSION_NUMBER\s+(0x[0-9a-fA-F]+|\d+)\b/m.exec(text);
-  if (!m) return null;
-  const n = Number(m[1]);
+  const num = /^\s*#\s*define\s+SLURM_VERSION_NUMBER\s+(0x[0-9a-fA-F]+|\d+)\b/m.exec(text);
+  const macro = /^\s*#\s*define\s+SLURM_VERSION_NUMBER\s+SLURM_VERSION_NUM\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)/m.exec(text);
+  let n: number;
+  if (num) n = Number(num[1]);
+  else if (macro) n = (Number(macro[1]) << 16) + (Number(macro[2]) << 8) + Number(macro[3]);
+  else return null;
   if (!Number.isSafeInteger(n) || n <= 0) return null;
   const major = (n >> 16) & 0xff;
   const minor = (n >> 8) & 0xff;

@@ -1,4 +1,5 @@
 import { check, matches, need, str, type RuleContext } from "../context.js";
+import type { YView } from "../yaml-view.js";
 
 const SECRET = /^arn:.*:(secretsmanager:.*:.*:secret:|ssm:.*:.*:parameter\/).*$/;
 const TLS_REQ_CERT = ["never", "allow", "try", "demand", "hard"];
@@ -8,13 +9,32 @@ const LDAP_DN = /^(DC|dc)=[a-zA-Z0-9_-]+(,(DC|dc)=[a-zA-Z0-9_-]+)*$/;
 /** SSSD settings ParallelCluster fixes (constants.py DIRECTORY_SERVICE_RESERVED_SETTINGS). */
 const RESERVED_SSSD: Record<string, string> = { id_provider: "ldap" };
 
+/** The one region where ParallelCluster still reads the password from SSM Parameter Store (for old clusters). */
+const SSM_PASSWORD_REGION = "us-isob-east-1";
+
+/**
+ * PasswordSecretArnValidator: a Secrets Manager secret anywhere, an SSM parameter only in
+ * us-isob-east-1. The region is the file's Region (pcluster's --region or profile when absent).
+ */
+function passwordSecretRegion(ctx: RuleContext, secret: YView): void {
+  const parts = str(secret)!.split(":");
+  const service = parts[2];
+  const resource = parts[5] ?? "";
+  const region = str(ctx.root.get("Region"));
+  const ok = (service === "secretsmanager" && resource === "secret") || (service === "ssm" && resource.split("/")[0] === "parameter" && region === SSM_PASSWORD_REGION);
+  if (ok) return;
+  const where = region ? `Region ${region}` : "a file without Region (pcluster then uses --region or the AWS profile's)";
+  const why = service === "ssm" ? `an SSM parameter is only read in ${SSM_PASSWORD_REGION}; use a Secrets Manager secret (arn:…:secretsmanager:…:secret:…) in ${where}` : "expected arn:<partition>:secretsmanager:<region>:<account>:secret:<name>";
+  ctx.issues.error("directory-password-secret", secret, `${secret.where}: ${why}`);
+}
+
 /** DirectoryService (optional; Workbench users usually come from it): ParallelCluster's schema and validators. */
 export function checkDirectoryService(ctx: RuleContext): void {
   const ds = ctx.root.get("DirectoryService");
   if (!check(ctx, ds, "map")) return;
   for (const key of ["DomainName", "DomainAddr", "DomainReadOnlyUser"]) need(ctx, ds.get(key), "string");
   const secret = ds.get("PasswordSecretArn");
-  if (need(ctx, secret, "string")) matches(ctx, secret, SECRET, "a Secrets Manager secret or SSM parameter ARN");
+  if (need(ctx, secret, "string") && matches(ctx, secret, SECRET, "a Secrets Manager secret or SSM parameter ARN")) passwordSecretRegion(ctx, secret);
 
   const domain = str(ds.get("DomainName"));
   if (domain !== undefined && !FQDN.test(domain) && !LDAP_DN.test(domain)) {

@@ -39,6 +39,10 @@ function visit(ctx: RuleContext, map: YView, section: Section, inLoginPool: bool
       ctx.issues.error("version", entry, `${entry.where} needs ParallelCluster ${gate} or newer (validating for ${formatVersion(ctx.version)})${hint}`, "key");
       continue;
     }
+    const deprecated = section.deprecated?.[key];
+    if (deprecated && since(ctx, deprecated.since)) {
+      ctx.issues.warn("deprecated", entry, `${entry.where} is deprecated since ParallelCluster ${deprecated.since}: ${deprecated.instead}`, "key");
+    }
     const child = section.maps?.[key];
     if (child && check(ctx, entry, "map")) visit(ctx, entry, child, inLoginPool);
     const items = section.lists?.[key];
@@ -63,7 +67,7 @@ function constraints(ctx: RuleContext, entry: YView, section: Section, key: stri
     }
   }
   if (range) {
-    const n = typeof entry.value === "number" ? entry.value : Number(entry.value);
+    const n = typeof entry.value === "number" ? entry.value : (entry.integer() ?? Number(entry.value));
     if (Number.isFinite(n) && (n < range[0] || n > range[1])) {
       const bound = range[1] === Number.MAX_SAFE_INTEGER ? `at least ${range[0]}` : `from ${range[0]} to ${range[1]}`;
       ctx.issues.error("range", entry, `${entry.where}: must be ${bound}; got ${n}`);

@@ -73,6 +73,21 @@ function database(ctx: RuleContext, db: YView): void {
   if (name.exists) matches(ctx, name, /^[0-9a-z_]{1,64}$/, "1 to 64 lower-case letters, digits or '_'");
 }
 
+/**
+ * InstancesAllocationStrategyValidator: the strategy applies to compute resources with several
+ * instance types (Instances); on-demand capacity only has lowest-price, and a capacity block none.
+ */
+function allocationStrategy(ctx: RuleContext, queue: YView): void {
+  const strategy = queue.get("AllocationStrategy");
+  if (!strategy.exists || !queue.get("ComputeResources").items().some((cr) => cr.get("Instances").exists)) return;
+  const capacity = queue.get("CapacityType").exists ? str(queue.get("CapacityType")) : "ONDEMAND";
+  if (capacity === "ONDEMAND" && str(strategy) !== "lowest-price") {
+    ctx.issues.error("allocation-strategy", strategy, `${strategy.where}: on-demand capacity (CapacityType ONDEMAND, the default) only takes lowest-price; got "${str(strategy)}"`);
+  } else if (capacity === "CAPACITY_BLOCK") {
+    ctx.issues.error("allocation-strategy", strategy, `${strategy.where}: not set with CapacityType CAPACITY_BLOCK`, "key");
+  }
+}
+
 export function checkScheduling(ctx: RuleContext): void {
   const scheduling = ctx.root.get("Scheduling");
   if (!need(ctx, scheduling, "map")) return;
@@ -101,6 +116,7 @@ export function checkScheduling(ctx: RuleContext): void {
   if (queues.length > MAX_QUEUES) ctx.issues.error("queue-count", queues[MAX_QUEUES]!, `${queuesView.where}: at most ${MAX_QUEUES} queues (there are ${queues.length})`);
 
   const queueNames: Array<{ name: string; at: YView }> = [];
+  const clusterTotal = queues.reduce((n, q) => n + q.get("ComputeResources").items().length, 0);
   let total = 0;
   for (const queue of queues) {
     const nameView = queue.get("Name");
@@ -108,6 +124,7 @@ export function checkScheduling(ctx: RuleContext): void {
     if (name) queueNames.push({ name, at: nameView });
     const capacity = queue.get("CapacityType");
     if (capacity.exists) oneOf(ctx, capacity, CAPACITY_TYPES);
+    allocationStrategy(ctx, queue);
 
     const crsView = queue.get("ComputeResources");
     if (!need(ctx, crsView, "list")) continue;
@@ -116,7 +133,8 @@ export function checkScheduling(ctx: RuleContext): void {
     if (crs.length > MAX_COMPUTE_RESOURCES) {
       ctx.issues.error("compute-resource-count", crs[MAX_COMPUTE_RESOURCES]!, `${crsView.where}: at most ${MAX_COMPUTE_RESOURCES} compute resources per queue (there are ${crs.length})`);
     } else if (total <= MAX_COMPUTE_RESOURCES && total + crs.length > MAX_COMPUTE_RESOURCES) {
-      ctx.issues.error("compute-resource-count", crs[MAX_COMPUTE_RESOURCES - total]!, `at most ${MAX_COMPUTE_RESOURCES} compute resources in the whole cluster`);
+      const first = crs[MAX_COMPUTE_RESOURCES - total]!;
+      ctx.issues.error("compute-resource-count", first, `${first.where}: the ${MAX_COMPUTE_RESOURCES + 1}st compute resource of the cluster: at most ${MAX_COMPUTE_RESOURCES} in all queues together (there are ${clusterTotal})`);
     }
     total += crs.length;
     const crNames: Array<{ name: string; at: YView }> = [];

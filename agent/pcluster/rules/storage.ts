@@ -1,4 +1,4 @@
-import { check, intIn, mapItems, matches, need, str, type RuleContext } from "../context.js";
+import { bool, check, intIn, mapItems, matches, need, str, type RuleContext } from "../context.js";
 import { DEFAULT_STORAGE } from "../../site/sections/storage.js";
 import type { YView } from "../yaml-view.js";
 import { checkUnique } from "./names.js";
@@ -57,9 +57,9 @@ function settingsOf(ctx: RuleContext, item: YView, type: string): void {
       if (extra) ctx.issues.error("storage-settings", extra, `${extra.where}: ignored with an existing FileSystemId (only EncryptionInTransit, IamAuthorization, AccessPointId apply)`, "key");
     }
     // EfsMountOptionsValidator, EfsAccessPointOptionsValidator: both ride on TLS to the file system.
-    const tls = settings.get("EncryptionInTransit").value === true;
+    const tls = bool(settings.get("EncryptionInTransit")) === true;
     const iamAuth = settings.get("IamAuthorization");
-    if (iamAuth.value === true && !tls) {
+    if (bool(iamAuth) === true && !tls) {
       ctx.issues.error("efs-mount-options", iamAuth, `${settings.where}: IamAuthorization needs EncryptionInTransit: true`, "key");
     }
     const accessPoint = settings.get("AccessPointId");
@@ -120,7 +120,12 @@ export function checkSharedStorage(ctx: RuleContext): StorageItem[] {
     const dirView = item.get("MountDir");
     if (!need(ctx, dirView, "string")) continue;
     const raw = str(dirView)!;
-    if (!MOUNT_DIR.test(raw) || /^\/?NONE$/.test(raw)) {
+    if (/^\/?NONE$/.test(raw)) {
+      // SharedStorageSchema shared_dir_validator: NONE is how ParallelCluster's cookbook spells "no directory".
+      ctx.issues.error("mount-dir", dirView, `${dirView.where}: "${raw}" cannot be a mount directory: ParallelCluster reserves NONE to mean "no shared directory"`);
+      continue;
+    }
+    if (!MOUNT_DIR.test(raw)) {
       ctx.issues.error("mount-dir", dirView, `${dirView.where}: "${raw}" is not a valid mount directory (an absolute path without '.'-leading or empty parts)`);
       continue;
     }

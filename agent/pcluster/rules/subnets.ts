@@ -1,4 +1,4 @@
-import { str, type RuleContext } from "../context.js";
+import { bool, str, type RuleContext } from "../context.js";
 import type { YView } from "../yaml-view.js";
 
 /** A queue's subnet ids as written (non-strings skipped: the networking rule reports them). */
@@ -18,7 +18,7 @@ function placementGroupFor(queue: YView, cr: YView): YView | undefined {
 }
 
 function enabledOrAssigned(group: YView): boolean {
-  return group.get("Enabled").value === true || group.get("Id").exists || group.get("Name").exists;
+  return bool(group.get("Enabled")) === true || group.get("Id").exists || group.get("Name").exists;
 }
 
 /** PlacementGroupNamingValidator: Id or Name, not both; neither with Enabled: false. */
@@ -27,7 +27,7 @@ function placementGroupNaming(ctx: RuleContext, group: YView): void {
   const id = group.get("Id");
   const name = group.get("Name");
   if (id.exists && name.exists) ctx.issues.error("placement-group-naming", id, `${group.where}: give Id or Name, not both`, "key");
-  else if ((id.exists || name.exists) && group.get("Enabled").value === false) {
+  else if ((id.exists || name.exists) && bool(group.get("Enabled")) === false) {
     ctx.issues.error("placement-group-naming", group.get("Enabled"), `${group.where}: a placement group with ${id.exists ? "an Id" : "a Name"} must not be Enabled: false (remove Enabled, or the ${id.exists ? "Id" : "Name"})`);
   }
 }
@@ -63,7 +63,7 @@ export function checkMultiSubnet(ctx: RuleContext): void {
       for (const cr of queue.get("ComputeResources").items()) {
         // EfaMultiAzValidator, MultiAzPlacementGroupValidator: both need every node in one zone.
         const efa = cr.dig("Efa", "Enabled");
-        if (efa.value === true) {
+        if (bool(efa) === true) {
           ctx.issues.error("efa-multi-az", efa, `${cr.where}: EFA does not work across Availability Zones; queue ${name} spans ${seen.size} subnets (use one subnet, or disable EFA)`);
         }
         const group = placementGroupFor(queue, cr);

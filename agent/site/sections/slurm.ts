@@ -22,7 +22,7 @@ import { instanceShape } from "../instance-types.js";
  *       - name: slurminteractive            # partitions with sessions: true, slurmbatch (use: jobs)
  *         use: sessions                     # over those with jobs: true
  *         partitions: [interactive]         # default: the partitions offering this use
- *         defaultPartition: interactive     # default: the first of them
+ *         defaultPartition: interactive     # default: the first that serves only this use, else the first
  */
 
 /** Launcher clusters when the site lists none: one for sessions, one for Workbench jobs (the seeds' pair). */
@@ -138,7 +138,16 @@ type ClusterInput = NonNullable<SlurmInput["clusters"]>[number];
 function launcherClusters(listed: ClusterInput[] | undefined, partitions: SizedPartition[]) {
   const offering = (use: ClusterInput["use"]) => partitions.filter((q) => offers(q, use)).map((q) => q.name);
   // checkReferences has refused a listed cluster that would offer nothing; the default pair offers sessions (checked) and jobs only when some partition does.
-  const cluster = (name: string, use: ClusterInput["use"], offered: string[], defaultPartition?: string) => ({ name, use, partitions: offered, defaultPartition: defaultPartition ?? offered[0]! });
+  // Default partition: the first that serves only this cluster's use (a jobs cluster's batch
+  // partition, not an interactive one that also takes jobs), else the first offered.
+  const dedicated = (use: ClusterInput["use"], offered: string[]) =>
+    use === "both" ? undefined : offered.find((n) => partitions.some((q) => q.name === n && (use === "jobs" ? !q.sessions : !q.jobs)));
+  const cluster = (name: string, use: ClusterInput["use"], offered: string[], defaultPartition?: string) => ({
+    name,
+    use,
+    partitions: offered,
+    defaultPartition: defaultPartition ?? dedicated(use, offered) ?? offered[0]!,
+  });
   if (listed) return listed.map((c) => cluster(c.name, c.use, c.partitions ?? offering(c.use), c.defaultPartition));
   const defaults = [cluster(DEFAULT_SESSIONS_CLUSTER, "sessions", offering("sessions"))];
   const jobs = offering("jobs");

@@ -14,10 +14,11 @@ import { atLeast, OLDEST_SUPPORTED, parseWorkbenchVersion } from "../version.js"
  *     superuserGroup: null
  *     debugLogging: false
  *     sharedConfigWaitSeconds: 120    # 0-480
- *     ides:
- *       jupyter: { enabled: true, labs: true, notebooks: false }
- *       vscode: { enabled: true }
- *       positron: { enabled: false }  # Workbench 2024.12.0 or newer
+ *     ides:                           # idle timeouts: Posit's shipped defaults; 0 turns one off
+ *       rstudio: { sessionTimeoutMinutes: 480 }            # rsession.conf session-timeout-minutes
+ *       jupyter: { enabled: true, labs: true, notebooks: false, cullMinutes: 360, shutdownMinutes: 120 }
+ *       vscode: { enabled: true, timeoutKillHours: 8 }     # vscode.conf session-timeout-kill-hours
+ *       positron: { enabled: false, timeoutKillHours: 8 }  # Workbench 2024.12.0 or newer
  *     audit: { rSessions: false, rConsole: none }   # none | input | all
  *     crashHandling: false
  *     rserver: {}                     # further rserver.conf keys (not the MANAGED_RSERVER_KEYS); values become strings, true/false → 1/0
@@ -48,10 +49,27 @@ const workbenchVersion = string(expected("a Workbench version"))
 
 const flag = (fallback: boolean) => boolean(expected("true or false")).default(fallback);
 
+/**
+ * Idle timeouts, written out for every IDE: left unset, Workbench's compiled defaults apply, and they
+ * differ from the configuration it ships (VS Code and Positron sessions would never time out). The
+ * defaults here are the shipped ones (Posit admin guide, "Idle Timeouts by Session Type"); 0 disables.
+ */
+const IDLE_DEFAULTS = { rstudioMinutes: 480, jupyterCullMinutes: 360, jupyterShutdownMinutes: 120, killHours: 8 } as const;
+const whole = (what: string, max: number, fallback: number) =>
+  number(expected(`a number of ${what}`)).int(expected(`a whole number of ${what}`)).min(0, expected(`0 (off) to ${max} ${what}`)).max(max, expected(`0 (off) to ${max} ${what}`)).default(fallback);
+const WEEK_MINUTES = 7 * 24 * 60;
+
 const ides = strictObject({
-    jupyter: strictObject({ enabled: flag(true), labs: flag(true), notebooks: flag(false) }).prefault({}),
-    vscode: strictObject({ enabled: flag(true) }).prefault({}),
-    positron: strictObject({ enabled: flag(false) }).prefault({}),
+    rstudio: strictObject({ sessionTimeoutMinutes: whole("minutes", WEEK_MINUTES, IDLE_DEFAULTS.rstudioMinutes) }).prefault({}),
+    jupyter: strictObject({
+      enabled: flag(true),
+      labs: flag(true),
+      notebooks: flag(false),
+      cullMinutes: whole("minutes", WEEK_MINUTES, IDLE_DEFAULTS.jupyterCullMinutes),
+      shutdownMinutes: whole("minutes", WEEK_MINUTES, IDLE_DEFAULTS.jupyterShutdownMinutes),
+    }).prefault({}),
+    vscode: strictObject({ enabled: flag(true), timeoutKillHours: whole("hours", 7 * 24, IDLE_DEFAULTS.killHours) }).prefault({}),
+    positron: strictObject({ enabled: flag(false), timeoutKillHours: whole("hours", 7 * 24, IDLE_DEFAULTS.killHours) }).prefault({}),
   })
   .prefault({});
 
