@@ -15,6 +15,7 @@ export interface SiteForCluster {
   mirror: { url: string } | null;
   database: { password: { ssm: string } | { file: string } };
   telemetry?: { jobCompletion: { enabled: boolean } };
+  alb: { vpcId?: string; hostedZoneId?: string; recordName?: string; targetSecurityGroupIds?: string[] } | null;
 }
 
 const SITE_OBJECT = "site.yaml";
@@ -151,6 +152,9 @@ export function buildRenderInput(site: SiteForCluster, input: ClusterInputFile):
       parameterPath: input.parameterPath ?? `/pwb-agent/${input.name}/`,
       deniedParameters: "ssm" in site.database.password ? [site.database.password.ssm] : [],
     },
+    alb: site.alb
+      ? { vpcId: site.alb.vpcId ?? null, hostedZoneId: site.alb.hostedZoneId ?? null, recordName: site.alb.recordName ?? null, targetSecurityGroupIds: site.alb.targetSecurityGroupIds ?? [] }
+      : null,
     tags: Object.entries(input.tags).map(([key, value]) => ({ key, value })),
     ...(site.telemetry?.jobCompletion.enabled ? { jobCompletionScript: JOBCOMP_SCRIPT } : {}),
   };
