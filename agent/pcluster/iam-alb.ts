@@ -83,11 +83,16 @@ export function headAlbStatements(input: RenderInput, alb: AlbScope): Statement[
       Condition: { StringEquals: owned(input, "workbench-target-group", "RequestTag") },
     },
     {
-      Sid: "CreateOnlyAlbTaggedForThisCluster",
+      Sid: "CreateOnlyAlbTaggedForThisClusterWithTheSitesSchemeAndSubnets",
       Effect: "Allow",
       Action: "elasticloadbalancing:CreateLoadBalancer",
       Resource: loadBalancers,
-      Condition: { StringEquals: owned(input, "workbench-alb", "RequestTag") },
+      Condition: {
+        StringEquals: { ...owned(input, "workbench-alb", "RequestTag"), "elasticloadbalancing:Scheme": alb.scheme },
+        ...(alb.subnets.length
+          ? { "ForAllValues:StringEquals": { "elasticloadbalancing:Subnet": alb.subnets }, Null: { "elasticloadbalancing:Subnet": "false" } }
+          : {}),
+      },
     },
     {
       Sid: "CreateListenerOnThisClustersAlbOnly",

@@ -89,6 +89,9 @@ export interface NodeAccess {
  */
 export interface AlbScope {
   vpcId: string | null;
+  /** The ALB's subnets and scheme: the only ones CreateLoadBalancer may name. */
+  subnets: string[];
+  scheme: "internal" | "internet-facing";
   hostedZoneId: string | null;
   recordName: string | null;
   targetSecurityGroupIds: string[];

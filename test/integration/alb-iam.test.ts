@@ -34,7 +34,7 @@ const renderInput = {
   partition: "aws",
   accountId: ACCOUNT_ID,
   access: { artifacts: { bucket: "b", prefix: "", keys: ["k"] }, mirror: null, parameterPath: "/pwb-agent/pwb-demo/", deniedParameters: [] },
-  alb: { vpcId: DEFAULT_VPC, hostedZoneId: ZONE, recordName: RECORD, targetSecurityGroupIds: [LOGIN_SG] },
+  alb: { vpcId: DEFAULT_VPC, subnets: DEFAULT_SUBNETS, scheme: "internal", hostedZoneId: ZONE, recordName: RECORD, targetSecurityGroupIds: [LOGIN_SG] },
 } as unknown as RenderInput;
 const rendered = JSON.parse(renderHeadPolicy(renderInput)) as { Version: string; Statement: Statement[] };
 // The agent's own SSM reads are not ALB calls: the policy's ALB share is the rest.
@@ -167,7 +167,8 @@ function allows(s: Statement, c: RequestContext): boolean {
       const wanted = arr(want);
       if (op === "StringEquals") return have !== undefined && have.length > 0 && have.every((v) => wanted.includes(v));
       if (op === "ForAllValues:StringEquals") return (have ?? []).every((v) => wanted.includes(v));
-      if (op === "Null") return (have === undefined) === (wanted[0] === "true");
+      // An empty list is no value: IAM treats the key as absent.
+      if (op === "Null") return (have === undefined || have.length === 0) === (wanted[0] === "true");
       throw new Error(`operator ${op} is not evaluated by this test`);
     }),
   );
@@ -197,7 +198,11 @@ function contextsOf(c: CallRecord): RequestContext[] {
       { action: "elasticloadbalancing:AddTags", resource, keys: { ...requestTags, "elasticloadbalancing:CreateAction": [c.action] } },
     ];
     if (c.action === "CreateTargetGroup") return created(arnOf("elasticloadbalancing", `targetgroup/${String(p.Name)}/0123456789abcdef`));
-    if (c.action === "CreateLoadBalancer") return created(arnOf("elasticloadbalancing", `loadbalancer/app/${String(p.Name)}/0123456789abcdef`));
+    if (c.action === "CreateLoadBalancer") {
+      const [create, tag] = created(arnOf("elasticloadbalancing", `loadbalancer/app/${String(p.Name)}/0123456789abcdef`));
+      const subnets = Object.entries(p).filter(([k]) => /^Subnets\.member\.\d+$/.test(k)).map(([, v]) => String(v));
+      return [{ ...create!, keys: { ...create!.keys, "elasticloadbalancing:Scheme": [String(p.Scheme ?? "internet-facing")], "elasticloadbalancing:Subnet": subnets } }, tag!];
+    }
     if (c.action === "CreateListener") {
       const lb = String(p.LoadBalancerArn);
       return [

@@ -17,7 +17,7 @@ const VPC = "vpc-0123456789abcdef0";
 const LOGIN_SG = "sg-0123456789abcdef0";
 const ZONE = "Z0123456789ABCDEFGHIJ";
 /** The site's ALB with every part that widens the head node's policy: VPC, DNS alias, login security groups. */
-const fullAlb: SiteForCluster = { ...site, alb: { ...site.alb, vpcId: VPC, hostedZoneId: ZONE, recordName: "Workbench.Example.com.", targetSecurityGroupIds: [LOGIN_SG] } };
+const fullAlb: SiteForCluster = { ...site, alb: { ...site.alb, vpcId: VPC, subnets: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"], hostedZoneId: ZONE, recordName: "Workbench.Example.com.", targetSecurityGroupIds: [LOGIN_SG] } };
 const noAlb: SiteForCluster = { ...site, alb: null };
 const SITES = { example: site, "full alb": fullAlb, "no alb": noAlb };
 
@@ -78,6 +78,9 @@ describe("rendered IAM policies against the Service Authorization Reference", ()
     expect(change!.Resource).toBe(`arn:aws:route53:::hostedzone/${ZONE}`);
     expect(change!.Condition!["ForAllValues:StringEquals"]!["route53:ChangeResourceRecordSetsNormalizedRecordNames"]).toEqual(["workbench.example.com"]);
     expect(normalizedRecordName("Workbench.Example.COM.")).toBe("workbench.example.com");
+    const [alb] = withAction(doc, "elasticloadbalancing:CreateLoadBalancer");
+    expect(alb!.Condition!.StringEquals!["elasticloadbalancing:Scheme"]).toBe("internal");
+    expect(alb!.Condition!["ForAllValues:StringEquals"]!["elasticloadbalancing:Subnet"]).toEqual(["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]);
     const [list] = withAction(doc, "route53:ListResourceRecordSets");
     expect(list).not.toHaveProperty("Condition");
   });
