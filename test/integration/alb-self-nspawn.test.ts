@@ -133,8 +133,10 @@ describe("login node under real systemd: self-registration and drain before Work
     expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
     expect(status).toMatch(/^Seccomp:\s+2$/m);
     const mounts = ok(await c.exec(["cat", `/proc/${pid}/mountinfo`]), "mountinfo").stdout.split("\n");
-    const rootMount = mounts.map((l) => l.split(" ")).filter((f) => f[4] === "/").at(-1)!;
-    expect(rootMount[5]!.split(",")).toContain("ro");
+    for (const at of ["/", "/run", "/usr"]) {
+      const mount = mounts.map((l) => l.split(" ")).filter((f) => f[4] === at).at(-1);
+      expect([at, mount?.[5]?.split(",").includes("ro")]).toEqual([at, true]);
+    }
   }, 90_000);
 
   it("stopping Workbench deregisters the node and waits out the drain first; Workbench stops after", async () => {
