@@ -165,6 +165,20 @@ describe("head node IAM policy", () => {
     expect(new Set(doc.Statement.map((s) => s.Sid)).size).toBe(doc.Statement.length);
   });
 
+  it("for a site whose alb: names VPC, subnets, zone and login groups: cluster-config/iam/pwb-head-node-alb.json (golden)", () => {
+    // What the head policy's ALB share looks like when nothing of it is left out (the example site names no VPC).
+    const full: SiteForCluster = {
+      ...site,
+      alb: { ...site.alb, vpcId: "vpc-0123456789abcdef0", subnets: ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"], hostedZoneId: "Z0123456789ABCDEFGHIJ", recordName: "workbench.example.com", targetSecurityGroupIds: ["sg-0123456789abcdef0"] },
+    };
+    const doc = JSON.parse(renderHeadPolicy(buildRenderInput(full, exampleInput()))) as { Version: string; Statement: Array<{ Action: string | string[] }> };
+    const alb = { Version: doc.Version, Statement: doc.Statement.filter((s) => ![s.Action].flat().every((a) => a.startsWith("ssm:"))) };
+    const text = JSON.stringify(alb, null, 2) + "\n";
+    const golden = "cluster-config/iam/pwb-head-node-alb.json";
+    if (update) writeFileSync(golden, text);
+    expect(text, `${golden} differs: UPDATE_GOLDEN=1`).toBe(readFileSync(golden, "utf8"));
+  });
+
   it("is attached to the head node in the rendered cluster config", () => {
     const cluster = renderAll(input, sources).find((f) => f.path === "cluster.yaml")!.content;
     expect(cluster).toContain("Policy: arn:aws:iam::123456789012:policy/pwb-agent-pwb-head");
