@@ -9,7 +9,7 @@ export const PC_TAG_INSTANCE_POOL = "parallelcluster:login-nodes-pool-name";
 /** Tags `alb ensure` puts on everything it creates, and finds it again by. */
 export const PWB_TAG_CLUSTER = "pwb:cluster-name";
 export const PWB_TAG_ROLE = "pwb:role";
-/** Constant tag the IAM policy keys its conditions on (cluster-config/iam/pwb-head-node-alb.json). */
+/** Constant tag the IAM policies key their conditions on (agent/pcluster/iam-alb.ts). */
 export const PWB_TAG_MANAGED_BY = "pwb:managed-by";
 export const PWB_MANAGED_BY = "pwb-agent";
 

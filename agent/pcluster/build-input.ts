@@ -1,4 +1,5 @@
 import { JOBCOMP_SCRIPT } from "../components/logs/jobcomp.js";
+import { ALB_DEFAULTS } from "../alb/settings.js";
 import { BadInputError } from "../errors.js";
 import { HOOK_SCRIPT_NAME } from "./hook.js";
 import { clusterInputSchema, type ClusterInputFile } from "./input-schema.js";
@@ -15,6 +16,7 @@ export interface SiteForCluster {
   mirror: { url: string } | null;
   database: { password: { ssm: string } | { file: string } };
   telemetry?: { jobCompletion: { enabled: boolean } };
+  alb: { vpcId?: string; subnets?: string[]; scheme?: "internal" | "internet-facing"; hostedZoneId?: string; recordName?: string; targetSecurityGroupIds?: string[] } | null;
 }
 
 const SITE_OBJECT = "site.yaml";
@@ -151,6 +153,16 @@ export function buildRenderInput(site: SiteForCluster, input: ClusterInputFile):
       parameterPath: input.parameterPath ?? `/pwb-agent/${input.name}/`,
       deniedParameters: "ssm" in site.database.password ? [site.database.password.ssm] : [],
     },
+    alb: site.alb
+      ? {
+          vpcId: site.alb.vpcId ?? null,
+          subnets: site.alb.subnets ?? [],
+          scheme: site.alb.scheme ?? ALB_DEFAULTS.scheme,
+          hostedZoneId: site.alb.hostedZoneId ?? null,
+          recordName: site.alb.recordName ?? null,
+          targetSecurityGroupIds: site.alb.targetSecurityGroupIds ?? [],
+        }
+      : null,
     tags: Object.entries(input.tags).map(([key, value]) => ({ key, value })),
     ...(site.telemetry?.jobCompletion.enabled ? { jobCompletionScript: JOBCOMP_SCRIPT } : {}),
   };

@@ -1,8 +1,5 @@
-import albPolicy from "../../cluster-config/iam/pwb-head-node-alb.json";
-import { PWB_MANAGED_BY, PWB_TAG_CLUSTER, PWB_TAG_MANAGED_BY, PWB_TAG_ROLE } from "../alb/types.js";
+import { headAlbStatements, loginAlbStatements, type Statement } from "./iam-alb.js";
 import type { RenderInput } from "./input.js";
-
-type Statement = Record<string, unknown>;
 
 const s3Object = (input: RenderInput, bucket: string, key: string) => `arn:${input.partition}:s3:::${bucket}/${key}`;
 
@@ -42,7 +39,7 @@ export function renderNodePolicy(input: RenderInput, role: "login" | "compute"):
     Action: ["ssm:GetParameter", "ssm:GetParameters"],
     Resource: parameterArn(input, `${access.parameterPath}*`),
   });
-  if (role === "login") statements.push(...loginSelfRegistration(input));
+  if (role === "login" && input.alb) statements.push(...loginAlbStatements(input));
   if (access.deniedParameters.length) {
     statements.push({
       Sid: `${roleName}NeverReadsWorkbenchDatabasePassword`,
@@ -54,40 +51,6 @@ export function renderNodePolicy(input: RenderInput, role: "login" | "compute"):
   return JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2) + "\n";
 }
 
-/**
- * A login node puts itself in and takes itself out of this cluster's Workbench target group
- * (pwb-alb-self.service): the lookups (Describe* takes no resource-level scope) and the two target
- * changes on the group `alb ensure` tagged for this cluster, nothing else.
- */
-function loginSelfRegistration(input: RenderInput): Statement[] {
-  return [
-    {
-      Sid: "LoginFindsWorkbenchTargetGroupAndItsOwnHealth",
-      Effect: "Allow",
-      Action: [
-        "elasticloadbalancing:DescribeTargetGroups",
-        "elasticloadbalancing:DescribeTags",
-        "elasticloadbalancing:DescribeTargetHealth",
-        "elasticloadbalancing:DescribeTargetGroupAttributes",
-      ],
-      Resource: "*",
-    },
-    {
-      Sid: "LoginRegistersItselfInThisClustersWorkbenchTargetGroupOnly",
-      Effect: "Allow",
-      Action: ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
-      Resource: `arn:${input.partition}:elasticloadbalancing:${input.region}:${input.accountId}:targetgroup/*/*`,
-      Condition: {
-        StringEquals: {
-          [`aws:ResourceTag/${PWB_TAG_MANAGED_BY}`]: PWB_MANAGED_BY,
-          [`aws:ResourceTag/${PWB_TAG_ROLE}`]: "workbench-target-group",
-          [`aws:ResourceTag/${PWB_TAG_CLUSTER}`]: input.clusterName,
-        },
-      },
-    },
-  ];
-}
-
 function parameterArn(input: RenderInput, name: string): string {
   return name.startsWith("arn:") ? name : `arn:${input.partition}:ssm:${input.region}:${input.accountId}:parameter${name.startsWith("/") ? "" : "/"}${name}`;
 }
@@ -95,8 +58,9 @@ function parameterArn(input: RenderInput, name: string): string {
 /**
  * Least-privilege policy for the head node: read the Workbench database password (only the head node
  * renders database.conf) and the agent's parameters, plus exactly what `alb ensure` and `alb-sync`
- * call (cluster-config/iam/pwb-head-node-alb.json, checked against the calls the code makes). The
- * hook, the site file and the mirror come through the head node's S3Access in the cluster config.
+ * call when the site has an ALB (iam-alb.ts; test/integration/alb-iam.test.ts checks it against the
+ * calls the code makes). The hook, the site file and the mirror come through the head node's
+ * S3Access in the cluster config.
  */
 export function renderHeadPolicy(input: RenderInput): string {
   const { access } = input;
@@ -111,7 +75,7 @@ export function renderHeadPolicy(input: RenderInput): string {
   }
   statements.push(
     { Sid: "HeadReadsAgentParameters", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: parameterArn(input, `${access.parameterPath}*`) },
-    ...(albPolicy.Statement as Statement[]),
+    ...(input.alb ? headAlbStatements(input, input.alb) : []),
   );
   return JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2) + "\n";
 }

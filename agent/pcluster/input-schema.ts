@@ -41,7 +41,7 @@ export const clusterInputSchema = strictObject({
     subnetId,
     keyName: string(expected("an EC2 key pair name")).min(1).optional(),
     additionalSecurityGroups: securityGroups,
-    /** E.g. the ALB sync policy (cluster-config/iam/pwb-head-node-alb.json) once created in IAM. */
+    /** Further managed policies, by ARN (the rendered iam/*.json are attached already). */
     policyArns,
   }),
   login: strictObject({

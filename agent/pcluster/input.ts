@@ -30,6 +30,8 @@ export interface RenderInput {
   directoryService?: DirectoryServiceInput;
   /** What login and compute nodes may read (their IAM policies). */
   access: NodeAccess;
+  /** The site's Workbench ALB (its `alb:` section), what the ALB statements of the policies are scoped to; null: no ALB. */
+  alb: AlbScope | null;
   tags: Array<{ key: string; value: string }>;
   /** JobCompLoc of Slurm's jobcomp/script (site telemetry.jobCompletion): job records as JSON lines. */
   jobCompletionScript?: string;
@@ -78,6 +80,21 @@ export interface NodeAccess {
   parameterPath: string;
   /** SecureString parameters no login or compute node may read (the Workbench database password). */
   deniedParameters: string[];
+}
+
+/**
+ * What the site names of its ALB, each pinning one part of the IAM policies: without a VPC the head
+ * node may create nothing, without a zone and record name it may change no DNS record, without
+ * target security groups it may open none of them.
+ */
+export interface AlbScope {
+  vpcId: string | null;
+  /** The ALB's subnets and scheme: the only ones CreateLoadBalancer may name. */
+  subnets: string[];
+  scheme: "internal" | "internet-facing";
+  hostedZoneId: string | null;
+  recordName: string | null;
+  targetSecurityGroupIds: string[];
 }
 
 export function parseS3(url: string): S3Location | null {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { accessSync, constants, promises as fs } from "node:fs";
+import { accessSync, constants, existsSync, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { unitSettings, type UnitSetting } from "../../agent/engine/systemd.js";
@@ -83,7 +83,22 @@ export async function makeVerifyRoot(units: Record<string, string>, opts: { agen
   await fs.mkdir(path.dirname(bin), { recursive: true });
   await fs.writeFile(bin, "#!/bin/sh\nexit 0\n");
   await fs.chmod(bin, opts.agentMode ?? 0o755);
+  // Other commands the units run (ExecStartPre=+/bin/mkdir …) get the same stand-in where they
+  // would be, if the host has them: a misspelled command stays missing.
+  for (const cmd of execCommands(Object.values(units))) {
+    const p = path.join(root, cmd);
+    if (p === bin || !existsSync(cmd)) continue;
+    await fs.mkdir(path.dirname(p), { recursive: true });
+    await fs.writeFile(p, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  }
   return root;
+}
+
+/** The absolute paths of the commands units run (Exec*=, without systemd's "+-@!:" prefixes). */
+function execCommands(texts: string[]): string[] {
+  const out = new Set<string>();
+  for (const t of texts) for (const s of unitSettings(t)) if (/^Exec/.test(s.key)) out.add(s.value.replace(/^[-+@!:]+/, "").split(/\s+/)[0]!);
+  return [...out].filter((c) => c.startsWith("/"));
 }
 
 /** `systemd-analyze verify --root=ROOT /usr/lib/systemd/system/NAME...` */

@@ -124,6 +124,19 @@ describe("login node under real systemd: self-registration and drain before Work
     expect(registered.state).toBe("initial");
     const s = await control(c);
     expect(s.calls.filter((x) => x.action === "RegisterTargets").map((x) => x.params["Targets.member.1.Id"])).toEqual([s.self]);
+
+    // The unit's sandbox is in force on the running agent (not just written in the unit file).
+    const pid = ok(await c.exec(["systemctl", "show", "--value", "-p", "MainPID", SELF]), "MainPID").stdout.trim();
+    const status = ok(await c.exec(["cat", `/proc/${pid}/status`]), "status").stdout;
+    expect(status).toMatch(/^CapEff:\s+0+$/m);
+    expect(status).toMatch(/^CapBnd:\s+0+$/m);
+    expect(status).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(status).toMatch(/^Seccomp:\s+2$/m);
+    const mounts = ok(await c.exec(["cat", `/proc/${pid}/mountinfo`]), "mountinfo").stdout.split("\n");
+    for (const at of ["/", "/run", "/usr"]) {
+      const mount = mounts.map((l) => l.split(" ")).filter((f) => f[4] === at).at(-1);
+      expect([at, mount?.[5]?.split(",").includes("ro")]).toEqual([at, true]);
+    }
   }, 90_000);
 
   it("stopping Workbench deregisters the node and waits out the drain first; Workbench stops after", async () => {

@@ -142,8 +142,8 @@ describe("alb self-register / self-deregister", () => {
     await deregisterSelf(o);
     expect(h.ep.calls.filter((c) => c.status !== 200)).toEqual([]);
     const called = [...new Set(h.ep.calls.filter((c) => c.service === "elbv2").map((c) => `elasticloadbalancing:${c.action}`))].sort();
-    const input = { clusterName: "pwb-demo", region: "eu-west-1", partition: "aws", accountId: "123456789012", access: { artifacts: { bucket: "b", keys: ["k"] }, parameterPath: "/pwb/", deniedParameters: [] } } as unknown as RenderInput;
-    const policy = JSON.parse(renderNodePolicy(input, "login")) as { Statement: Array<{ Action: string | string[]; Resource: string; Condition?: { StringEquals: Record<string, string> } }> };
+    const input = { clusterName: "pwb-demo", region: "eu-west-1", partition: "aws", accountId: "123456789012", access: { artifacts: { bucket: "b", keys: ["k"] }, parameterPath: "/pwb/", deniedParameters: [] }, alb: { vpcId: null, hostedZoneId: null, recordName: null, targetSecurityGroupIds: [] } } as unknown as RenderInput;
+    const policy = JSON.parse(renderNodePolicy(input, "login")) as { Statement: Array<{ Action: string | string[]; Resource: string; Condition: { StringEquals: Record<string, string> } }> };
     const elb = policy.Statement.filter((s) => [s.Action].flat().some((a) => a.startsWith("elasticloadbalancing:")));
     expect(elb.flatMap((s) => [s.Action].flat()).sort()).toEqual(called);
     const writes = elb.find((s) => [s.Action].flat().includes("elasticloadbalancing:RegisterTargets"))!;
