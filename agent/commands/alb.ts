@@ -1,13 +1,13 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { EnsureStep } from "../alb/ensure/run.js";
 import { albSettingProblems, resolveAlbSettings } from "../alb/settings.js";
-import { METRICS_PATH, STATE_PATH } from "../alb/sync/state.js";
+import { STATE_PATH } from "../alb/sync/state.js";
 import type { AlbSettings, AlbSettingsInput } from "../alb/types.js";
 import type { Root } from "../nodefs/root.js";
 import { BadInputError, ExitCode } from "../errors.js";
 import type { Logger } from "../log.js";
 import { loadSite } from "../site/load.js";
-import type { AlbSite } from "../site/types.js";
+import type { AlbSite, SiteConfig } from "../site/types.js";
 import { globals, loggerFor, positiveSeconds, type CliGlobals } from "./cli-support.js";
 import { detectFacts, openRoot } from "./context.js";
 
@@ -146,7 +146,7 @@ function fromSite(alb: AlbSite): AlbSettingsInput {
 async function settingsOrThrow(
   g: CliGlobals, root: Root, region: string, log: Logger,
   cluster: string, flags: AlbSettingsInput, purpose: "sync" | "ensure", command: string,
-): Promise<AlbSettings> {
+): Promise<{ settings: AlbSettings; site: SiteConfig | null }> {
   const site = await loadSite({ site: g.site, root, region, log });
   const given = defined(flags);
   if (site && !site.alb && Object.keys(given).length === 0) {
@@ -162,7 +162,7 @@ async function settingsOrThrow(
     const lines = problems.map((p) => `  ${where(p.field)}: ${p.problem}`);
     throw new BadInputError(`${command}: bad settings, nothing was changed:\n${lines.join("\n")}`, { fields: problems.map((p) => where(p.field)) });
   }
-  return settings;
+  return { settings, site };
 }
 
 interface EnsureFlags extends ClusterFlags {
@@ -182,7 +182,7 @@ interface SyncFlags extends ClusterFlags {
   maxRemoveShare: number;
   confirmTicks: number;
   stateFile: string;
-  metricsFile: string;
+  metricsFile?: string;
   metrics: boolean;
   lockTimeout: number;
   deadline: number;
@@ -204,8 +204,8 @@ async function headCommand(cmd: Command, o: ClusterFlags, flags: AlbSettingsInpu
   const log = loggerFor(g);
   const root = await openRoot(g.root);
   const { cluster, region } = await clusterOf(g, o, root, log);
-  const settings = await settingsOrThrow(g, root, region, log, cluster, flags, purpose, command);
-  return { g, log, root, cluster, region, settings };
+  const { settings, site } = await settingsOrThrow(g, root, region, log, cluster, flags, purpose, command);
+  return { g, log, root, cluster, region, settings, site };
 }
 
 async function selfOptions(g: CliGlobals, o: SelfFlags, command: string) {
@@ -218,7 +218,7 @@ async function selfOptions(g: CliGlobals, o: SelfFlags, command: string) {
   if (!cluster) throw new BadInputError(`${command}: cannot tell the cluster name: the node's facts have none; pass --cluster`);
   if (!region) throw new BadInputError(`${command}: cannot tell the AWS region: the node's facts have none; pass --region`);
   if (!facts.instance.id) throw new BadInputError(`${command}: cannot tell this node's instance id (IMDS unreachable and no node files say)`);
-  const settings = await settingsOrThrow(g, root, region, log, cluster, settingsFromFlags({ ...o }, everyCommand), "sync", command);
+  const { settings } = await settingsOrThrow(g, root, region, log, cluster, settingsFromFlags({ ...o }, everyCommand), "sync", command);
   return {
     log,
     options: {
@@ -327,13 +327,13 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
     .option("--max-remove-share <share>", "share of targets absence may remove in one tick", share, 0.5)
     .option("--confirm-ticks <n>", "consecutive identical answers that allow a larger removal", atLeastOne, 3)
     .option("--state-file <path>", "cached ARNs and guard state (under --root)", STATE_PATH)
-    .option("--metrics-file <path>", "Prometheus textfile (under --root)", METRICS_PATH)
+    .option("--metrics-file <path>", "Prometheus textfile (under --root; default: pwb_alb_sync.prom where the node exporter reads textfiles)")
     .option("--no-metrics", "write no Prometheus textfile")
     .option("--lock-timeout <seconds>", "wait this long for another alb-sync run, then leave without changes", positiveSeconds, 2)
     .option("--deadline <seconds>", "give up on AWS after this long (the unit allows 24 s)", positiveSeconds, 20)
     .option("--dry-run", "read and decide, print the plan (exit 10 when targets would change); change nothing (AWS, state, metrics)", false)
     .action(async (o: SyncFlags, cmd: Command) => {
-      const { g, log, root, cluster, region, settings } = await headCommand(cmd, o, settingsFromFlags({ ...o }, everyCommand), "sync", "alb-sync");
+      const { g, log, root, cluster, region, settings, site } = await headCommand(cmd, o, settingsFromFlags({ ...o }, everyCommand), "sync", "alb-sync");
       const { runAlbSync } = await import("../alb/sync/run.js");
       const report = await runAlbSync({
         root, cluster, region, log,
@@ -344,6 +344,7 @@ export function addAlbCommands(program: Command, setExit: (code: number) => void
         policy: { maxRemoveShare: o.maxRemoveShare, confirmTicks: o.confirmTicks },
         statePath: o.stateFile,
         metricsPath: o.metrics ? o.metricsFile : null,
+        ...(site?.telemetry.textfileDirectory ? { textfileDirectory: site.telemetry.textfileDirectory } : {}),
         lockTimeoutMs: o.lockTimeout * 1000,
         deadlineMs: o.deadline * 1000,
         dryRun: o.dryRun,

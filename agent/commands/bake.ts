@@ -49,10 +49,10 @@ function addBakeCommand(program: Command, setExit: (code: number) => void): void
       });
       const result = await bake.catch(async (e: unknown) => {
         // Bad input changes nothing on disk, metrics included.
-        if (!dryRun && !(e instanceof BadInputError)) await recordBake(root, facts, log, outcome(null));
+        if (!dryRun && !(e instanceof BadInputError)) await recordBake(root, facts, site, log, outcome(null));
         throw e;
       });
-      if (!dryRun) await recordBake(root, facts, log, outcome(result));
+      if (!dryRun) await recordBake(root, facts, site, log, outcome(result));
       process.stdout.write(g.json ? JSON.stringify(bakeJson(result), null, 2) + "\n" : renderBake(result));
       setExit(dryRun && result.changes.length ? ExitCode.changesPending : ExitCode.ok);
     });

@@ -63,7 +63,7 @@ export function addDoctorCommand(program: Command, setExit: (code: number) => vo
       const results = await runChecks(checks);
       const drift = plans.has("*") ? await plans.get("*")!.then((c) => c.length, () => null) : null;
       try {
-        await writeTextfile(root, NODE_TEXTFILES.doctor, doctorMetrics(facts, results, Date.now(), drift));
+        await writeTextfile(root, NODE_TEXTFILES.doctor, doctorMetrics(facts, results, Date.now(), drift), site?.telemetry.textfileDirectory);
         const failed = results.filter((r) => r.status === "fail").map((r) => r.id);
         await appendRunLog(root, { command: "doctor", role: facts.role, success: failed.length === 0, durationMs: Math.round(performance.now() - started), items: failed });
       } catch (e) {
@@ -72,7 +72,7 @@ export function addDoctorCommand(program: Command, setExit: (code: number) => vo
       // The live head node also exports the cluster's job and node states (the dashboard's Slurm panels).
       if (root.live && site && facts.role === "head") {
         await slurmStateMetrics(env.runner, site, Date.now())
-          .then((m) => writeTextfile(root, SLURM_TEXTFILE, m))
+          .then((m) => writeTextfile(root, SLURM_TEXTFILE, m, site.telemetry.textfileDirectory))
           .catch((e: Error) => log.warn({ err: e.message }, "could not write the Slurm metrics textfile"));
       }
       process.stdout.write(g.json ? JSON.stringify(doctorJson(results, facts.role, !root.live), null, 2) + "\n" : renderDoctorTable(results, facts.role));

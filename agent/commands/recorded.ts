@@ -2,6 +2,7 @@ import type { Root } from "../nodefs/root.js";
 import type { ApplyReport } from "../engine/types.js";
 import { BadInputError } from "../errors.js";
 import type { Facts } from "../facts/types.js";
+import type { SiteConfig } from "../site/types.js";
 import { scrubSecrets, type Logger } from "../log.js";
 import { nextApplyRecord, readApplyRecord, writeApplyRecord } from "../metrics/apply-record.js";
 import { bakeMetrics, applyMetrics, NODE_TEXTFILES, type BakeOutcome } from "../metrics/node.js";
@@ -16,7 +17,7 @@ const lockBusy = (e: unknown) => /^another pwb-agent apply \(pid \S+\) holds /.t
  * and the node's metrics textfile (doctor and dashboards read them). Recording never hides the
  * apply's own result: a failure to record is logged, and the apply's error is rethrown as is.
  */
-export async function recordedApply(root: Root, facts: Facts, log: Logger, run: () => Promise<ApplyReport>): Promise<ApplyReport> {
+export async function recordedApply(root: Root, facts: Facts, site: SiteConfig | null, log: Logger, run: () => Promise<ApplyReport>): Promise<ApplyReport> {
   const started = performance.now();
   let report: ApplyReport | null = null;
   let error: unknown = null;
@@ -36,7 +37,7 @@ export async function recordedApply(root: Root, facts: Facts, log: Logger, run: 
         error: error ? scrubSecrets((error as Error).message ?? String(error)).split("\n")[0]!.slice(0, 300) : null,
       });
       await writeApplyRecord(root, record);
-      await writeTextfile(root, NODE_TEXTFILES.apply, applyMetrics(facts, record));
+      await writeTextfile(root, NODE_TEXTFILES.apply, applyMetrics(facts, record), site?.telemetry.textfileDirectory);
       await appendRunLog(root, { command: "apply", role: facts.role, success: record.success, durationMs: record.durationMs, items: report?.applied.map((a) => a.id) ?? [], error: record.error });
     } catch (e) {
       log.warn({ err: (e as Error).message }, "could not record the apply's outcome (metrics textfile, last-apply.json)");
@@ -47,9 +48,9 @@ export async function recordedApply(root: Root, facts: Facts, log: Logger, run: 
 }
 
 /** Bake's outcome as metrics (bake runs once per image: no history kept beyond the textfile). */
-export async function recordBake(root: Root, facts: Facts, log: Logger, outcome: BakeOutcome): Promise<void> {
+export async function recordBake(root: Root, facts: Facts, site: SiteConfig, log: Logger, outcome: BakeOutcome): Promise<void> {
   try {
-    await writeTextfile(root, NODE_TEXTFILES.bake, bakeMetrics(outcome));
+    await writeTextfile(root, NODE_TEXTFILES.bake, bakeMetrics(outcome), site.telemetry.textfileDirectory);
     await appendRunLog(root, { command: "bake", role: facts.role, success: outcome.success, durationMs: outcome.durationMs, items: [] });
   } catch (e) {
     log.warn({ err: (e as Error).message }, "could not record the bake's outcome (metrics textfile, run log)");

@@ -1,0 +1,20 @@
+// The agent's metrics textfiles go where the node's Prometheus exporter reads them.
+import { resolveTextfileDir } from "../metrics/textfile-dir.js";
+import type { Root } from "../nodefs/root.js";
+import { fail, ok, warn, type CheckOutcome } from "./checks.js";
+
+const SITE_FIX = "set telemetry.textfileDirectory in the site to the exporter's --collector.textfile.directory";
+
+export async function checkTextfileDir(root: Root, override: string | undefined): Promise<CheckOutcome> {
+  const r = await resolveTextfileDir(root, override);
+  if (r.exporter.unit === null) {
+    return warn(`no Prometheus node exporter is installed (prometheus-node-exporter.service, node_exporter.service): nothing collects the metrics the agent writes to ${r.dir}`, "install prometheus-node-exporter, or point telemetry.textfileDirectory at the exporter this node runs");
+  }
+  if (r.exporterReads === null) {
+    return warn(`${r.exporter.unit} sets no --collector.textfile.directory, so which directory it reads (if any) cannot be told; the agent writes ${r.dir}`, `add --collector.textfile.directory=${r.dir} to the exporter's flags, or ${SITE_FIX}`);
+  }
+  if (r.exporterReads !== r.dir) {
+    return fail(`the agent writes its metrics to ${r.dir} (${r.why}) but ${r.exporter.unit} reads ${r.exporterReads}: they are never collected`, SITE_FIX);
+  }
+  return ok(`${r.dir} (${r.why}), which ${r.exporter.unit} reads`);
+}
