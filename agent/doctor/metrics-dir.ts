@@ -1,5 +1,7 @@
 // The agent's metrics textfiles go where the node's Prometheus exporter reads them.
+import { NODE_TEXTFILES } from "../metrics/node.js";
 import { resolveTextfileDir } from "../metrics/textfile-dir.js";
+import { lstatMaybe } from "../nodefs/files.js";
 import type { Root } from "../nodefs/root.js";
 import { fail, ok, warn, type CheckOutcome } from "./checks.js";
 
@@ -16,5 +18,9 @@ export async function checkTextfileDir(root: Root, override: string | undefined)
   if (r.exporterReads !== r.dir) {
     return fail(`the agent writes its metrics to ${r.dir} (${r.why}) but ${r.exporter.unit} reads ${r.exporterReads}: they are never collected`, SITE_FIX);
   }
+  // The apply's textfile is there: what the exporter reads is what the agent wrote.
+  const applyFile = `${r.dir}/${NODE_TEXTFILES.apply}`;
+  const st = await lstatMaybe(await root.confined(applyFile)).catch(() => null);
+  if (!st?.isFile()) return warn(`${r.dir} (${r.why}) is what ${r.exporter.unit} reads, but ${applyFile} is not there: no apply recorded its metrics`, "run `pwb-agent apply`");
   return ok(`${r.dir} (${r.why}), which ${r.exporter.unit} reads`);
 }

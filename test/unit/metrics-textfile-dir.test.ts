@@ -66,8 +66,11 @@ describe("the metrics textfile directory", () => {
     expect(await writeTextfile(ubuntu, "pwb_agent.prom", text, "/srv/prom")).toBe("/srv/prom/pwb_agent.prom");
   });
 
-  it("is checked by doctor: ok when the exporter reads it, fail when it reads another, warn without an exporter", async () => {
+  it("is checked by doctor: ok when the exporter reads it and the apply wrote there, fail when it reads another, warn without an exporter", async () => {
     const ubuntu = await node({ "/etc/os-release": UBUNTU, "/usr/lib/systemd/system/prometheus-node-exporter.service": DEBIAN_UNIT });
+    // Agreeing is not enough: the apply's textfile must be where the exporter looks.
+    expect(await checkTextfileDir(ubuntu, undefined)).toMatchObject({ status: "warn", detail: expect.stringContaining("no apply recorded") });
+    await writeTextfile(ubuntu, "pwb_agent.prom", new MetricsText().gauge("pwb_agent_test", "a test", 1), undefined);
     expect(await checkTextfileDir(ubuntu, undefined)).toMatchObject({ status: "ok" });
     const mismatch = await checkTextfileDir(ubuntu, UPSTREAM_TEXTFILE_DIR);
     expect(mismatch).toMatchObject({ status: "fail" });
