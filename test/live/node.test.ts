@@ -44,6 +44,10 @@ describe("a live node from the test image, with the agent's .deb installed", () 
     expect(await node.must(["slurmctld", "-V"])).toMatch(/^slurm(-wlm)? 24\.11\./);
     expect((await node.must(["ps", "-o", "comm=", "-p", "1"])).trim()).toBe("systemd");
     expect(await node.must(["dpkg-query", "-W", "-f", "${Version}", "pwb-agent"])).toBe(`${VERSION}-1`);
+    // Installed as the distribution ships them, left disabled as on an AMI: each role enables its own.
+    for (const unit of ["slurmctld.service", "slurmd.service", "munge.service", "postgresql.service", "prometheus.service"]) {
+      expect((await node.exec(["systemctl", "is-enabled", unit])).stdout.trim(), unit).toBe("disabled");
+    }
     // The node's writes went to its own layer: the cached image has no agent.
     expect(() => readFileSync(path.join(image.root, "usr/bin/pwb-agent"))).toThrow(/ENOENT/);
   });
