@@ -3,13 +3,15 @@ import { NODE_TEXTFILES } from "../metrics/node.js";
 import { resolveTextfileDir } from "../metrics/textfile-dir.js";
 import { lstatMaybe } from "../nodefs/files.js";
 import type { Root } from "../nodefs/root.js";
-import { fail, ok, warn, type CheckOutcome } from "./checks.js";
+import { fail, ok, skipped, warn, type CheckOutcome } from "./checks.js";
 
 const SITE_FIX = "set telemetry.textfileDirectory in the site to the exporter's --collector.textfile.directory";
 
 export async function checkTextfileDir(root: Root, override: string | undefined): Promise<CheckOutcome> {
   const r = await resolveTextfileDir(root, override);
   if (r.exporter.unit === null) {
+    // A simulated root is a tree, not a running system: an exporter it lacks is not this machine's.
+    if (!root.live) return skipped(`simulated root: no node exporter installed in it (the agent writes its metrics to ${r.dir})`);
     return warn(`no Prometheus node exporter is installed (prometheus-node-exporter.service, node_exporter.service): nothing collects the metrics the agent writes to ${r.dir}`, "install prometheus-node-exporter, or point telemetry.textfileDirectory at the exporter this node runs");
   }
   if (r.exporterReads === null) {

@@ -2,7 +2,7 @@
 // systemd-nspawn with a real systemd as PID 1, on a private network of their own.
 //
 // API
-//   const cluster = new LiveCluster();           // module level; `afterAll(() => cluster.remove())`
+//   const cluster = new LiveCluster((await ensureImage()).root);  // test/live/image.mjs; afterAll: remove()
 //   const home = await cluster.sharedDir("home"); // a host directory several nodes bind (EFS/FSx stand-in)
 //   const head = await cluster.boot({
 //     name: "head",                               // hostname; nodes reach each other by name (/etc/hosts)
@@ -334,11 +334,19 @@ export class LiveCluster {
   private network: Network | null = null;
   private tools: ReturnType<typeof requireLiveTools> | null = null;
   private readonly onExit = () => this.removeNow();
+  private hooked = false;
+  private hostsWritten: Promise<void> = Promise.resolve();
   private readonly seq = LiveCluster.seq++;
 
   /** @param image the image's root directory (ensureImage().root from test/live/image.mjs) */
   constructor(private readonly image: string) {
-    process.once("exit", this.onExit);
+    this.hook();
+  }
+
+  /** Last resort if the test process ends before afterAll: never leave a node behind. */
+  private hook(): void {
+    if (!this.hooked) process.once("exit", this.onExit);
+    this.hooked = true;
   }
 
   private async scratch(what: string): Promise<string> {
@@ -358,6 +366,7 @@ export class LiveCluster {
   async boot(spec: NodeSpec): Promise<LiveNode> {
     if (!/^[a-z][a-z0-9-]{0,30}$/.test(spec.name)) throw new Error(`node name ${JSON.stringify(spec.name)}: lowercase letters, digits and dashes`);
     if (this.nodes.some((n) => n.name === spec.name)) throw new Error(`node ${spec.name} exists already`);
+    this.hook();
     if (!this.tools) {
       this.tools = requireLiveTools();
       sweepLeftovers();
@@ -392,10 +401,17 @@ export class LiveCluster {
     return node;
   }
 
-  /** Every node's /etc/hosts names every node (running nodes see a later one at once). */
-  private async writeHosts(): Promise<void> {
-    const text = ["127.0.0.1 localhost", "::1 localhost", ...this.nodes.map((n) => `${n.address} ${n.name}`), ""].join("\n");
-    for (const n of this.nodes) await n.writeFile("/etc/hosts", text);
+  /**
+   * Every node's /etc/hosts names every node (running nodes see a later one at once). Writes run one
+   * after another, each listing the nodes known when it runs, so the last one (nodes booted at once)
+   * lists them all.
+   */
+  private writeHosts(): Promise<void> {
+    this.hostsWritten = this.hostsWritten.catch(() => {}).then(async () => {
+      const text = ["127.0.0.1 localhost", "::1 localhost", ...this.nodes.map((n) => `${n.address} ${n.name}`), ""].join("\n");
+      for (const n of [...this.nodes]) await n.writeFile("/etc/hosts", text);
+    });
+    return this.hostsWritten;
   }
 
   get all(): readonly LiveNode[] {
@@ -420,5 +436,6 @@ export class LiveCluster {
     for (const d of this.dirs.splice(0)) spawnSync("rm", ["-rf", "--one-file-system", d], { stdio: "ignore" });
     this.nodes.length = 0;
     process.removeListener("exit", this.onExit);
+    this.hooked = false;
   }
 }
