@@ -66,7 +66,7 @@ function build(setExit: (code: number) => void): Command {
     .action(async (o: { lockTimeout: number; deadline: number }, cmd: Command) => {
       armDeadline(o.deadline, "apply");
       const { g, log, root, facts, site } = await nodeFromFlags(cmd, { site: true });
-      const report = await recordedApply(root, facts, log, () => applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000, site }));
+      const report = await recordedApply(root, facts, site, log, () => applyNode(root, facts, log, { lockTimeoutMs: o.lockTimeout * 1000, site }));
       setExit(printReport(report, g.json));
     });
 

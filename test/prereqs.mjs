@@ -39,6 +39,9 @@ export const PREREQS = [
   { cmd: "apt-get", pkg: "apt", why: "installs fixture debs into simulated Ubuntu roots (apt-get pointed at the root) from a loopback repository" },
   { cmd: "createrepo_c", pkg: "createrepo-c", why: "writes the loopback rpm repository's metadata" },
   { cmd: "python3", pkg: "python3-venv", why: "a real Python (venv) runs the pip command bake declares for Jupyter, against fixture wheels" },
+  { cmd: "mmdebstrap", pkg: "mmdebstrap", why: "builds the bootable Debian 13 test node image the live tests boot (test/live/image.mjs)" },
+  { cmd: "debian-archive-keyring.gpg", file: "/usr/share/keyrings/debian-archive-keyring.gpg", pkg: "debian-archive-keyring", why: "verifies the Debian archive that image is built from" },
+  { cmd: "ip", pkg: "iproute2", why: "makes the live nodes' private network (a bridge in a network namespace of its own)" },
   { cmd: "promtool", pkg: "prometheus", why: "checks every metrics textfile the agent writes (promtool check metrics)" },
 ];
 

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { EnsureStep } from "../alb/ensure/run.js";
 import type { SelfOptions } from "../alb/self.js";
 import { ALB_SETTING_FLAGS, ALB_SETTING_SOURCES, clusterAndRegion, resolveAlbSources, type AlbSettingSource } from "../alb/sources.js";
-import { METRICS_PATH, STATE_PATH } from "../alb/sync/state.js";
+import { STATE_PATH } from "../alb/sync/state.js";
 import type { AlbSettings, AlbSettingsInput } from "../alb/types.js";
 import { BadInputError, ExitCode } from "../errors.js";
 import { loadSite } from "../site/load.js";
@@ -85,7 +85,7 @@ async function albCommand(cmd: Command, o: ClusterFlags, flags: AlbSettingsInput
   const { cluster, region } = clusterAndRegion(o, facts, command);
   const site = await loadSite({ site: g.site, root, region, log });
   const settings = resolveAlbSources({ cluster, site, flags, purpose, command });
-  return { g, log, root, facts, cluster, region, settings };
+  return { g, log, root, facts, cluster, region, settings, site };
 }
 
 interface EnsureFlags extends ClusterFlags {
@@ -105,7 +105,7 @@ interface SyncFlags extends ClusterFlags {
   maxRemoveShare: number;
   confirmTicks: number;
   stateFile: string;
-  metricsFile: string;
+  metricsFile?: string;
   metrics: boolean;
   lockTimeout: number;
   deadline: number;
@@ -201,13 +201,13 @@ function addSyncCommand(program: Command, setExit: (code: number) => void): void
     .option("--max-remove-share <share>", "share of targets absence may remove in one tick", share, 0.5)
     .option("--confirm-ticks <n>", "consecutive identical answers that allow a larger removal", atLeastOne, 3)
     .option("--state-file <path>", "cached ARNs and guard state (under --root)", STATE_PATH)
-    .option("--metrics-file <path>", "Prometheus textfile (under --root)", METRICS_PATH)
+    .option("--metrics-file <path>", "Prometheus textfile (under --root; default: pwb_alb_sync.prom where the node exporter reads textfiles)")
     .option("--no-metrics", "write no Prometheus textfile")
     .option("--lock-timeout <seconds>", "wait this long for another alb-sync run, then leave without changes", positiveSeconds, 2)
     .option("--deadline <seconds>", "give up on AWS after this long (the unit allows 24 s)", positiveSeconds, 20)
     .option("--dry-run", "read and decide, print the plan (exit 10 when targets would change); change nothing (AWS, state, metrics)", false)
     .action(async (o: SyncFlags, cmd: Command) => {
-      const { g, log, root, cluster, region, settings } = await albCommand(cmd, o, settingsFromFlags({ ...o }, everyCommand), "sync", "alb-sync", "head");
+      const { g, log, root, cluster, region, settings, site } = await albCommand(cmd, o, settingsFromFlags({ ...o }, everyCommand), "sync", "alb-sync", "head");
       const { runAlbSync } = await import("../alb/sync/run.js");
       const report = await runAlbSync({
         root, cluster, region, log,
@@ -218,6 +218,7 @@ function addSyncCommand(program: Command, setExit: (code: number) => void): void
         policy: { maxRemoveShare: o.maxRemoveShare, confirmTicks: o.confirmTicks },
         statePath: o.stateFile,
         metricsPath: o.metrics ? o.metricsFile : null,
+        ...(site?.telemetry.textfileDirectory ? { textfileDirectory: site.telemetry.textfileDirectory } : {}),
         lockTimeoutMs: o.lockTimeout * 1000,
         deadlineMs: o.deadline * 1000,
         dryRun: o.dryRun,

@@ -38,7 +38,7 @@ function addBakeCommand(program: Command, setExit: (code: number) => void): void
       // Progress bars belong on a terminal; with --json stdout carries the report, so draw on stderr.
       const stream = g.json ? process.stderr : process.stdout;
       const dryRun = o.dryRun === true;
-      const result = await recordedBake(root, facts, log, dryRun, () => bakeNode(root, facts, log, { site, dryRun, lockTimeoutMs: o.lockTimeout * 1000, fetch: { tty: stream.isTTY ? stream : null } }));
+      const result = await recordedBake(root, facts, site, log, dryRun, () => bakeNode(root, facts, log, { site, dryRun, lockTimeoutMs: o.lockTimeout * 1000, fetch: { tty: stream.isTTY ? stream : null } }));
       process.stdout.write(g.json ? JSON.stringify(bakeJson(result), null, 2) + "\n" : renderBake(result));
       setExit(dryRun && result.changes.length ? ExitCode.changesPending : ExitCode.ok);
     });

@@ -26,8 +26,22 @@ export async function readOsFacts(reader: NodeReader): Promise<OsFacts> {
   return { id: "unknown", version: "", major: null, family: null, supported: false, prettyName: null };
 }
 
+/**
+ * The live test suite's node image is Debian 13 built from Debian's packages; its os-release marks it
+ * with this VARIANT_ID. Debian is not a supported OS, so rather than a Debian branch in every package
+ * rule, such a node follows Ubuntu 24.04's (both apt, same package names for what the agent installs)
+ * and stays unsupported: `detect` says what it really is.
+ */
+export const TEST_NODE_VARIANT = "pwb-test-node";
+const TEST_NODE_RULES = { id: "ubuntu", version: "24.04", major: 24 } as const;
+
 export function osFromRelease(text: string): OsFacts {
   const vars = parseShellVars(text);
+  const testNode = shellString(vars, "VARIANT_ID") === TEST_NODE_VARIANT && shellString(vars, "ID") === "debian" && shellString(vars, "VERSION_ID") === "13";
+  if (testNode) {
+    const pretty = shellString(vars, "PRETTY_NAME") || "Debian GNU/Linux 13";
+    return { ...TEST_NODE_RULES, family: "debian", supported: false, prettyName: `${pretty}, pwb-agent test node`, testNode: true };
+  }
   const id = (shellString(vars, "ID") ?? "").toLowerCase() || "unknown";
   const version = shellString(vars, "VERSION_ID") ?? "";
   const likes = (shellString(vars, "ID_LIKE") ?? "").toLowerCase().split(/\s+/).filter(Boolean);

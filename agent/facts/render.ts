@@ -12,7 +12,9 @@ export function renderFacts(f: Facts): string {
     ["queue", f.cluster.queue ?? "-"],
     ["login pool", f.cluster.pool ?? "-"],
     ["instance", `${f.instance.id ?? "-"} ${f.instance.type ?? ""} ${f.instance.availabilityZone ?? ""} (${f.instance.source})`.replace(/\s+/g, " ")],
-    ["os", `${f.os.id} ${f.os.version} (${f.os.family ?? "unknown family"}${f.os.supported ? "" : ", NOT SUPPORTED"})`],
+    ["os", f.os.testNode
+      ? `${f.os.prettyName} (package rules of ${f.os.id} ${f.os.version}; NOT SUPPORTED: for the agent's own tests)`
+      : `${f.os.id} ${f.os.version} (${f.os.family ?? "unknown family"}${f.os.supported ? "" : ", NOT SUPPORTED"})`],
     ["cpus", f.cpus === null ? "-" : String(f.cpus)],
     ["memory", f.memoryMiB === null ? "-" : `${f.memoryMiB} MiB`],
     ["gpu", gpu],

@@ -14,6 +14,11 @@ export interface OsFacts {
   /** True for the OS/version pairs pwb-agent supports. */
   supported: boolean;
   prettyName: string | null;
+  /**
+   * The project's own bootable test image (Debian 13, os-release VARIANT_ID=pwb-test-node): id and
+   * version then say Ubuntu 24.04, the release whose package rules it follows; never supported.
+   */
+  testNode?: true;
 }
 
 export interface GpuFacts {

@@ -1,9 +1,7 @@
 // Prometheus text exposition (node_exporter's textfile collector format), written atomically.
 import path from "node:path";
 import type { Root } from "../nodefs/root.js";
-
-/** node_exporter's `--collector.textfile.directory` as packaged on RHEL and Debian alike. */
-export const TEXTFILE_DIR = "/var/lib/node_exporter/textfile_collector";
+import { resolveTextfileDir } from "./textfile-dir.js";
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -47,9 +45,13 @@ export class MetricsText {
   }
 }
 
-/** Writes `<TEXTFILE_DIR>/<file>` under the root: temp file + rename, so the collector never reads half a file. */
-export async function writeTextfile(root: Root, file: string, text: MetricsText | string): Promise<string> {
-  const nodePath = path.posix.join(TEXTFILE_DIR, file);
+/**
+ * Writes `<dir>/<file>` under the root, in the directory the node's exporter reads (`override`: the
+ * site's telemetry.textfileDirectory; see textfile-dir.ts): temp file + rename, so the collector
+ * never reads half a file.
+ */
+export async function writeTextfile(root: Root, file: string, text: MetricsText | string, override: string | null | undefined): Promise<string> {
+  const nodePath = path.posix.join((await resolveTextfileDir(root, override)).dir, file);
   await root.writeAtomic(nodePath, String(text), { mode: 0o644 });
   return nodePath;
 }

@@ -31,8 +31,34 @@ export interface SimNodeOptions {
   /** NVIDIA GPUs on the PCI bus (and the driver loaded when `driver` is set). */
   gpus?: number;
   gpuDriver?: string;
+  /** The head node's private address in dna.json (other roles). */
+  headNodeIp?: string;
   /** Which ParallelCluster fact files to write: dna.json (default), cfnconfig, both or none. */
   factFiles?: "dna" | "cfnconfig" | "both" | "none";
+}
+
+/** /etc/chef/dna.json as ParallelCluster 3.x writes it for a node of this role (the fields the agent reads). */
+export function simulatedDnaJson(o: SimNodeOptions): string {
+  const cluster = o.clusterName ?? "pwb-demo";
+  const region = o.region ?? "eu-west-1";
+  const c: Record<string, string> = {
+    node_type: NODE_TYPE[o.role],
+    stack_name: cluster,
+    region,
+    scheduler: "slurm",
+    base_os: o.os ?? "rocky9",
+    shared_storage_type: "efs",
+  };
+  if (o.role !== "head") {
+    c.cluster_name = cluster;
+    c.head_node_private_ip = o.headNodeIp ?? "10.0.0.10";
+  }
+  if (o.role === "compute") {
+    c.scheduler_queue_name = o.queue ?? "interactive";
+    c.scheduler_compute_resource_name = "cr1";
+  }
+  if (o.role === "login") c.pool_name = o.pool ?? "login";
+  return JSON.stringify({ cluster: c }, null, 2) + "\n";
 }
 
 /**
@@ -47,26 +73,7 @@ export async function writeSimulatedNode(root: string, o: SimNodeOptions): Promi
   const files: Record<string, string> = {};
   const factFiles = o.factFiles ?? "dna";
 
-  if (factFiles === "dna" || factFiles === "both") {
-    const c: Record<string, string> = {
-      node_type: NODE_TYPE[o.role],
-      stack_name: cluster,
-      region,
-      scheduler: "slurm",
-      base_os: o.os ?? "rocky9",
-      shared_storage_type: "efs",
-    };
-    if (o.role !== "head") {
-      c.cluster_name = cluster;
-      c.head_node_private_ip = "10.0.0.10";
-    }
-    if (o.role === "compute") {
-      c.scheduler_queue_name = o.queue ?? "interactive";
-      c.scheduler_compute_resource_name = "cr1";
-    }
-    if (o.role === "login") c.pool_name = o.pool ?? "login";
-    files[DNA_JSON] = JSON.stringify({ cluster: c }, null, 2) + "\n";
-  }
+  if (factFiles === "dna" || factFiles === "both") files[DNA_JSON] = simulatedDnaJson(o);
   if (factFiles === "cfnconfig" || factFiles === "both") {
     const lines = [
       `stack_name=${cluster}`,

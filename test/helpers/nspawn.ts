@@ -24,7 +24,7 @@ export function uniqueMachineName(tag: string): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** PIDs whose parent is `ppid` (from /proc/PID/stat: the 4th field, after the parenthesised comm). */
-function childrenOf(ppid: number): number[] {
+export function childrenOf(ppid: number): number[] {
   const out: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -39,7 +39,7 @@ function childrenOf(ppid: number): number[] {
 }
 
 /** True once `pid` is PID 1 of a nested PID namespace and has exec'd systemd. */
-function isContainerInit(pid: number): boolean {
+export function isContainerInit(pid: number): boolean {
   try {
     const nspid = /^NSpid:\s+(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]?.split(/\s+/) ?? [];
     return nspid.length >= 2 && nspid.at(-1) === "1" && readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "systemd";

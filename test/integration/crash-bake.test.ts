@@ -62,7 +62,7 @@ const FOREIGN = /^(root\/\.rpmdb|var\/lib\/rpm|var\/lib\/dpkg|var\/lib\/dnf|var\
 const STAGING = /\.(tmp|old)-\d+\//;
 const isTemp = (p: string) => FOREIGN.test(p) || STAGING.test(p) || p.includes(".pwb-tmp-") || /\.part$/.test(p) || /\.dpkg-(new|tmp)$/.test(p) || /;[0-9a-f]{8}$/.test(p) || p.startsWith("run/");
 /** Run records: they change every run; whole, not equal. */
-const RECORDS = /^(var\/lib\/node_exporter\/textfile_collector\/.*\.prom|var\/lib\/pwb-agent\/last-(apply|bake)\.json|var\/log\/pwb-agent\/runs\.jsonl(\.1)?)$/;
+const RECORDS = /^(var\/lib\/(node_exporter\/textfile_collector|prometheus\/node-exporter)\/.*\.prom|var\/lib\/pwb-agent\/last-(apply|bake)\.json|var\/log\/pwb-agent\/runs\.jsonl(\.1)?)$/;
 
 function wholeRecord(p: string, data: Buffer): boolean {
   const text = data.toString("utf8");

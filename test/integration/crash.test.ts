@@ -129,7 +129,7 @@ async function files(root: string): Promise<Map<string, Buffer>> {
 /** Files whose content is generated at random once (keys) or derived from them: whole, not equal. */
 const GENERATED = /(secure-cookie-key|launcher\.pem|launcher\.pub|manifest\.json|\.inputs)$/;
 /** Run records (metrics textfiles, the last apply, the run log): they change every run; whole, not equal. */
-const RECORDS = /^(var\/lib\/node_exporter\/textfile_collector\/.*\.prom|var\/lib\/pwb-agent\/last-apply\.json|var\/log\/pwb-agent\/runs\.jsonl(\.1)?)$/;
+const RECORDS = /^(var\/lib\/(node_exporter\/textfile_collector|prometheus\/node-exporter)\/.*\.prom|var\/lib\/pwb-agent\/last-apply\.json|var\/log\/pwb-agent\/runs\.jsonl(\.1)?)$/;
 /** Package databases the package tools' read-only queries may create (sqlite, not ours to make atomic). */
 const FOREIGN = /^(root\/\.rpmdb|var\/lib\/rpm|var\/lib\/dpkg)\//;
 const isTemp = (p: string) => FOREIGN.test(p) || p.includes(".pwb-tmp-") || /\.part$/.test(p) || p.startsWith("run/pwb-agent/");

@@ -70,7 +70,7 @@ describe("secrets never reach any output", () => {
     // What the runs leave on the nodes for machines to read: metrics textfiles, the run log, the apply record.
     const records: Array<{ file: string; text: string }> = [];
     for (const node of [c.head, c.login]) {
-      for (const dir of ["var/lib/node_exporter/textfile_collector", "var/log/pwb-agent", "var/lib/pwb-agent"]) {
+      for (const dir of ["var/lib/node_exporter/textfile_collector", "var/lib/prometheus/node-exporter", "var/log/pwb-agent", "var/lib/pwb-agent"]) {
         for (const name of await fs.readdir(path.join(node, dir)).catch(() => [] as string[])) {
           const file = path.join(node, dir, name);
           if ((await fs.stat(file)).isFile()) records.push({ file, text: await fs.readFile(file, "utf8") });

@@ -7,7 +7,8 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LOCK_PATH, METRICS_PATH, STATE_PATH } from "../../agent/alb/sync/state.js";
+import { LOCK_PATH, STATE_PATH } from "../../agent/alb/sync/state.js";
+import { DEBIAN_TEXTFILE_DIR, UPSTREAM_TEXTFILE_DIR } from "../../agent/metrics/textfile-dir.js";
 import { UNITS_DIR, findCommand, run, setting, shippedUnits, unitSettings } from "../helpers/systemd.js";
 
 /** The most each unit may score (0 = fully locked down, 10 = nothing restricted). */
@@ -76,10 +77,10 @@ describe("what the sandboxed units may write", () => {
     ].sort();
   };
 
-  it("pwb-alb-sync.service: exactly the directories of its state, its lock and its metrics file (agent/alb/sync/state.ts)", async () => {
+  it("pwb-alb-sync.service: exactly the directories of its state, its lock (agent/alb/sync/state.ts) and the textfile directories the exporters read (agent/metrics/textfile-dir.ts)", async () => {
     const text = (await shippedUnits())["pwb-alb-sync.service"]!;
     expect(setting(text, "Service", "ProtectSystem")).toBe("strict");
-    expect(writable(text)).toEqual([STATE_PATH, LOCK_PATH, METRICS_PATH].map((p) => path.posix.dirname(p)).sort());
+    expect(writable(text)).toEqual([...[STATE_PATH, LOCK_PATH].map((p) => path.posix.dirname(p)), DEBIAN_TEXTFILE_DIR, UPSTREAM_TEXTFILE_DIR].sort());
   });
 
   it("pwb-alb-ensure.service and pwb-alb-self.service: nothing", async () => {

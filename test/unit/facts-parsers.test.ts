@@ -60,6 +60,16 @@ describe("osFromRelease", () => {
     expect(osFromRelease("ID=ubuntu\nVERSION_ID=22.10\n")).toMatchObject({ family: "debian", supported: false });
     expect(osFromRelease("")).toMatchObject({ id: "unknown", major: null, family: null, supported: false });
   });
+
+  it("gives the test node image (Debian 13 marked pwb-test-node) Ubuntu 24.04's package rules, never support; plain Debian stays Debian", () => {
+    const debian13 = 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nID=debian\nVERSION_ID="13"\n';
+    expect(osFromRelease(`${debian13}VARIANT="pwb-agent test node"\nVARIANT_ID="pwb-test-node"\n`)).toEqual({
+      id: "ubuntu", version: "24.04", major: 24, family: "debian", supported: false, prettyName: "Debian GNU/Linux 13 (trixie), pwb-agent test node", testNode: true,
+    });
+    expect(osFromRelease(debian13)).toEqual({ id: "debian", version: "13", major: 13, family: "debian", supported: false, prettyName: "Debian GNU/Linux 13 (trixie)" });
+    // The marker on another release is not the test image.
+    expect(osFromRelease('ID=debian\nVERSION_ID="12"\nVARIANT_ID=pwb-test-node\n')).toMatchObject({ id: "debian", version: "12" });
+  });
 });
 
 describe("hardware parsers", () => {

@@ -19,8 +19,10 @@ export interface AlbSyncOptions {
   targetPort?: number;
   policy?: GuardPolicy;
   statePath?: string;
-  /** Prometheus textfile; null: none. */
+  /** Prometheus textfile; null: none; unset: METRICS_FILE where the node's exporter reads textfiles. */
   metricsPath?: string | null;
+  /** The site's telemetry.textfileDirectory (where metricsPath is unset). */
+  textfileDirectory?: string | undefined;
   lockPath?: string;
   /** How long to wait for another run's lock before leaving without changing anything. */
   lockTimeoutMs?: number;

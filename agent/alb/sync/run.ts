@@ -14,7 +14,8 @@ import { poolNames, readPool, readWorkbench } from "./reads.js";
 import { DEFAULT_GUARD_POLICY, reconcile, type ReconcileInput } from "./reconcile.js";
 import { emptyReport, type AlbSyncReport } from "./report.js";
 import { PC_TAG_CLUSTER, PC_TAG_INSTANCE_POOL, type ObservedTarget } from "../types.js";
-import { LOCK_PATH, METRICS_PATH, STATE_PATH, loadState, saveState, type SyncState } from "./state.js";
+import { resolveTextfileDir } from "../../metrics/textfile-dir.js";
+import { LOCK_PATH, METRICS_FILE, STATE_PATH, loadState, saveState, type SyncState } from "./state.js";
 
 import type { AlbSyncOptions } from "./options.js";
 
@@ -216,7 +217,7 @@ async function finish(t: TickContext): Promise<AlbSyncReport> {
     state.counters.failedTicks += 1;
   }
   await saveState(o.root, o.statePath ?? STATE_PATH, state);
-  const metricsPath = o.metricsPath === undefined ? METRICS_PATH : o.metricsPath;
+  const metricsPath = o.metricsPath === undefined ? `${(await resolveTextfileDir(o.root, o.textfileDirectory)).dir}/${METRICS_FILE}` : o.metricsPath;
   if (metricsPath) {
     const text = renderMetrics(state, {
       success,

@@ -6,7 +6,8 @@ import { FRESH_GUARD, type GuardState } from "./reconcile.js";
 
 export const STATE_PATH = "/var/lib/pwb-agent/alb-sync.json";
 export const LOCK_PATH = "/run/pwb-agent/alb-sync.lock";
-export const METRICS_PATH = "/var/lib/node_exporter/textfile_collector/pwb_alb_sync.prom";
+/** alb-sync's textfile, in the directory the node's exporter reads (agent/metrics/textfile-dir.ts). */
+export const METRICS_FILE = "pwb_alb_sync.prom";
 
 const VERSION = 1;
 

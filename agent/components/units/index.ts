@@ -6,7 +6,7 @@ import albSyncTimer from "../../../units/pwb-alb-sync.timer";
 import doctorService from "../../../units/pwb-agent-doctor.service";
 import doctorTimer from "../../../units/pwb-agent-doctor.timer";
 import { siteAlbComplete } from "../../alb/sources.js";
-import { parseInstallSection, VENDOR_UNIT_DIR } from "../../engine/systemd.js";
+import { ADMIN_UNIT_DIR, parseInstallSection, VENDOR_UNIT_DIR } from "../../engine/systemd.js";
 import type { Resource } from "../../engine/types.js";
 import type { Component } from "../types.js";
 
@@ -22,6 +22,16 @@ export const EMBEDDED_UNITS: Record<string, string> = {
 
 function unitFile(name: string, notifies?: string[]): Resource {
   return { kind: "file", path: `${VENDOR_UNIT_DIR}/${name}`, content: EMBEDDED_UNITS[name]!, mode: 0o644, ...(notifies ? { notifies } : {}) };
+}
+
+/** Where the sandboxed alb-sync may write a textfile directory the site chose (the unit lists the conventional ones). */
+export const ALB_SYNC_TEXTFILE_DROP_IN = `${ADMIN_UNIT_DIR}/pwb-alb-sync.service.d/textfile-directory.conf`;
+
+function albSyncTextfileDropIn(dir: string | undefined): Resource {
+  if (!dir) return { kind: "absent", path: ALB_SYNC_TEXTFILE_DROP_IN };
+  const escaped = dir.replace(/%/g, "%%"); // systemd reads % as a specifier
+  const content = `# Written by pwb-agent apply: the site's telemetry.textfileDirectory.\n[Service]\nExecStartPre=+/bin/mkdir -p ${escaped}\nReadWritePaths=-${escaped}\n`;
+  return { kind: "file", path: ALB_SYNC_TEXTFILE_DROP_IN, content, mode: 0o644 };
 }
 
 function enabledUnit(name: string, active?: boolean): Resource {
@@ -59,6 +69,7 @@ export const unitsComponent: Component = {
     if (facts.role === "head" && syncsAlb) {
       resources.push(
         unitFile("pwb-alb-sync.service"),
+        albSyncTextfileDropIn(site?.telemetry.textfileDirectory),
         // A changed schedule only takes effect when the timer restarts.
         unitFile("pwb-alb-sync.timer", ["pwb-alb-sync.timer"]),
         enabledUnit("pwb-alb-sync.timer", true),

@@ -2,6 +2,7 @@ import type { Facts } from "../../facts/types.js";
 import type { SiteConfig } from "../../site/types.js";
 import { checkAlbSyncFresh, checkLastApply, driftOutcome, noAlb, unitsOutcome } from "./agent-state.js";
 import { check, ok, skipped, type Check, type CheckContext, type SectionedChecks } from "../../doctor/checks.js";
+import { checkTextfileDir } from "./metrics-dir.js";
 import { checkSlurmctld } from "../../doctor/slurm.js";
 import { checkServiceActive, checkSharedStorage } from "../../doctor/system.js";
 
@@ -9,6 +10,10 @@ function storageChecks(ctx: CheckContext, site: SiteConfig, which: Array<"workbe
   const probe = { workbench: site.storage.workbench, home: site.storage.sharedStoragePath };
   return which.map((w) => check(`storage.${w}`, `storage ${site.storage[w]}`, () => checkSharedStorage(ctx.root, site.storage[w], probe[w])));
 }
+
+/** The agent's metrics land where the node's exporter reads them (also without a site: its default). */
+export const metricsCheck = (root: CheckContext["root"], site: SiteConfig | null): Check =>
+  check("agent.metrics", "metrics textfiles", () => checkTextfileDir(root, site?.telemetry.textfileDirectory));
 
 /** Every role: the agent itself converged this node and keeps it converged (on the head node, alb-sync too). */
 function agentChecks(facts: Facts, site: SiteConfig, ctx: CheckContext): Check[] {
@@ -24,6 +29,7 @@ function agentChecks(facts: Facts, site: SiteConfig, ctx: CheckContext): Check[]
       return driftOutcome(await ctx.planChanges());
     }, 60_000),
     check("agent.units", "agent units", async () => unitsOutcome(await ctx.planChanges(["units"]), wanted), 60_000),
+    metricsCheck(ctx.root, site),
   ];
 }
 

@@ -5,7 +5,7 @@ import type { Facts } from "../../facts/types.js";
 import type { Root } from "../../nodefs/root.js";
 import type { SiteConfig } from "../../site/types.js";
 import { check, CHECK_SECTIONS, fail, type Check, type CheckContext } from "../../doctor/checks.js";
-import { nodeChecks } from "./node-checks.js";
+import { metricsCheck, nodeChecks } from "./node-checks.js";
 
 export interface DoctorEnv {
   root: Root;
@@ -27,7 +27,10 @@ export interface DoctorEnv {
 export function checksFor(env: DoctorEnv, components: readonly AnyComponent[] = activeComponents(env.facts, env.site)): Check[] {
   const { facts, site } = env;
   if (site === null) {
-    return [check("site", "site", async () => fail(`no site config (${env.siteSource}): pass --site FILE`, "pass --site FILE (a path or s3:// URL)"))];
+    return [
+      check("site", "site", async () => fail(`no site config (${env.siteSource}): pass --site FILE`, "pass --site FILE (a path or s3:// URL)")),
+      metricsCheck(env.root, null),
+    ];
   }
   const ctx: CheckContext = { root: env.root, runner: env.runner, planChanges: (only) => env.planChanges(only), now: env.now ?? Date.now };
   const declared = [nodeChecks(facts, site, ctx), ...components.map((c) => c.checks?.(facts, site, ctx) ?? {})];

@@ -45,7 +45,7 @@ export async function runDoctor(n: OpenedNode, o: DoctorOptions): Promise<CheckR
   const results = await runChecks(checks);
   const drift = plans.has("*") ? await plans.get("*")!.then((c) => c.length, () => null) : null;
   try {
-    await writeTextfile(root, NODE_TEXTFILES.doctor, doctorMetrics(facts, results, Date.now(), drift));
+    await writeTextfile(root, NODE_TEXTFILES.doctor, doctorMetrics(facts, results, Date.now(), drift), site?.telemetry.textfileDirectory);
     const failed = results.filter((r) => r.status === "fail").map((r) => r.id);
     await appendRunLog(root, { command: "doctor", role: facts.role, success: failed.length === 0, durationMs: Math.round(performance.now() - started), items: failed });
   } catch (e) {
@@ -54,7 +54,7 @@ export async function runDoctor(n: OpenedNode, o: DoctorOptions): Promise<CheckR
   // The live head node also exports the cluster's job and node states (the dashboard's Slurm panels).
   if (root.live && site && facts.role === "head") {
     await slurmStateMetrics(env.runner, site, Date.now())
-      .then((m) => writeTextfile(root, SLURM_TEXTFILE, m))
+      .then((m) => writeTextfile(root, SLURM_TEXTFILE, m, site.telemetry.textfileDirectory))
       .catch((e: Error) => log.warn({ err: e.message }, "could not write the Slurm metrics textfile"));
   }
   return results;

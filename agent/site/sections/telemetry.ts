@@ -22,6 +22,11 @@ import { absolutePath, expected, port } from "../fields.js";
  *     jobCompletion:            # Slurm job completion records as JSON lines (head node; see docs/operating.md)
  *       enabled: false
  *       path: /var/log/pwb-agent/jobs/jobcomp.jsonl
+ *     textfileDirectory: /var/lib/prometheus/node-exporter
+ *                               # where the agent writes its node metrics (pwb_agent*.prom): the node exporter's
+ *                               # --collector.textfile.directory. Default: the flag as the exporter's unit or its
+ *                               # settings file sets it, else /var/lib/prometheus/node-exporter where Debian's or
+ *                               # Ubuntu's prometheus-node-exporter package runs, else /var/lib/node_exporter/textfile_collector
  */
 const count = (what: string, max: number) =>
   number(expected(what)).int(expected(`a whole number (${what})`)).min(1, expected(`${what} from 1 to ${max}`)).max(max, expected(`${what} from 1 to ${max}`));
@@ -49,6 +54,7 @@ export const telemetrySection = strictObject({
       path: absolutePath.default("/var/log/pwb-agent/jobs/jobcomp.jsonl"),
     })
     .prefault({}),
+  textfileDirectory: absolutePath.optional(),
 }).prefault({});
 
 /** Workbench 2024.04.0 added the Prometheus endpoint (a preview feature). */
