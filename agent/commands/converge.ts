@@ -2,6 +2,7 @@ import { bakeResources, IMAGE_RECORD, readImageRecord, resourceId } from "../bak
 import { activeComponents, desiredState, gatherInputs, imageState } from "../components/index.js";
 import { apply, type FetchOptions } from "../engine/apply.js";
 import { acquireLock, LOCK_PATH } from "../engine/lock.js";
+import { owedChanges, readOwed } from "../engine/owed.js";
 import { plan } from "../engine/plan.js";
 import { planJson, renderPlan, renderReport } from "../engine/render.js";
 import type { Root } from "../nodefs/root.js";
@@ -57,9 +58,11 @@ function markRepairs(changes: Change[], image: Set<string>): Change[] {
   return changes;
 }
 
+/** The node's plan: what differs, then what earlier applies still owe (restarts, a reload): the whole node, not one component. */
 export async function planNode(root: Root, facts: Facts, log: Logger, o: ConvergeOptions = {}): Promise<Change[]> {
   const d = await desired(root, facts, log, o, "plan");
-  return markRepairs(await plan(d.resources, engineContext(root, facts, log, true)), d.image);
+  const changes = markRepairs(await plan(d.resources, engineContext(root, facts, log, true)), d.image);
+  return o.only ? changes : [...changes, ...owedChanges(await readOwed(root, log))];
 }
 
 /** Plan and apply under the apply lock, so the plan applied is the one read while holding it. */
@@ -105,6 +108,7 @@ async function planAndApply(resources: Resource[], ctx: EngineContext, fetch: Fe
       changes: first.changes + second.changes,
       applied: [...first.applied, ...second.applied],
       restarted: [...new Set([...first.restarted, ...second.restarted])],
+      notRestarted: [...first.notRestarted, ...second.notRestarted].filter((n) => !second.restarted.includes(n.unit)),
       daemonReloaded: first.daemonReloaded || second.daemonReloaded,
       durationMs: first.durationMs + second.durationMs,
     },

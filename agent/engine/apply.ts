@@ -2,7 +2,10 @@ import path from "node:path";
 import { fetchAll, type FetchPolicy } from "../artifacts/index.js";
 import { RuntimeFailure } from "../errors.js";
 import { handlerFor, pathOf } from "./handlers.js";
+import { OwedLedger } from "./owed.js";
 import type { ServiceState } from "./resources/service.js";
+import { performRestarts } from "./restarts.js";
+import { systemctlFailure } from "./systemctl.js";
 import { isUnitPath } from "./systemd.js";
 import type { ApplyReport, Change, EngineContext, FetchNeed, Resource } from "./types.js";
 
@@ -16,20 +19,27 @@ export interface FetchOptions {
 /**
  * Applies changes in declaration order, then, once: daemon-reload if a unit file changed,
  * start/stop what the plan asked for, and restart (in declaration order) the running services
- * whose inputs changed — each at most once, never one that was just started.
+ * whose inputs changed — each at most once, never one that was just started. What a change owes
+ * (the reload, the restarts) is recorded in the owed ledger before the change is written, and what
+ * earlier runs still owe is done here too, even when nothing changed (see owed.ts).
  */
 export async function apply(changes: Change[], resources: Resource[], ctx: EngineContext, fetchOptions: FetchOptions = {}): Promise<ApplyReport> {
   const started = performance.now();
   const applied: ApplyReport["applied"] = [];
-  const notified = new Set<string>();
-  let unitsChanged = false;
+  const ledger = await OwedLedger.load(ctx.root, ctx.runner, ctx.log);
 
   await fetchFirst(changes, ctx, fetchOptions);
 
   for (const change of changes) {
+    const r = change.resource;
+    const p = pathOf(r);
+    const notifies = "notifies" in r && r.notifies ? r.notifies : [];
+    const reload = (p !== null && isUnitPath(p)) || r.kind === "service";
+    // Before the write: a kill right after it must still find the restart owed.
+    if (notifies.length || reload) await ledger.owe(change.id, notifies, reload);
     const t0 = performance.now();
     try {
-      await handlerFor(change.resource).apply(change, ctx);
+      await handlerFor(r).apply(change, ctx);
     } catch (e) {
       throw new RuntimeFailure(`applying ${change.id} failed: ${(e as Error).message}`, {
         alreadyApplied: applied.map((a) => a.id),
@@ -37,16 +47,13 @@ export async function apply(changes: Change[], resources: Resource[], ctx: Engin
     }
     applied.push({ id: change.id, action: change.action, durationMs: Math.round(performance.now() - t0) });
     ctx.log.info({ resource: change.id, action: change.action, summary: change.summary }, "changed");
-    const r = change.resource;
-    if ("notifies" in r && r.notifies) for (const s of r.notifies) notified.add(s);
-    const p = pathOf(r);
-    if ((p !== null && isUnitPath(p)) || r.kind === "service") unitsChanged = true;
   }
 
   let daemonReloaded = false;
-  if (unitsChanged) {
+  if (ledger.daemonReload) {
     await runOrFail(ctx, ["systemctl", "daemon-reload"]);
     daemonReloaded = true;
+    await ledger.reloaded();
   }
 
   const justStarted = new Set<string>();
@@ -64,18 +71,13 @@ export async function apply(changes: Change[], resources: Resource[], ctx: Engin
     }
   }
 
-  const restarted: string[] = [];
-  for (const name of restartOrder(notified, resources)) {
-    if (justStarted.has(name)) continue;
-    // try-restart: only a running service is restarted; a stopped one stays stopped.
-    await runOrFail(ctx, ["systemctl", "try-restart", name]);
-    restarted.push(name);
-  }
+  const outcome = await performRestarts(ledger, resources, justStarted, ctx);
 
   return {
     changes: changes.length,
     applied,
-    restarted,
+    restarted: outcome.restarted,
+    notRestarted: outcome.notRestarted,
     deferred: ctx.runner.deferred,
     daemonReloaded,
     filesWritten: ctx.stats.filesWritten,
@@ -108,14 +110,11 @@ async function fetchFirst(changes: Change[], ctx: EngineContext, o: FetchOptions
   ctx.stats.downloads = (ctx.stats.downloads ?? 0) + Object.values(report.outcomes).filter((x) => x !== "cached").length;
 }
 
-/** Declared service resources first, in their order (e.g. launcher before server), then the rest. */
-function restartOrder(notified: Set<string>, resources: Resource[]): string[] {
-  const declared = resources.flatMap((r) => (r.kind === "service" && notified.has(r.name) ? [r.name] : []));
-  return [...declared, ...[...notified].filter((n) => !declared.includes(n))];
-}
-
 async function runOrFail(ctx: EngineContext, argv: string[]): Promise<void> {
   const res = await ctx.runner.run(argv, { mutates: true });
   if (!res.deferred) ctx.stats.commandsRun += 1;
-  if (res.code !== 0) throw new RuntimeFailure(`${argv.join(" ")} failed (exit ${res.code}): ${res.stderr.trim()}`);
+  if (res.code === 0) return;
+  const [, verb, unit] = argv;
+  if (argv[0] === "systemctl" && verb && unit) throw new RuntimeFailure(await systemctlFailure(ctx.root, ctx.runner, verb, unit, res));
+  throw new RuntimeFailure(`${argv.join(" ")} failed (exit ${res.code}): ${res.stderr.trim()}`);
 }
