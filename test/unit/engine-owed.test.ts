@@ -9,7 +9,10 @@ import { plan } from "../../agent/engine/plan.js";
 import { renderPlan, renderReport } from "../../agent/engine/render.js";
 import type { Resource } from "../../agent/engine/types.js";
 import { Root } from "../../agent/nodefs/root.js";
+import { checkOwed } from "../../agent/doctor/agent-state.js";
+import { doctorMetrics } from "../../agent/metrics/node.js";
 import { context, converge, tempDir } from "../helpers/engine.js";
+import { hostOs, nodeFacts } from "../helpers/node-facts.js";
 
 const conf = (text: string): Resource => ({ kind: "file", path: "/etc/demo/demo.conf", content: text, mode: 0o644, notifies: ["demo.service"] });
 /** A file whose parent is a regular file: its write fails after that file was written. */
@@ -30,6 +33,12 @@ describe("owed restarts", () => {
     const shown = owedChanges(owed);
     expect(renderPlan(shown)).toMatch(/! restart demo\.service {2}\(restart\)\n {4}owed since \S+ by file:\/etc\/demo\/demo\.conf/);
 
+    // Doctor fails while it is owed, naming the service and the fix; the metric counts it.
+    const verdict = await checkOwed(new Root(dir));
+    expect(verdict).toMatchObject({ status: "fail", fix: expect.stringMatching(/^`pwb-agent apply`/) });
+    expect(verdict.detail).toMatch(/restart of demo\.service/);
+    expect(doctorMetrics(nodeFacts("login", hostOs()), [], 0, 0, owed.restarts.length).toString()).toMatch(/^pwb_agent_owed_restarts 1$/m);
+
     const again = await converge(dir, [conf("v1\n")]);
     expect(again.changes).toEqual([]);
     expect(again.report.restarted).toEqual(["demo.service"]);
@@ -37,6 +46,7 @@ describe("owed restarts", () => {
     // Done: the ledger is gone, and the next apply owes nothing.
     await expect(fs.stat(path.join(dir, OWED_PATH))).rejects.toThrow(/ENOENT/);
     expect((await converge(dir, [conf("v1\n")])).report.restarted).toEqual([]);
+    expect((await checkOwed(new Root(dir))).status).toBe("ok");
   });
 
   it("a unit file written and the apply killed before daemon-reload: the next apply reloads", async () => {
