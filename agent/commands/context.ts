@@ -23,10 +23,11 @@ export async function openRoot(dir: string): Promise<Root> {
   return new Root(dir);
 }
 
-export function detectFacts(root: Root, g: GlobalOptions, log: Logger): Promise<Facts> {
+/** `defaultRole`: the role a command uses when --role is not given (bake), never logged as an override. */
+export function detectFacts(root: Root, g: GlobalOptions, log: Logger, defaultRole?: Role): Promise<Facts> {
   return gatherFacts({
     root,
-    ...(g.role ? { roleOverride: g.role } : {}),
+    ...(g.role ? { roleOverride: g.role } : defaultRole ? { roleOverride: defaultRole, roleOverrideIsDefault: true } : {}),
     imds: { enabled: g.imds, ...(g.imdsEndpoint ? { endpoint: g.imdsEndpoint } : {}) },
     log,
   });

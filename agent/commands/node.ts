@@ -34,7 +34,7 @@ export async function openNode(cmd: Command, o: OpenNodeOptions = {}): Promise<N
   const g = globals(cmd);
   const log = o.log ?? loggerFor(g);
   const root = await openRoot(g.root);
-  const facts = await detectFacts(root, { ...g, ...(o.imds === false ? { imds: false } : {}), ...(o.role && !g.role ? { role: o.role } : {}) }, log);
+  const facts = await detectFacts(root, { ...g, ...(o.imds === false ? { imds: false } : {}) }, log, o.role);
   const site = o.site ? await siteForNode(g.site, root, facts, log) : null;
   return { g, log, root, facts, site };
 }
