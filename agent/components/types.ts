@@ -1,4 +1,5 @@
 import type { CheckContext, SectionedChecks } from "../doctor/checks.js";
+import type { ImageNeed } from "./image-needs.js";
 import type { Resource } from "../engine/types.js";
 import type { Root } from "../nodefs/root.js";
 import type { Facts, Role } from "../facts/types.js";
@@ -41,6 +42,11 @@ export interface Component<I = undefined, B = undefined> {
    * Declaring them runs nothing: each check's `run` reads the node through `ctx` when doctor runs it.
    */
   checks?(facts: Facts, site: SiteConfig, ctx: CheckContext): SectionedChecks;
+  /**
+   * What the node phase needs the image to hold on this role (unit files, accounts a package makes).
+   * When one is missing the component is skipped, the others converge, and apply exits 1 naming it.
+   */
+  imageNeeds?(facts: Facts, site: SiteConfig): ImageNeed[];
 }
 
 export interface ImagePhase<B = undefined> {

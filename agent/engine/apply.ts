@@ -16,6 +16,11 @@ export interface FetchOptions {
   concurrency?: number;
 }
 
+export interface ApplyOptions extends FetchOptions {
+  /** Do only the restarts these changes owe; what earlier runs owe waits for a full apply (the agent's units go first, alone). */
+  ownRestartsOnly?: boolean;
+}
+
 /**
  * Applies changes in declaration order, then, once: daemon-reload if a unit file changed,
  * start/stop what the plan asked for, and restart (in declaration order) the running services
@@ -23,7 +28,7 @@ export interface FetchOptions {
  * (the reload, the restarts) is recorded in the owed ledger before the change is written, and what
  * earlier runs still owe is done here too, even when nothing changed (see owed.ts).
  */
-export async function apply(changes: Change[], resources: Resource[], ctx: EngineContext, fetchOptions: FetchOptions = {}): Promise<ApplyReport> {
+export async function apply(changes: Change[], resources: Resource[], ctx: EngineContext, fetchOptions: ApplyOptions = {}): Promise<ApplyReport> {
   const started = performance.now();
   const applied: ApplyReport["applied"] = [];
   const ledger = await OwedLedger.load(ctx.root, ctx.runner, ctx.log);
@@ -71,7 +76,8 @@ export async function apply(changes: Change[], resources: Resource[], ctx: Engin
     }
   }
 
-  const outcome = await performRestarts(ledger, resources, justStarted, ctx);
+  const own = fetchOptions.ownRestartsOnly ? new Set(changes.flatMap((c) => ("notifies" in c.resource && c.resource.notifies) || [])) : null;
+  const outcome = await performRestarts(ledger, resources, justStarted, ctx, own);
 
   return {
     changes: changes.length,

@@ -18,11 +18,11 @@ function restartOrder(owed: readonly OwedRestart[], resources: Resource[]): Owed
  * is not running, masked, or systemd started it again after the change (a reboot). A failed restart
  * stays owed, the others are still tried, and the apply fails naming each one.
  */
-export async function performRestarts(ledger: OwedLedger, resources: Resource[], justStarted: ReadonlySet<string>, ctx: EngineContext): Promise<RestartOutcome> {
+export async function performRestarts(ledger: OwedLedger, resources: Resource[], justStarted: ReadonlySet<string>, ctx: EngineContext, only: ReadonlySet<string> | null = null): Promise<RestartOutcome> {
   const restarted: string[] = [];
   const notRestarted: RestartOutcome["notRestarted"] = [];
   const failures: string[] = [];
-  const owed = restartOrder(ledger.restarts, resources);
+  const owed = restartOrder(ledger.restarts, resources).filter((o) => only === null || only.has(o.unit));
   const skip = (unit: string, why: string) => {
     notRestarted.push({ unit, why });
     ctx.log.info({ service: unit, why }, `not restarted: ${why}`);

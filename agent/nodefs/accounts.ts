@@ -1,4 +1,4 @@
-import { BadInputError } from "../errors.js";
+import { RuntimeFailure } from "../errors.js";
 import { readTextMaybe } from "./files.js";
 import type { Root } from "./root.js";
 
@@ -23,7 +23,8 @@ export class Accounts {
 function lookup(table: Map<string, number>, name: string, what: string, file: string): number {
   if (/^\d+$/.test(name)) return Number(name);
   const id = table.get(name);
-  if (id === undefined) throw new BadInputError(`${what} "${name}" not found in ${file}`);
+  // The node lacks it (an image without the package that creates it): a runtime failure, not bad input.
+  if (id === undefined) throw new RuntimeFailure(`${what} "${name}" not found in ${file}`);
   return id;
 }
 
