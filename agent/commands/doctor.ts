@@ -1,6 +1,6 @@
 import path from "node:path";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { readOwed } from "../engine/owed.js";
+import { readOwed, stillOwed } from "../engine/owed.js";
 import { SpawnRunner } from "../engine/runner.js";
 import type { Change } from "../engine/types.js";
 import { DEFAULT_SITE_PATH } from "../site/load.js";
@@ -64,7 +64,7 @@ export function addDoctorCommand(program: Command, setExit: (code: number) => vo
       const results = await runChecks(checks);
       const drift = plans.has("*") ? await plans.get("*")!.then((c) => c.length, () => null) : null;
       try {
-        const owed = (await readOwed(root, log)).restarts.length;
+        const owed = (await stillOwed(root, env.runner, await readOwed(root, log))).length;
         await writeTextfile(root, NODE_TEXTFILES.doctor, doctorMetrics(facts, results, Date.now(), drift, owed));
         const failed = results.filter((r) => r.status === "fail").map((r) => r.id);
         await appendRunLog(root, { command: "doctor", role: facts.role, success: failed.length === 0, durationMs: Math.round(performance.now() - started), items: failed });

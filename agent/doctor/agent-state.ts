@@ -2,7 +2,8 @@ import { STATE_PATH as ALB_SYNC_STATE } from "../alb/sync/state.js";
 import { readTextMaybe } from "../nodefs/files.js";
 import type { Root } from "../nodefs/root.js";
 import type { Change } from "../engine/types.js";
-import { readOwed } from "../engine/owed.js";
+import { readOwed, stillOwed } from "../engine/owed.js";
+import type { CommandRunner } from "../engine/runner.js";
 import { readApplyRecord } from "../metrics/apply-record.js";
 import { fail, ok, skipped, warn, type CheckOutcome } from "./checks.js";
 
@@ -27,12 +28,13 @@ export async function checkLastApply(root: Root, now: number): Promise<CheckOutc
 }
 
 /** Nothing an apply owes is left undone: restarts of services whose files changed, a daemon-reload. */
-export async function checkOwed(root: Root): Promise<CheckOutcome> {
+export async function checkOwed(root: Root, runner: CommandRunner): Promise<CheckOutcome> {
   const owed = await readOwed(root);
-  const units = owed.restarts.map((r) => `${r.unit}${r.failedOnce ? " (its restart failed)" : ""}`);
+  const restarts = await stillOwed(root, runner, owed);
+  const units = restarts.map((r) => `${r.unit}${r.failedOnce ? " (its restart failed)" : ""}`);
   if (units.length === 0 && !owed.daemonReload) return ok("no restart or reload owed");
   const what = [...(owed.daemonReload ? ["a systemctl daemon-reload"] : []), ...(units.length ? [`restart of ${units.join(", ")}`] : [])].join(" and ");
-  const since = Math.min(...owed.restarts.map((r) => r.since).filter((t) => t > 0));
+  const since = Math.min(...restarts.map((r) => r.since).filter((t) => t > 0));
   return fail(
     `owed since ${Number.isFinite(since) ? new Date(since).toISOString() : "an earlier apply"}: ${what}: the service${units.length === 1 ? "" : "s"} may still run the old configuration`,
     "`pwb-agent apply` does it (journalctl -u pwb-agent says why the last one did not)",

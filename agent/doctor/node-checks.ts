@@ -18,7 +18,7 @@ function agentChecks(facts: Facts, site: SiteConfig, ctx: CheckContext): Check[]
   return [
     ...(facts.role === "head" ? [check("alb-sync.fresh", "alb-sync", () => (site.alb ? checkAlbSyncFresh(ctx.root, ctx.now()) : Promise.resolve(noAlb())))] : []),
     check("agent.last-apply", "last apply", () => checkLastApply(ctx.root, ctx.now())),
-    check("agent.owed", "owed restarts", () => checkOwed(ctx.root)),
+    check("agent.owed", "owed restarts", () => checkOwed(ctx.root, ctx.runner)),
     check("agent.drift", "drift", async () => {
       // The full plan reads the database password: from SSM that is AWS, which a simulated root never calls.
       if (!ctx.root.live && "ssm" in site.database.password) return skipped("simulated root: the plan needs the SSM password parameter, not fetched");

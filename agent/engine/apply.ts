@@ -5,7 +5,7 @@ import { handlerFor, pathOf } from "./handlers.js";
 import { OwedLedger } from "./owed.js";
 import type { ServiceState } from "./resources/service.js";
 import { performRestarts } from "./restarts.js";
-import { systemctlFailure } from "./systemctl.js";
+import { insideAgentUnit, systemctlFailure } from "./systemctl.js";
 import { isUnitPath } from "./systemd.js";
 import type { ApplyReport, Change, EngineContext, FetchNeed, Resource } from "./types.js";
 
@@ -62,12 +62,14 @@ export async function apply(changes: Change[], resources: Resource[], ctx: Engin
   }
 
   const justStarted = new Set<string>();
+  // Inside pwb-agent.service a start of a unit ordered after it would wait for this apply to end: queue it.
+  const noBlock = (await insideAgentUnit(ctx.root)) ? ["--no-block"] : [];
   for (const change of changes) {
     if (change.kind !== "service") continue;
     const name = (change.resource as { name: string }).name;
     const state = change.state as ServiceState;
     if (state.start) {
-      await runOrFail(ctx, ["systemctl", "start", name]);
+      await runOrFail(ctx, ["systemctl", "start", ...noBlock, name]);
       justStarted.add(name);
     }
     if (state.stop) {
@@ -120,7 +122,8 @@ async function runOrFail(ctx: EngineContext, argv: string[]): Promise<void> {
   const res = await ctx.runner.run(argv, { mutates: true });
   if (!res.deferred) ctx.stats.commandsRun += 1;
   if (res.code === 0) return;
-  const [, verb, unit] = argv;
-  if (argv[0] === "systemctl" && verb && unit) throw new RuntimeFailure(await systemctlFailure(ctx.root, ctx.runner, verb, unit, res));
+  const [, verb] = argv;
+  const unit = argv.at(-1);
+  if (argv[0] === "systemctl" && verb && unit && argv.length >= 3) throw new RuntimeFailure(await systemctlFailure(ctx.root, ctx.runner, verb, unit, res));
   throw new RuntimeFailure(`${argv.join(" ")} failed (exit ${res.code}): ${res.stderr.trim()}`);
 }

@@ -7,6 +7,7 @@ import { atomicWrite, fsyncDir, lstatMaybe, readTextMaybe } from "../nodefs/file
 import type { Root } from "../nodefs/root.js";
 import type { Logger } from "../log.js";
 import type { CommandRunner } from "./runner.js";
+import { isRunning, unitState } from "./systemctl.js";
 import type { Change } from "./types.js";
 
 export const OWED_PATH = "/var/lib/pwb-agent/owed.json";
@@ -25,6 +26,8 @@ export interface OwedRestart {
   invocation: string;
   /** True once a restart was tried and failed: the service was stopped by us, so it is brought back even if now stopped. */
   failedOnce?: boolean;
+  /** Queued (--no-block) from inside pwb-agent.service: done once the new invocation shows; brought back if it failed. */
+  queued?: boolean;
 }
 
 export interface Owed {
@@ -127,6 +130,12 @@ export class OwedLedger {
   }
 
   /** Written whole or not at all; removed once nothing is owed, so a converged node holds no ledger. */
+  /** Queued, not awaited: still owed until a later look sees the new invocation. */
+  queued(unit: string): void {
+    const e = this.entry(unit);
+    if (e) e.queued = true;
+  }
+
   async save(): Promise<void> {
     const real = await this.root.confined(OWED_PATH, { followLeaf: false });
     if (!this.state.daemonReload && this.state.restarts.length === 0) {
@@ -154,6 +163,28 @@ export function owedChanges(owed: Owed): Change[] {
   }));
   if (owed.daemonReload) {
     out.unshift({ id: "daemon-reload:systemd", kind: "service", action: "run", summary: ["a unit file changed and systemd has not reloaded since: apply runs systemctl daemon-reload"], resource: { kind: "service", name: "daemon-reload", enabled: true } });
+  }
+  return out;
+}
+
+/** Why an owed restart is no longer owed, from the unit's live state; null while it still is. Read by apply and doctor alike. */
+export function settledBy(entry: OwedRestart, state: { loadState: string; activeState: string; invocation: string; running: boolean }): string | null {
+  if (state.loadState === "masked") return "masked by an administrator: not restarted";
+  const ours = entry.failedOnce === true || entry.queued === true;
+  if (!state.running && !ours && state.loadState !== "not-found") return "not running: nothing to restart";
+  if (state.running && state.invocation && (entry.invocation || ours) && state.invocation !== entry.invocation) {
+    return "started again since the change (a reboot or a restart): it runs the new configuration";
+  }
+  return null;
+}
+
+/** The restarts still owed as the node stands now (a reboot or a queued restart may have done some): doctor's view, nothing written. */
+export async function stillOwed(root: Root, runner: CommandRunner, owed: Owed): Promise<OwedRestart[]> {
+  const out: OwedRestart[] = [];
+  for (const entry of owed.restarts) {
+    const state = await unitState(root, runner, entry.unit);
+    if (state && settledBy(entry, { ...state, running: isRunning(state) }) !== null) continue;
+    out.push(entry);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // The owed restarts, done and reported as systemd answered: a stopped service is not "restarted".
 import { RuntimeFailure } from "../errors.js";
-import type { OwedLedger, OwedRestart } from "./owed.js";
-import { isRunning, notFoundMessage, systemctlFailure, unitState } from "./systemctl.js";
+import { settledBy, type OwedLedger, type OwedRestart } from "./owed.js";
+import { AGENT_UNIT, insideAgentUnit, isRunning, notFoundMessage, systemctlFailure, unitState } from "./systemctl.js";
 import type { ApplyReport, EngineContext, Resource } from "./types.js";
 
 export type RestartOutcome = Pick<ApplyReport, "restarted" | "notRestarted">;
@@ -22,6 +22,7 @@ export async function performRestarts(ledger: OwedLedger, resources: Resource[],
   const restarted: string[] = [];
   const notRestarted: RestartOutcome["notRestarted"] = [];
   const failures: string[] = [];
+  const noBlock = await insideAgentUnit(ctx.root);
   const owed = restartOrder(ledger.restarts, resources).filter((o) => only === null || only.has(o.unit));
   const skip = (unit: string, why: string) => {
     notRestarted.push({ unit, why });
@@ -40,20 +41,26 @@ export async function performRestarts(ledger: OwedLedger, resources: Resource[],
       failures.push(`${notFoundMessage(unit)}: its restart stays owed`);
       continue;
     }
-    if (state?.loadState === "masked") {
-      skip(unit, "masked by an administrator: not restarted");
+    const settled = state ? settledBy(entry, { ...state, running: isRunning(state) }) : null;
+    if (settled) {
+      skip(unit, settled);
       continue;
     }
-    if (state && !isRunning(state) && !entry.failedOnce) {
-      skip(unit, "not running: nothing to restart");
-      continue;
-    }
-    if (state && isRunning(state) && state.invocation && (entry.invocation || entry.failedOnce) && state.invocation !== entry.invocation) {
-      skip(unit, "started again since the change (a reboot or a restart): it runs the new configuration");
+    if (noBlock) {
+      // Ordered after this very apply (pwb-agent.service): queued now, it runs as soon as this apply ends.
+      const res = await ctx.runner.run(["systemctl", state && !isRunning(state) ? "restart" : "try-restart", "--no-block", unit], { mutates: true });
+      if (!res.deferred) ctx.stats.commandsRun += 1;
+      if (res.code !== 0) {
+        failures.push(await systemctlFailure(ctx.root, ctx.runner, "try-restart", unit, res));
+        ledger.failed(unit, entry.because);
+      } else {
+        ledger.queued(unit);
+        notRestarted.push({ unit, why: `restart queued: it runs once ${AGENT_UNIT} finishes (ordered after it)` });
+      }
       continue;
     }
     // A restart we tried stopped it: bring it back (restart), not only a running one (try-restart).
-    const verb = entry.failedOnce && state && !isRunning(state) ? "restart" : "try-restart";
+    const verb = (entry.failedOnce || entry.queued) && state && !isRunning(state) ? "restart" : "try-restart";
     const res = await ctx.runner.run(["systemctl", verb, unit], { mutates: true });
     if (!res.deferred) ctx.stats.commandsRun += 1;
     if (res.code === 0) {

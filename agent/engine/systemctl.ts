@@ -1,4 +1,5 @@
 // What systemd says about a unit, and what a failed systemctl call means, in words an admin can act on.
+import { readFile } from "node:fs/promises";
 import type { Root } from "../nodefs/root.js";
 import type { CommandRunner, RunResult } from "./runner.js";
 
@@ -57,4 +58,18 @@ export async function systemctlFailure(root: Root, runner: CommandRunner, verb: 
   const tail = root.live ? await journalTail(runner, unit) : "";
   const why = state?.activeState === "failed" ? "failed to start" : `exit ${res.code}`;
   return `systemctl ${verb} ${unit} failed (${why}): ${said || "no message"}${tail ? `\n  last lines of journalctl -u ${unit}:\n    ${tail.split("\n").join("\n    ")}` : ""}`;
+}
+
+/** The unit whose apply runs at boot; Workbench's services are ordered after it (units/pwb-agent.service). */
+export const AGENT_UNIT = "pwb-agent.service";
+
+/**
+ * True when this process runs inside pwb-agent.service (its cgroup): then a unit ordered after it
+ * (Workbench's services, and what is ordered after them) cannot start before this apply ends, so
+ * waiting for its start or restart job would wait for ourselves. Such jobs are queued (--no-block).
+ */
+export async function insideAgentUnit(root: Root): Promise<boolean> {
+  if (!root.live) return false;
+  const text = await readFile("/proc/self/cgroup", "utf8").catch(() => "");
+  return text.split("\n").some((l) => l.split("/").includes(AGENT_UNIT));
 }

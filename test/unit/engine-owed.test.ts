@@ -34,7 +34,7 @@ describe("owed restarts", () => {
     expect(renderPlan(shown)).toMatch(/! restart demo\.service {2}\(restart\)\n {4}owed since \S+ by file:\/etc\/demo\/demo\.conf/);
 
     // Doctor fails while it is owed, naming the service and the fix; the metric counts it.
-    const verdict = await checkOwed(new Root(dir));
+    const verdict = await checkOwed(new Root(dir), context(dir).runner);
     expect(verdict).toMatchObject({ status: "fail", fix: expect.stringMatching(/^`pwb-agent apply`/) });
     expect(verdict.detail).toMatch(/restart of demo\.service/);
     expect(doctorMetrics(nodeFacts("login", hostOs()), [], 0, 0, owed.restarts.length).toString()).toMatch(/^pwb_agent_owed_restarts 1$/m);
@@ -46,7 +46,7 @@ describe("owed restarts", () => {
     // Done: the ledger is gone, and the next apply owes nothing.
     await expect(fs.stat(path.join(dir, OWED_PATH))).rejects.toThrow(/ENOENT/);
     expect((await converge(dir, [conf("v1\n")])).report.restarted).toEqual([]);
-    expect((await checkOwed(new Root(dir))).status).toBe("ok");
+    expect((await checkOwed(new Root(dir), context(dir).runner)).status).toBe("ok");
   });
 
   it("a unit file written and the apply killed before daemon-reload: the next apply reloads", async () => {
