@@ -196,6 +196,20 @@ describe("owed restarts under real systemd (login node, stand-in Workbench servi
     }
   }, 240_000);
 
+  it("the service started again after the write, as a reboot starts it (here by hand): the next apply settles the owed restart without another", async () => {
+    const c = box();
+    await c.writeFile(`${FAIL_ONCE}.${SERVER}`, "");
+    await nextSite(c);
+    await applyJson(c, 1); // the server's restart fails once: owed
+    expect(await owedUnits(c)).toEqual([SERVER]);
+    ok(await c.exec(["systemctl", "start", SERVER]), "start the server outside the agent");
+    const fresh = await invocation(c, SERVER);
+    const r = ok(await agent(c, "apply"), "apply");
+    expect(r.stdout).toContain("Not restarted: rstudio-server.service (started again since the change (a reboot or a restart): it runs the new configuration)");
+    expect(await invocation(c, SERVER)).toBe(fresh);
+    expect(await owedUnits(c)).toEqual([]);
+  }, 240_000);
+
   it("boot order: Workbench's services start after pwb-agent.service has converged, and still start when it fails", async () => {
     const c = box();
     expect((await show(c, SERVER, "After")).split(/\s+/)).toContain("pwb-agent.service");
@@ -232,4 +246,52 @@ describe("owed restarts under real systemd (login node, stand-in Workbench servi
     expect(await invocation(c, SERVER)).toBe(after);
     expect(await owedUnits(c)).toEqual([]);
   }, 240_000);
+});
+
+describe("a node whose image lacks what it should hold (real systemd)", () => {
+  let c: Container | undefined;
+  let bootError: unknown = null;
+  const box = (): Container => {
+    if (setupError) throw setupError;
+    if (bootError) throw bootError;
+    return c!;
+  };
+  beforeAll(async () => {
+    if (setupError) return;
+    try {
+      c = await Container.boot({ name: uniqueMachineName("noimg"), agentBinary });
+      await c.writeFile(SITE, site(0));
+    } catch (e) {
+      bootError = e;
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await c?.stop();
+  });
+
+  it("a login node without Workbench: the agent's units are enabled, and apply exits 1 naming the missing units, the package and `pwb-agent bake`", async () => {
+    const c = box();
+    await c.writeFile("/etc/chef/dna.json", JSON.stringify({ cluster: { node_type: "LoginNode", stack_name: "c1", region: "eu-west-1" } }));
+    const r = await agent(c, "apply");
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain("lacks unit rstudio-launcher.service, unit rstudio-server.service (from rstudio-workbench): skipped workbench");
+    expect(r.stderr).toContain("`pwb-agent bake`");
+    expect((await c.exec(["systemctl", "is-enabled", "pwb-agent.service"])).stdout.trim()).toBe("enabled");
+    expect((await c.exec(["systemctl", "is-active", "pwb-agent-doctor.timer"])).stdout.trim()).toBe("active");
+    // The rest converged: the site file is in place; a second apply says the same and changes nothing else.
+    const again = await agent(c, "apply");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("skipped workbench");
+  }, 180_000);
+
+  it("a head node without the rstudio-server account: exit 1 (not bad input), naming the account, the package and the fix", async () => {
+    const c = box();
+    await c.writeFile("/etc/chef/dna.json", JSON.stringify({ cluster: { node_type: "HeadNode", stack_name: "c1", region: "eu-west-1" } }));
+    await c.writeFile("/etc/pwb-agent/database-password", "x\n");
+    const r = await agent(c, "apply");
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain("lacks user rstudio-server, group rstudio-server (from rstudio-workbench): skipped workbench");
+    expect(r.stderr).toContain("`pwb-agent bake`");
+    expect((await c.exec(["systemctl", "is-enabled", "pwb-agent.service"])).stdout.trim()).toBe("enabled");
+  }, 180_000);
 });
