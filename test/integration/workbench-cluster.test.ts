@@ -229,3 +229,14 @@ describe("login node: runs Workbench from the shared configuration", () => {
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
+
+describe("the agent's own units come first", () => {
+  it("a head node whose Workbench step fails (no database password) still has pwb-agent.service enabled, so the next boot retries", async () => {
+    const c = await simCluster();
+    await fs.rm(path.join(c.head, "etc/pwb-agent/database-password"));
+    const head = await node(c.head, c.siteFile);
+    await expect(head.apply()).rejects.toThrow(/database-password/);
+    const link = await fs.readlink(path.join(c.head, "etc/systemd/system/multi-user.target.wants/pwb-agent.service"));
+    expect(link).toBe("/usr/lib/systemd/system/pwb-agent.service");
+  });
+});
