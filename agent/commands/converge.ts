@@ -2,13 +2,13 @@ import { bakeResources, IMAGE_RECORD, readImageRecord, resourceId } from "../bak
 import { activeComponents, desiredState, gatherInputs, imageState } from "../components/index.js";
 import { apply, type ApplyOptions, type FetchOptions } from "../engine/apply.js";
 import { acquireLock, LOCK_PATH } from "../engine/lock.js";
-import { owedChanges, readOwed } from "../engine/owed.js";
+import { owedChanges, readOwed, stillOwed } from "../engine/owed.js";
 import { plan } from "../engine/plan.js";
 import { planJson, renderPlan, renderReport } from "../engine/render.js";
 import type { Root } from "../nodefs/root.js";
 import type { ApplyReport, Change, EngineContext, Resource } from "../engine/types.js";
 import { missingMessage, splitByImageNeeds, type MissingNeed } from "../components/image-needs.js";
-import { ExitCode, RuntimeFailure } from "../errors.js";
+import { BadInputError, ExitCode, RuntimeFailure } from "../errors.js";
 import type { Facts } from "../facts/types.js";
 import type { Logger } from "../log.js";
 import type { SiteConfig } from "../site/types.js";
@@ -66,8 +66,12 @@ function markRepairs(changes: Change[], image: Set<string>): Change[] {
 /** The node's plan: what differs, then what earlier applies still owe (restarts, a reload): the whole node, not one component. */
 export async function planNode(root: Root, facts: Facts, log: Logger, o: ConvergeOptions = {}): Promise<Change[]> {
   const d = await desired(root, facts, log, o, "plan");
-  const changes = markRepairs(await plan(d.resources, engineContext(root, facts, log, true)), d.image);
-  return o.only ? changes : [...changes, ...owedChanges(await readOwed(root, log))];
+  const ctx = engineContext(root, facts, log, true);
+  const changes = markRepairs(await plan(d.resources, ctx), d.image);
+  if (o.only) return changes;
+  // Owed work as the node stands now: a restart a reboot already did is not pending.
+  const owed = await readOwed(root, log);
+  return [...changes, ...owedChanges({ ...owed, restarts: await stillOwed(root, ctx.runner, owed) })];
 }
 
 /** Plan and apply under the apply lock, so the plan applied is the one read while holding it. */
@@ -81,9 +85,17 @@ export async function applyNode(
   const lock = await acquireLock(await root.confined(LOCK_PATH, { followLeaf: false }), o.lockTimeoutMs);
   try {
     // The agent's own units first, on their own: whatever fails further on, the next boot retries.
-    const first = o.only ? null : (await planAndApply((await desired(root, facts, log, { ...o, only: ["units"] }, "apply")).resources, ctx, { ownRestartsOnly: true })).report;
-    // Gathered under the lock: two applies must not both find a key absent and generate two.
-    const d = await desired(root, facts, log, o, "apply");
+    // Only once the whole desired state is known: bad input (exit 2) must change nothing at all.
+    const unitsFirst = async () => (o.only ? null : (await planAndApply((await desired(root, facts, log, { ...o, only: ["units"] }, "apply")).resources, ctx, { ownRestartsOnly: true })).report);
+    let d: Desired;
+    try {
+      // Gathered under the lock: two applies must not both find a key absent and generate two.
+      d = await desired(root, facts, log, o, "apply");
+    } catch (e) {
+      if (!(e instanceof BadInputError)) await unitsFirst().catch((u: Error) => log.warn({ err: u.message }, "could not converge the agent's own units"));
+      throw e;
+    }
+    const first = await unitsFirst();
     const rest = (await planAndApply(d.resources, ctx)).report;
     const report = first ? mergeReports(first, rest) : rest;
     for (const a of report.applied) {
