@@ -13,6 +13,14 @@ export interface GatherContext {
   mode: "plan" | "apply";
 }
 
+/** What a component's node phase needs the image to hold (components/image-needs.ts checks it). */
+export interface ImageNeed {
+  kind: "unit" | "user" | "group";
+  name: string;
+  /** The package that provides it. */
+  package: string;
+}
+
 /**
  * One concern of a node's desired state. `wants` is pure: it never reads the disk or runs a
  * command; the engine does that for the resources it returns.
@@ -41,6 +49,11 @@ export interface Component<I = undefined, B = undefined> {
    * Declaring them runs nothing: each check's `run` reads the node through `ctx` when doctor runs it.
    */
   checks?(facts: Facts, site: SiteConfig, ctx: CheckContext): SectionedChecks;
+  /**
+   * What the node phase needs the image to hold on this role (unit files, accounts a package makes).
+   * When one is missing the component is skipped, the others converge, and apply exits 1 naming it.
+   */
+  imageNeeds?(facts: Facts, site: SiteConfig): ImageNeed[];
 }
 
 export interface ImagePhase<B = undefined> {

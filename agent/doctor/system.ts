@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { Root } from "../nodefs/root.js";
 import type { CommandRunner } from "../engine/runner.js";
+import { notFoundMessage, unitState } from "../engine/systemctl.js";
 import { mountHolding, readMountPoints } from "../nodefs/mounts.js";
 import { fail, ok, skipped, type CheckOutcome } from "./checks.js";
 
@@ -18,6 +19,11 @@ export async function checkServiceActive(root: Root, runner: CommandRunner, unit
   if (!root.live) return skipped(SIMULATED);
   const res = await runner.run(["systemctl", "is-active", unit]);
   const state = res.stdout.trim() || `exit ${res.code}`;
+  if (res.code !== 0) {
+    // systemd calls a unit it has no file for "inactive" too: say what it is.
+    const load = await unitState(root, runner, unit);
+    if (load?.loadState === "not-found") return want ? fail(`not installed: ${notFoundMessage(unit)}`) : ok("not installed");
+  }
   const active = res.code === 0;
   if (active === want) return ok(state);
   return fail(want ? `${state}: expected active (journalctl -u ${unit})` : `${state}: expected inactive on this role`);

@@ -2,7 +2,10 @@ import path from "node:path";
 import { fetchAll, type FetchPolicy } from "../artifacts/index.js";
 import { RuntimeFailure } from "../errors.js";
 import { handlerFor, pathOf } from "./handlers.js";
+import { OwedLedger } from "./owed.js";
 import type { ServiceState } from "./resources/service.js";
+import { performRestarts } from "./restarts.js";
+import { insideAgentUnit, systemctlFailure } from "./systemctl.js";
 import { isUnitPath } from "./systemd.js";
 import type { ApplyReport, Change, EngineContext, FetchNeed, Resource } from "./types.js";
 
@@ -13,23 +16,35 @@ export interface FetchOptions {
   concurrency?: number;
 }
 
+export interface ApplyOptions extends FetchOptions {
+  /** Do only the restarts these changes owe; what earlier runs owe waits for a full apply (the agent's units go first, alone). */
+  ownRestartsOnly?: boolean;
+}
+
 /**
  * Applies changes in declaration order, then, once: daemon-reload if a unit file changed,
  * start/stop what the plan asked for, and restart (in declaration order) the running services
- * whose inputs changed — each at most once, never one that was just started.
+ * whose inputs changed — each at most once, never one that was just started. What a change owes
+ * (the reload, the restarts) is recorded in the owed ledger before the change is written, and what
+ * earlier runs still owe is done here too, even when nothing changed (see owed.ts).
  */
-export async function apply(changes: Change[], resources: Resource[], ctx: EngineContext, fetchOptions: FetchOptions = {}): Promise<ApplyReport> {
+export async function apply(changes: Change[], resources: Resource[], ctx: EngineContext, fetchOptions: ApplyOptions = {}): Promise<ApplyReport> {
   const started = performance.now();
   const applied: ApplyReport["applied"] = [];
-  const notified = new Set<string>();
-  let unitsChanged = false;
+  const ledger = await OwedLedger.load(ctx.root, ctx.runner, ctx.log);
 
   await fetchFirst(changes, ctx, fetchOptions);
 
   for (const change of changes) {
+    const r = change.resource;
+    const p = pathOf(r);
+    const notifies = "notifies" in r && r.notifies ? r.notifies : [];
+    const reload = (p !== null && isUnitPath(p)) || r.kind === "service";
+    // Before the write: a kill right after it must still find the restart owed.
+    if (notifies.length || reload) await ledger.owe(change.id, notifies, reload);
     const t0 = performance.now();
     try {
-      await handlerFor(change.resource).apply(change, ctx);
+      await handlerFor(r).apply(change, ctx);
     } catch (e) {
       throw new RuntimeFailure(`applying ${change.id} failed: ${(e as Error).message}`, {
         alreadyApplied: applied.map((a) => a.id),
@@ -37,25 +52,24 @@ export async function apply(changes: Change[], resources: Resource[], ctx: Engin
     }
     applied.push({ id: change.id, action: change.action, durationMs: Math.round(performance.now() - t0) });
     ctx.log.info({ resource: change.id, action: change.action, summary: change.summary }, "changed");
-    const r = change.resource;
-    if ("notifies" in r && r.notifies) for (const s of r.notifies) notified.add(s);
-    const p = pathOf(r);
-    if ((p !== null && isUnitPath(p)) || r.kind === "service") unitsChanged = true;
   }
 
   let daemonReloaded = false;
-  if (unitsChanged) {
+  if (ledger.daemonReload) {
     await runOrFail(ctx, ["systemctl", "daemon-reload"]);
     daemonReloaded = true;
+    await ledger.reloaded();
   }
 
   const justStarted = new Set<string>();
+  // Inside pwb-agent.service a start of a unit ordered after it would wait for this apply to end: queue it.
+  const noBlock = (await insideAgentUnit(ctx.root)) ? ["--no-block"] : [];
   for (const change of changes) {
     if (change.kind !== "service") continue;
     const name = (change.resource as { name: string }).name;
     const state = change.state as ServiceState;
     if (state.start) {
-      await runOrFail(ctx, ["systemctl", "start", name]);
+      await runOrFail(ctx, ["systemctl", "start", ...noBlock, name]);
       justStarted.add(name);
     }
     if (state.stop) {
@@ -64,18 +78,14 @@ export async function apply(changes: Change[], resources: Resource[], ctx: Engin
     }
   }
 
-  const restarted: string[] = [];
-  for (const name of restartOrder(notified, resources)) {
-    if (justStarted.has(name)) continue;
-    // try-restart: only a running service is restarted; a stopped one stays stopped.
-    await runOrFail(ctx, ["systemctl", "try-restart", name]);
-    restarted.push(name);
-  }
+  const own = fetchOptions.ownRestartsOnly ? new Set(changes.flatMap((c) => ("notifies" in c.resource && c.resource.notifies) || [])) : null;
+  const outcome = await performRestarts(ledger, resources, justStarted, ctx, own);
 
   return {
     changes: changes.length,
     applied,
-    restarted,
+    restarted: outcome.restarted,
+    notRestarted: outcome.notRestarted,
     deferred: ctx.runner.deferred,
     daemonReloaded,
     filesWritten: ctx.stats.filesWritten,
@@ -108,14 +118,12 @@ async function fetchFirst(changes: Change[], ctx: EngineContext, o: FetchOptions
   ctx.stats.downloads = (ctx.stats.downloads ?? 0) + Object.values(report.outcomes).filter((x) => x !== "cached").length;
 }
 
-/** Declared service resources first, in their order (e.g. launcher before server), then the rest. */
-function restartOrder(notified: Set<string>, resources: Resource[]): string[] {
-  const declared = resources.flatMap((r) => (r.kind === "service" && notified.has(r.name) ? [r.name] : []));
-  return [...declared, ...[...notified].filter((n) => !declared.includes(n))];
-}
-
 async function runOrFail(ctx: EngineContext, argv: string[]): Promise<void> {
   const res = await ctx.runner.run(argv, { mutates: true });
   if (!res.deferred) ctx.stats.commandsRun += 1;
-  if (res.code !== 0) throw new RuntimeFailure(`${argv.join(" ")} failed (exit ${res.code}): ${res.stderr.trim()}`);
+  if (res.code === 0) return;
+  const [, verb] = argv;
+  const unit = argv.at(-1);
+  if (argv[0] === "systemctl" && verb && unit && argv.length >= 3) throw new RuntimeFailure(await systemctlFailure(ctx.root, ctx.runner, verb, unit, res));
+  throw new RuntimeFailure(`${argv.join(" ")} failed (exit ${res.code}): ${res.stderr.trim()}`);
 }

@@ -2,7 +2,7 @@ import type { ApplyReport, Change } from "./types.js";
 
 const SIGN: Record<Change["action"], string> = {
   create: "+", install: "+", enable: "+", start: "+",
-  update: "~", run: "!",
+  update: "~", run: "!", restart: "!",
   delete: "-", disable: "-", stop: "-",
 };
 
@@ -44,6 +44,7 @@ export function renderReport(r: ApplyReport): string {
     const simulated = r.deferred.some((argv) => argv[1] === "try-restart");
     lines.push(`${simulated ? "To restart (listed below)" : "Restarted"}: ${r.restarted.join(", ")}`);
   }
+  for (const n of r.notRestarted ?? []) lines.push(`Not restarted: ${n.unit} (${n.why})`);
   if (r.deferred.length) {
     lines.push("Not run on a simulated root (--root):");
     for (const argv of r.deferred) lines.push(`  ${argv.join(" ")}`);

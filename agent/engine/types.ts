@@ -136,7 +136,8 @@ export type Resource =
 
 export type ResourceKind = Resource["kind"];
 
-export type Action = "create" | "update" | "delete" | "install" | "run" | "enable" | "disable" | "start" | "stop";
+/** "restart": a restart an earlier apply owes (owed.ts); shown in plans, done by apply even when nothing else changed. */
+export type Action = "create" | "update" | "delete" | "install" | "run" | "enable" | "disable" | "start" | "stop" | "restart";
 
 /** One difference between the desired and the current state of one resource. */
 export interface Change {
@@ -201,6 +202,8 @@ export interface ApplyReport {
   changes: number;
   applied: Array<{ id: string; action: Action; durationMs: number }>;
   restarted: string[];
+  /** Owed restarts that were not needed, with why ("not running: nothing to restart"). */
+  notRestarted: Array<{ unit: string; why: string }>;
   /** Commands that were not run because the root is simulated. */
   deferred: string[][];
   daemonReloaded: boolean;

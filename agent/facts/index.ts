@@ -14,6 +14,8 @@ export interface GatherOptions {
   root: Root;
   /** --role: wins over the node's files, and lets a node without them be handled. */
   roleOverride?: Role;
+  /** The override is the command's own default (bake), not --role: nothing to tell the admin about. */
+  roleOverrideIsDefault?: boolean;
   /** Defaults: endpoint http://169.254.169.254 (or $AWS_EC2_METADATA_SERVICE_ENDPOINT), budget 1000 ms. */
   imds: { enabled: boolean; endpoint?: string; budgetMs?: number };
   log: Logger;
@@ -29,7 +31,7 @@ export async function gatherFacts(opts: GatherOptions): Promise<Facts> {
   const identityP = fetchInstanceIdentity(imdsSettings(opts.imds), opts.log);
   const reader = new NodeReader(opts.root);
   const [roleFacts, os, hardware, gpuProbe, spec] = await Promise.all([
-    readRoleFacts(reader, opts.log, opts.roleOverride),
+    readRoleFacts(reader, opts.log, opts.roleOverride, opts.roleOverrideIsDefault === true),
     readOsFacts(reader),
     readHardwareFacts(reader, opts.root.live),
     probeGpu(reader),

@@ -31,7 +31,7 @@ export interface RoleFacts {
  * (internal and may go away, so only a fallback), field by field. /tmp/dna.json is never read: it is
  * a bootstrap leftover that moved in 3.16.
  */
-export async function readRoleFacts(reader: NodeReader, log: Logger, roleOverride?: Role): Promise<RoleFacts> {
+export async function readRoleFacts(reader: NodeReader, log: Logger, roleOverride?: Role, overrideIsDefault = false): Promise<RoleFacts> {
   const [dna, cfn] = await Promise.all([readDna(reader), readCfnconfig(reader)]);
   const pick = <K extends keyof ClusterFacts>(k: K): ClusterFacts[K] => dna?.[k] ?? cfn?.[k] ?? null;
   const cluster: ClusterFacts = {
@@ -50,7 +50,7 @@ export async function readRoleFacts(reader: NodeReader, log: Logger, roleOverrid
     if (role) return role;
     const msg = `${file}: ${field} is "${value}"; expected one of ${EXPECTED}`;
     if (roleOverride) {
-      log.warn({ file, field, value }, "unknown node type ignored: --role given");
+      log.warn({ file, field, value }, overrideIsDefault ? "unknown node type ignored" : "unknown node type ignored: --role given");
       return null;
     }
     throw new BadInputError(`${msg}. Pass --role ${ROLES.join("|")} to override.`, { file, field, value });
@@ -60,7 +60,7 @@ export async function readRoleFacts(reader: NodeReader, log: Logger, roleOverrid
 
   if (roleOverride) {
     const detected = dnaRole ?? cfnRole;
-    if (detected && detected !== roleOverride) log.info({ detected, role: roleOverride }, "--role overrides the detected role");
+    if (detected && detected !== roleOverride && !overrideIsDefault) log.info({ detected, role: roleOverride }, "--role overrides the detected role");
     return { role: roleOverride, roleSource: "override", cluster };
   }
   if (dnaRole) return { role: dnaRole, roleSource: "dna.json", cluster };

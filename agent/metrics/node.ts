@@ -36,7 +36,7 @@ export function applyMetrics(facts: Facts, r: ApplyRecord): MetricsText {
 
 const STATUSES: readonly CheckStatus[] = ["ok", "warn", "fail", "skipped"];
 
-export function doctorMetrics(facts: Facts, results: readonly CheckResult[], at: number, drift: number | null): MetricsText {
+export function doctorMetrics(facts: Facts, results: readonly CheckResult[], at: number, drift: number | null, owedRestarts: number | null = null): MetricsText {
   const m = new MetricsText();
   m.gauge("pwb_agent_doctor_last_run_timestamp_seconds", "When doctor last ran on this node.", seconds(at));
   m.gauge("pwb_agent_doctor_ok", "1 when no doctor check failed.", results.some((r) => r.status === "fail") ? 0 : 1);
@@ -49,6 +49,8 @@ export function doctorMetrics(facts: Facts, results: readonly CheckResult[], at:
   );
   m.gauge("pwb_agent_doctor_check_duration_seconds", "How long each doctor check took.", results.map((r) => [{ check: r.id }, r.ms / 1000] as const));
   if (drift !== null) m.gauge("pwb_agent_drift_resources", "Resources that differ from the desired state (doctor's plan).", drift);
+  // Read by doctor on its timer, so it stays true after an apply that was killed before recording anything.
+  if (owedRestarts !== null) m.gauge("pwb_agent_owed_restarts", "Service restarts an apply owes this node (a file they read changed; not yet restarted).", owedRestarts);
   return m;
 }
 

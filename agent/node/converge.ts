@@ -1,10 +1,13 @@
 import { bakeResources, IMAGE_RECORD, readImageRecord, resourceId } from "../bake/image.js";
 import { activeComponents, desiredState, gatherInputs, imageState } from "../components/index.js";
-import { apply, type FetchOptions } from "../engine/apply.js";
+import { apply, type ApplyOptions, type FetchOptions } from "../engine/apply.js";
 import { acquireLock, LOCK_PATH } from "../engine/lock.js";
+import { owedChanges, readOwed, stillOwed } from "../engine/owed.js";
 import { plan } from "../engine/plan.js";
 import type { Root } from "../nodefs/root.js";
 import type { ApplyReport, Change, EngineContext, Resource } from "../engine/types.js";
+import { missingMessage, splitByImageNeeds, type MissingNeed } from "../components/image-needs.js";
+import { BadInputError, ExitCode, RuntimeFailure } from "../errors.js";
 import type { Facts } from "../facts/types.js";
 import type { Logger } from "../log.js";
 import type { SiteConfig } from "../site/types.js";
@@ -20,6 +23,8 @@ export interface ConvergeOptions {
 
 interface Desired {
   resources: Resource[];
+  /** What the image lacks for the components left out (image-needs.ts). */
+  missing: MissingNeed[];
   /** Ids of image-phase packages, artifacts and builds: a change to one is a repair of the image. */
   image: Set<string>;
 }
@@ -31,13 +36,14 @@ interface Desired {
  */
 export async function desired(root: Root, facts: Facts, log: Logger, o: ConvergeOptions, mode: "plan" | "apply"): Promise<Desired> {
   const site = o.site ?? null;
-  const components = activeComponents(facts, site, o.only, log);
+  const { ready: components, missing } = await splitByImageNeeds(activeComponents(facts, site, o.only, log), facts, site, root);
+  if (missing.length) log.warn({ missing: missing.map((m) => `${m.kind} ${m.name}`) }, missingMessage(missing));
   const inputs = await gatherInputs(components, facts, site, { root, log, mode });
   const node = desiredState(facts, site, o.only, inputs, components);
-  if (site === null || o.only) return { resources: node, image: new Set() };
+  if (site === null || o.only) return { resources: node, image: new Set(), missing };
   if ((await readImageRecord(root)) === null) {
     log.info({ record: IMAGE_RECORD }, "not a baked image: Workbench, R, Python and Quarto are left to `pwb-agent bake`");
-    return { resources: node, image: new Set() };
+    return { resources: node, image: new Set(), missing };
   }
   const nodeIds = new Set(node.map(resourceId));
   const image = await imageState(facts, site, { root, log, mode });
@@ -45,6 +51,7 @@ export async function desired(root: Root, facts: Facts, log: Logger, o: Converge
     resources: [...image.filter((r) => !nodeIds.has(resourceId(r))), ...node],
     // What the image should have held: its packages, artifacts and builds (not its settings, which a role may override).
     image: new Set(image.filter((r) => IMAGE_KINDS.has(r.kind)).map(resourceId)),
+    missing,
   };
 }
 
@@ -56,9 +63,15 @@ function markRepairs(changes: Change[], image: Set<string>): Change[] {
   return changes;
 }
 
+/** The node's plan: what differs, then what earlier applies still owe (restarts, a reload): the whole node, not one component. */
 export async function planNode(root: Root, facts: Facts, log: Logger, o: ConvergeOptions = {}): Promise<Change[]> {
   const d = await desired(root, facts, log, o, "plan");
-  return markRepairs(await plan(d.resources, engineContext(root, facts, log, true)), d.image);
+  const ctx = engineContext(root, facts, log, true);
+  const changes = markRepairs(await plan(d.resources, ctx), d.image);
+  if (o.only) return changes;
+  // Owed work as the node stands now: a restart a reboot already did is not pending.
+  const owed = await readOwed(root, log);
+  return [...changes, ...owedChanges({ ...owed, restarts: await stillOwed(root, ctx.runner, owed) })];
 }
 
 /** Plan and apply under the apply lock, so the plan applied is the one read while holding it. */
@@ -71,14 +84,26 @@ export async function applyNode(
   const ctx = engineContext(root, facts, log, false);
   const lock = await acquireLock(root, LOCK_PATH, o.lockTimeoutMs);
   try {
-    // Gathered under the lock: two applies must not both find a key absent and generate two.
-    const d = await desired(root, facts, log, o, "apply");
-    const { report } = await planAndApply(d.resources, ctx);
+    // The agent's own units first, on their own: whatever fails further on, the next boot retries.
+    // Only once the whole desired state is known: bad input (exit 2) must change nothing at all.
+    const unitsFirst = async () => (o.only ? null : (await planAndApply((await desired(root, facts, log, { ...o, only: ["units"] }, "apply")).resources, ctx, { ownRestartsOnly: true })).report);
+    let d: Desired;
+    try {
+      // Gathered under the lock: two applies must not both find a key absent and generate two.
+      d = await desired(root, facts, log, o, "apply");
+    } catch (e) {
+      if (!(e instanceof BadInputError)) await unitsFirst().catch((u: Error) => log.warn({ err: u.message }, "could not converge the agent's own units"));
+      throw e;
+    }
+    const first = await unitsFirst();
+    const rest = (await planAndApply(d.resources, ctx)).report;
+    const report = first ? mergeReports(first, rest) : rest;
     for (const a of report.applied) {
       // A baked node never gets here; when it does, the admin learns what the image lacked and what it cost.
       if (d.image.has(a.id)) log.warn({ resource: a.id, durationMs: a.durationMs }, `image resource ${a.id} was missing: repaired in ${a.durationMs} ms`);
     }
     log.info({ changes: report.changes, filesWritten: report.filesWritten, restarted: report.restarted, durationMs: report.durationMs }, "apply finished");
+    if (d.missing.length) throw new RuntimeFailure(missingMessage(d.missing), { report });
     return report;
   } finally {
     await lock.release();
@@ -89,7 +114,7 @@ export async function applyNode(
  * Plan and apply; once more when packages were installed, since their scripts may change what the plan
  * read (Workbench's postinst enables its services, which the image keeps off). One report for both.
  */
-async function planAndApply(resources: Resource[], ctx: EngineContext, fetch: FetchOptions = {}): Promise<{ changes: Change[]; report: ApplyReport }> {
+async function planAndApply(resources: Resource[], ctx: EngineContext, fetch: ApplyOptions = {}): Promise<{ changes: Change[]; report: ApplyReport }> {
   const changes = await plan(resources, ctx);
   const first = await apply(changes, resources, ctx, fetch);
   if (first.packagesInstalled === 0) return { changes, report: first };
@@ -97,16 +122,19 @@ async function planAndApply(resources: Resource[], ctx: EngineContext, fetch: Fe
   const again = (await plan(resources, ctx)).filter((c) => c.kind !== "packages" && c.kind !== "package");
   if (again.length === 0) return { changes, report: first };
   const second = await apply(again, resources, ctx, fetch);
+  return { changes: [...changes, ...again], report: mergeReports(first, second) };
+}
+
+/** Two passes of one apply as one report (counters from the context are cumulative: the second's). */
+function mergeReports(first: ApplyReport, second: ApplyReport): ApplyReport {
   return {
-    changes: [...changes, ...again],
-    report: {
-      ...second,
-      changes: first.changes + second.changes,
-      applied: [...first.applied, ...second.applied],
-      restarted: [...new Set([...first.restarted, ...second.restarted])],
-      daemonReloaded: first.daemonReloaded || second.daemonReloaded,
-      durationMs: first.durationMs + second.durationMs,
-    },
+    ...second,
+    changes: first.changes + second.changes,
+    applied: [...first.applied, ...second.applied],
+    restarted: [...new Set([...first.restarted, ...second.restarted])],
+    notRestarted: [...first.notRestarted, ...second.notRestarted].filter((n) => !second.restarted.includes(n.unit)),
+    daemonReloaded: first.daemonReloaded || second.daemonReloaded,
+    durationMs: first.durationMs + second.durationMs,
   };
 }
 

@@ -46,10 +46,11 @@ export async function openRoot(dir: string): Promise<Root> {
   return new Root(dir);
 }
 
-export function detectFacts(root: Root, g: NodeSelection, log: Logger): Promise<Facts> {
+/** `defaultRole`: the role a command uses when the selection names none (bake), never logged as an override. */
+export function detectFacts(root: Root, g: NodeSelection, log: Logger, defaultRole?: Role): Promise<Facts> {
   return gatherFacts({
     root,
-    ...(g.role ? { roleOverride: g.role } : {}),
+    ...(g.role ? { roleOverride: g.role } : defaultRole ? { roleOverride: defaultRole, roleOverrideIsDefault: true } : {}),
     imds: { enabled: g.imds, ...(g.imdsEndpoint ? { endpoint: g.imdsEndpoint } : {}) },
     log,
   });
@@ -58,7 +59,7 @@ export function detectFacts(root: Root, g: NodeSelection, log: Logger): Promise<
 /** Root, facts and (when asked) the site: the preamble of detect, plan, apply, doctor, bake. */
 export async function openNode(sel: NodeSelection, log: Logger, o: OpenNodeOptions = {}): Promise<OpenedNode> {
   const root = await openRoot(sel.root);
-  const facts = await detectFacts(root, { ...sel, ...(o.imds === false ? { imds: false } : {}), ...(o.role && !sel.role ? { role: o.role } : {}) }, log);
+  const facts = await detectFacts(root, { ...sel, ...(o.imds === false ? { imds: false } : {}) }, log, o.role);
   const site = o.site ? await siteForNode(sel.site, root, facts, log) : null;
   return { log, root, facts, site, siteSource: sel.site ?? DEFAULT_SITE_PATH };
 }

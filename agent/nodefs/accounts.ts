@@ -1,4 +1,4 @@
-import { BadInputError } from "../errors.js";
+import { RuntimeFailure } from "../errors.js";
 import type { Root } from "./root.js";
 
 /** Resolves user and group names through the root's own /etc/passwd and /etc/group. */
@@ -22,7 +22,8 @@ export class Accounts {
 function lookup(table: Map<string, number>, name: string, what: string, file: string): number {
   if (/^\d+$/.test(name)) return Number(name);
   const id = table.get(name);
-  if (id === undefined) throw new BadInputError(`${what} "${name}" not found in ${file}`);
+  // The node lacks it (an image without the package that creates it): a runtime failure, not bad input.
+  if (id === undefined) throw new RuntimeFailure(`${what} "${name}" not found in ${file}`);
   return id;
 }
 

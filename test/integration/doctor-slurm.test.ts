@@ -70,10 +70,16 @@ async function doctor(role: Role, ids: string[], s: SiteConfig = site): Promise<
 /** What the spank component does on a node of this role (the engine applies it for real). */
 async function converge(role: Role): Promise<void> {
   const real = new SpawnRunner(log, false);
+  let slurmdInvocation = 0;
   const runner: CommandRunner = {
     deferred: [],
     async run(argv, opts): Promise<RunResult> {
+      if (argv[0] === "systemctl") {
+          // slurmd runs outside systemd here: the engine's state queries see it running, a new invocation per restart.
+          if (argv[1] === "show") return { argv, code: 0, stdout: argv.includes("--value") ? `slurmd-${slurmdInvocation}\n` : `LoadState=loaded\nActiveState=active\nInvocationID=slurmd-${slurmdInvocation}\n`, stderr: "", durationMs: 0, deferred: false };
+      }
       if (argv[0] === "systemctl" && argv[1] === "try-restart" && argv[2] === "slurmd.service") {
+        slurmdInvocation++;
         await slurm!.restartSlurmd();
         return { argv, code: 0, stdout: "", stderr: "", durationMs: 0, deferred: false };
       }

@@ -85,6 +85,7 @@ describe("pwb-agent doctor on a simulated login node", () => {
       "storage /opt/rstudio": "ok",
       "storage /home": "ok",
       "last apply": "ok",
+      "owed restarts": "ok",
       drift: "ok",
       "agent units": "ok",
       "metrics textfiles": "skipped",
@@ -95,7 +96,7 @@ describe("pwb-agent doctor on a simulated login node", () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^CHECK +STATUS +DETAIL$/m);
     expect(table.stdout).toMatch(/^database +ok +127\.0\.0\.1:\d+\/pwb: connected as pwb, credentials accepted/m);
-    expect(table.stdout).toContain("All 10 checks passed on this login node (6 skipped).");
+    expect(table.stdout).toContain("All 11 checks passed on this login node (6 skipped).");
   });
 
   it("a wrong database password fails the database check and exits 1, without printing it", async () => {
@@ -103,7 +104,7 @@ describe("pwb-agent doctor on a simulated login node", () => {
     const r = cli(["--root", c.login, "--no-imds", "--site", c.siteFile, "doctor"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^database +FAIL +127\.0\.0\.1:\d+\/pwb: reachable, but the server rejected the credentials for user "pwb"/m);
-    expect(r.stdout).toContain("1 of 16 checks failed on this login node.");
+    expect(r.stdout).toContain("1 of 17 checks failed on this login node.");
     expect(r.stdout + r.stderr).not.toContain("not-the-password-8b2f");
   });
 

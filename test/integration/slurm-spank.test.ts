@@ -66,11 +66,15 @@ async function converge(role: Role, gpu: GpuFacts | null = null, o: { restart?: 
   const real = new SpawnRunner(log, false);
   const commands: string[][] = [];
   const restarts: string[] = [];
+  let slurmdInvocation = 0;
   const runner: CommandRunner = {
     deferred: [],
     async run(argv, opts): Promise<RunResult> {
       if (argv[0] === "systemctl") {
+        // slurmd runs outside systemd here: the engine's state queries see it running, a new invocation per restart.
+        if (argv[1] === "show") return { argv, code: 0, stdout: argv.includes("--value") ? `slurmd-${slurmdInvocation}\n` : `LoadState=loaded\nActiveState=active\nInvocationID=slurmd-${slurmdInvocation}\n`, stderr: "", durationMs: 0, deferred: false };
         if (argv[1] === "try-restart" && argv[2] === "slurmd.service") {
+          slurmdInvocation++;
           if (o.restart !== "record") await slurm!.restartSlurmd();
           restarts.push(argv[2]);
           return { argv, code: 0, stdout: "", stderr: "", durationMs: 0, deferred: false };

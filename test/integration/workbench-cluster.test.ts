@@ -120,9 +120,11 @@ describe("login node: runs Workbench from the shared configuration", () => {
     const first = await login.apply();
     expect(await snapshot(c.shared)).toEqual(shared);
     expect(first.deferred).toEqual([
+      // The agent's own units first, in their own pass (reloaded, started), then the rest.
       ["systemctl", "daemon-reload"],
       ["systemctl", "start", "pwb-agent-doctor.timer"],
       ["systemctl", "start", "pwb-alb-self.service"], // joins the ALB once Workbench answers
+      ["systemctl", "daemon-reload"],
       ["systemctl", "start", "rstudio-launcher.service"],
       ["systemctl", "start", "rstudio-server.service"],
       ["systemctl", "try-restart", "systemd-sysctl.service"],
@@ -227,5 +229,16 @@ describe("login node: runs Workbench from the shared configuration", () => {
     const started = performance.now();
     await (await node(c.login, c.siteFile)).apply();
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe("the agent's own units come first", () => {
+  it("a head node whose Workbench step fails (a directory where rserver.conf goes) still has pwb-agent.service enabled, so the next boot retries", async () => {
+    const c = await simCluster();
+    await fs.mkdir(path.join(c.shared, "opt-rstudio/etc/rstudio/rserver.conf"), { recursive: true });
+    const head = await node(c.head, c.siteFile);
+    await expect(head.apply()).rejects.toThrow(/rserver\.conf/);
+    const link = await fs.readlink(path.join(c.head, "etc/systemd/system/multi-user.target.wants/pwb-agent.service"));
+    expect(link).toBe("/usr/lib/systemd/system/pwb-agent.service");
   });
 });

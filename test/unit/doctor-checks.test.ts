@@ -19,7 +19,7 @@ const env = (role: Role, site = fullSite(), gpu = true): DoctorEnv => ({ root: n
 const ids = (role: Role, site = fullSite(), gpu = true) => checksFor(env(role, site, gpu)).map((c) => c.id);
 const ctx: CheckContext = { root: null as never, runner: null as never, planChanges: async () => [], now: () => 0 };
 
-const AGENT = ["agent.last-apply", "agent.drift", "agent.units", "agent.metrics"];
+const AGENT = ["agent.last-apply", "agent.owed", "agent.drift", "agent.units", "agent.metrics"];
 
 describe("doctor's checks per role", () => {
   it("keep the report's order: site, what the role serves, the platform, what jobs use, GPUs, the agent", () => {

@@ -2,6 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { plan } from "../../agent/engine/plan.js";
+import { RuntimeFailure } from "../../agent/errors.js";
 import { planJson, renderPlan } from "../../agent/engine/render.js";
 import type { Resource } from "../../agent/engine/types.js";
 import { context, converge, tempDir } from "../helpers/engine.js";
@@ -65,11 +66,11 @@ describe("file resource", () => {
     expect(await plan([r], context(dir))).toEqual([]);
   });
 
-  it("names an unknown owner as bad input", async () => {
+  it("names an unknown owner as a runtime failure (the node lacks it), not bad input", async () => {
     const dir = await tempDir();
-    await expect(plan([conf("x", { owner: "nobody-here" } as Partial<Resource>)], context(dir))).rejects.toThrow(
-      'user "nobody-here" not found in /etc/passwd',
-    );
+    const err = await plan([conf("x", { owner: "nobody-here" } as Partial<Resource>)], context(dir)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeFailure);
+    expect((err as Error).message).toBe('user "nobody-here" not found in /etc/passwd');
   });
 
   it("never shows a secret's content in the plan, the diff or the JSON", async () => {

@@ -8,7 +8,7 @@ import { readHardwareFacts } from "../../agent/facts/hardware.js";
 import { gatherFacts } from "../../agent/facts/index.js";
 import { NodeReader } from "../../agent/facts/reader.js";
 import { ROLES, type Role } from "../../agent/facts/types.js";
-import { silentLogger } from "../../agent/log.js";
+import { createLogger, silentLogger } from "../../agent/log.js";
 import { SIM_OSES, writeSimulatedNode, type SimNodeOptions, type SimOs } from "../../agent/simulation/node.js";
 
 const log = silentLogger();
@@ -178,6 +178,18 @@ describe("role files", () => {
     expect(f.roleSource).toBe("override");
     expect(f.cluster).toEqual({ name: null, region: null, queue: null, pool: null, headNodeIp: null, scheduler: null, sharedStorageType: null });
     expect(f.sources.some((s) => s.startsWith("/tmp"))).toBe(false);
+  });
+
+  it("logs the override only when --role was given, not for a command's own default role (bake)", async () => {
+    const dir = await simNode({ role: "head", factFiles: "both" });
+    const lines: string[] = [];
+    const capture = createLogger({ sink: (l) => lines.push(l) });
+    await gatherFacts({ root: new Root(dir), imds: { enabled: false }, log: capture, roleOverride: "compute" });
+    expect(lines.join("")).toContain("--role overrides the detected role");
+    lines.length = 0;
+    const f = await gatherFacts({ root: new Root(dir), imds: { enabled: false }, log: capture, roleOverride: "compute", roleOverrideIsDefault: true });
+    expect(f.role).toBe("compute");
+    expect(lines.join("")).not.toContain("--role");
   });
 
   it("says which file was read but had no node type", async () => {

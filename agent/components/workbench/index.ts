@@ -5,6 +5,7 @@ import { workbenchChecks } from "./checks.js";
 import { gatherWorkbenchInputs } from "./gather.js";
 import type { WorkbenchInputs } from "./inputs.js";
 import { loginResources } from "./login.js";
+import { WORKBENCH_UNITS } from "./paths.js";
 import { workbenchServicesOff } from "./services.js";
 import { sharedConfigResources } from "./shared.js";
 
@@ -25,6 +26,12 @@ export const workbenchComponent: Component<WorkbenchInputs> = {
   needsSite: true,
   gather: gatherWorkbenchInputs,
   checks: workbenchChecks,
+  // A login node runs both services; the head node writes the shared files owned by rstudio-server.
+  imageNeeds(facts) {
+    if (facts.role === "login") return WORKBENCH_UNITS.map((name) => ({ kind: "unit" as const, name, package: WORKBENCH_PACKAGE }));
+    if (facts.role === "head") return (["user", "group"] as const).map((kind) => ({ kind, name: "rstudio-server", package: WORKBENCH_PACKAGE }));
+    return [];
+  },
   // Image: the package (a verified file), and its services off: the package enables them wherever it
   // is installed, and only login nodes run Workbench (their node phase enables them).
   image: {

@@ -3,6 +3,8 @@ import type { Root } from "../../nodefs/root.js";
 import type { Change } from "../../engine/types.js";
 import { readApplyRecord } from "../../state/last-apply.js";
 import { fail, ok, skipped, warn, type CheckOutcome } from "../../doctor/checks.js";
+import { readOwed, stillOwed } from "../../engine/owed.js";
+import type { CommandRunner } from "../../engine/runner.js";
 
 /** pwb-alb-sync.timer's period: OnUnitActiveSec=25s (units/pwb-alb-sync.timer). */
 export const ALB_SYNC_PERIOD_S = 25;
@@ -22,6 +24,20 @@ export async function checkLastApply(root: Root, now: number): Promise<CheckOutc
     return fail(`the last apply (${ago(now - r.finishedAt)}) failed: ${r.error ?? "unknown error"}`, "fix the cause, then `pwb-agent apply`; journalctl -u pwb-agent has the run");
   }
   return ok(`succeeded ${ago(now - r.finishedAt)}: ${r.changes} change(s) in ${(r.durationMs / 1000).toFixed(1)} s${r.packages ? `, ${r.packages} package(s) installed` : ""}`);
+}
+
+/** Nothing an apply owes is left undone: restarts of services whose files changed, a daemon-reload. */
+export async function checkOwed(root: Root, runner: CommandRunner): Promise<CheckOutcome> {
+  const owed = await readOwed(root);
+  const restarts = await stillOwed(root, runner, owed);
+  const units = restarts.map((r) => `${r.unit}${r.failedOnce ? " (its restart failed)" : ""}`);
+  if (units.length === 0 && !owed.daemonReload) return ok("no restart or reload owed");
+  const what = [...(owed.daemonReload ? ["a systemctl daemon-reload"] : []), ...(units.length ? [`restart of ${units.join(", ")}`] : [])].join(" and ");
+  const since = Math.min(...restarts.map((r) => r.since).filter((t) => t > 0));
+  return fail(
+    `owed since ${Number.isFinite(since) ? new Date(since).toISOString() : "an earlier apply"}: ${what}: the service${units.length === 1 ? "" : "s"} may still run the old configuration`,
+    "`pwb-agent apply` does it (journalctl -u pwb-agent says why the last one did not)",
+  );
 }
 
 const list = (changes: readonly Change[]) => {

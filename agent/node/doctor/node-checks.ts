@@ -1,6 +1,6 @@
 import type { Facts } from "../../facts/types.js";
 import type { SiteConfig } from "../../site/types.js";
-import { checkAlbSyncFresh, checkLastApply, driftOutcome, noAlb, unitsOutcome } from "./agent-state.js";
+import { checkAlbSyncFresh, checkLastApply, checkOwed, driftOutcome, noAlb, unitsOutcome } from "./agent-state.js";
 import { check, ok, skipped, type Check, type CheckContext, type SectionedChecks } from "../../doctor/checks.js";
 import { checkTextfileDir } from "./metrics-dir.js";
 import { checkSlurmctld } from "../../doctor/slurm.js";
@@ -23,6 +23,7 @@ function agentChecks(facts: Facts, site: SiteConfig, ctx: CheckContext): Check[]
   return [
     ...(facts.role === "head" ? [check("alb-sync.fresh", "alb-sync", () => (site.alb ? checkAlbSyncFresh(ctx.root, ctx.now()) : Promise.resolve(noAlb())))] : []),
     check("agent.last-apply", "last apply", () => checkLastApply(ctx.root, ctx.now())),
+    check("agent.owed", "owed restarts", () => checkOwed(ctx.root, ctx.runner)),
     check("agent.drift", "drift", async () => {
       // The full plan reads the database password: from SSM that is AWS, which a simulated root never calls.
       if (!ctx.root.live && "ssm" in site.database.password) return skipped("simulated root: the plan needs the SSM password parameter, not fetched");

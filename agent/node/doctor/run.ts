@@ -1,3 +1,4 @@
+import { readOwed, stillOwed } from "../../engine/owed.js";
 import { SpawnRunner } from "../../engine/runner.js";
 import type { Change } from "../../engine/types.js";
 import { runChecks, type CheckResult } from "../../doctor/checks.js";
@@ -45,7 +46,8 @@ export async function runDoctor(n: OpenedNode, o: DoctorOptions): Promise<CheckR
   const results = await runChecks(checks);
   const drift = plans.has("*") ? await plans.get("*")!.then((c) => c.length, () => null) : null;
   try {
-    await writeTextfile(root, NODE_TEXTFILES.doctor, doctorMetrics(facts, results, Date.now(), drift), site?.telemetry.textfileDirectory);
+    const owed = (await stillOwed(root, env.runner, await readOwed(root, log))).length;
+    await writeTextfile(root, NODE_TEXTFILES.doctor, doctorMetrics(facts, results, Date.now(), drift, owed), site?.telemetry.textfileDirectory);
     const failed = results.filter((r) => r.status === "fail").map((r) => r.id);
     await appendRunLog(root, { command: "doctor", role: facts.role, success: failed.length === 0, durationMs: Math.round(performance.now() - started), items: failed });
   } catch (e) {
