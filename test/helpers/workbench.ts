@@ -1,8 +1,8 @@
 import { promises as fs, readFileSync } from "node:fs";
 import path from "node:path";
 import type { HeadInputs, LoginInputs } from "../../agent/components/workbench/inputs.js";
-import { sharedFiles } from "../../agent/components/workbench/shared.js";
-import { buildManifest } from "../../agent/components/workbench/manifest.js";
+import { sharedFiles } from "../../agent/components/workbench/head/render.js";
+import { buildManifest } from "../../agent/components/workbench/config/manifest.js";
 import type { Facts, Role } from "../../agent/facts/types.js";
 import { writeSimulatedCluster } from "../../agent/simulation/cluster.js";
 import { parseSiteText } from "../../agent/site/load.js";

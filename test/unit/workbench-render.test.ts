@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { featuresFor } from "../../agent/components/workbench/features.js";
-import { keyValueFile, sectionedFile } from "../../agent/components/workbench/ini.js";
-import { parseConfig, topLevel } from "../../agent/components/workbench/ini-read.js";
+import { keyValueFile, sectionedFile } from "../../agent/components/workbench/config/ini-write.js";
+import { parseConfig, topLevel } from "../../agent/components/workbench/config/ini-read.js";
 import { workbenchComponent } from "../../agent/components/workbench/index.js";
-import { buildManifest, parseManifest, renderManifest } from "../../agent/components/workbench/manifest.js";
+import { buildManifest, parseManifest, renderManifest } from "../../agent/components/workbench/config/manifest.js";
 import { readersOf } from "../../agent/components/workbench/paths.js";
-import { profilesFor } from "../../agent/components/workbench/profiles.js";
-import { sharedFiles } from "../../agent/components/workbench/shared.js";
+import { profilesFor } from "../../agent/components/workbench/head/profiles.js";
+import { sharedFiles } from "../../agent/components/workbench/head/render.js";
 import type { FileResource, Resource } from "../../agent/engine/types.js";
 import { parseSiteText } from "../../agent/site/load.js";
 import type { SiteConfig } from "../../agent/site/types.js";

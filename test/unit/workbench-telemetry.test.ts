@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig, topLevel } from "../../agent/components/workbench/ini-read.js";
+import { parseConfig, topLevel } from "../../agent/components/workbench/config/ini-read.js";
 import { readersOf } from "../../agent/components/workbench/paths.js";
-import { sharedConfigResources, sharedFiles } from "../../agent/components/workbench/shared.js";
+import { sharedConfigResources, sharedFiles } from "../../agent/components/workbench/head/render.js";
 import { parseSiteText } from "../../agent/site/load.js";
 import type { SiteConfig } from "../../agent/site/types.js";
 import { headInputs, MINIMAL } from "../helpers/workbench.js";

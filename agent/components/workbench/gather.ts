@@ -8,10 +8,10 @@ import { resolveSecret } from "../../secrets/resolve.js";
 import type { SiteConfig } from "../../site/types.js";
 import type { GatherContext } from "../types.js";
 import type { HeadInputs, WorkbenchInputs } from "./inputs.js";
-import { parseManifest, sha256 } from "./manifest.js";
+import { parseManifest, sha256 } from "./config/manifest.js";
 import { mountHolding, readMountPoints } from "../../nodefs/mounts.js";
 import { KEY_FILES, LAUNCHER_PEM, LAUNCHER_PUB, manifestPath, SECURE_COOKIE_KEY } from "./paths.js";
-import { MAX_SHARED_FILE_BYTES, observeSharedConfig } from "./shared-state.js";
+import { MAX_SHARED_FILE_BYTES, observeSharedConfig } from "./config/state.js";
 
 /*
  * The workbench component's gather step, run by the command layer before `wants` (never by `wants`):

@@ -1,13 +1,13 @@
 import type { Resource } from "../../engine/types.js";
 import { artifactFetch, specFor } from "../../artifacts/site-source.js";
 import type { Component } from "../types.js";
-import { workbenchChecks } from "./checks.js";
+import { workbenchChecks } from "./checks/index.js";
 import { gatherWorkbenchInputs } from "./gather.js";
 import type { WorkbenchInputs } from "./inputs.js";
-import { loginResources } from "./login.js";
+import { loginResources } from "./login/resources.js";
 import { WORKBENCH_UNITS } from "./paths.js";
 import { workbenchServicesOff } from "./services.js";
-import { sharedConfigResources } from "./shared.js";
+import { sharedConfigResources } from "./head/render.js";
 
 /**
  * Posit Workbench behind a load balancer on every login node, configured once:
@@ -16,7 +16,14 @@ import { sharedConfigResources } from "./shared.js";
  * - login: points both services at that directory (systemd drop-ins), tunes the node, and runs them,
  *   restarting each only when a file it reads changed (launcher before server);
  * - compute: keeps the services off.
- * `wants` is pure; `gather` (gather.ts, shared-state.ts) is the only code here that reads the node.
+ * `wants` is pure; `gather` (gather.ts, config/state.ts) is the only code here that reads the node.
+ *
+ * Where things are: head/ renders the shared configuration (render.ts assembles rserver.conf,
+ * launcher.conf, the Slurm cluster, profiles, IDE files, telemetry and database.conf); login/ is
+ * what a login node declares; config/ is the shared configuration's format (one file, the INI
+ * writer and reader, the manifest) and reading it from shared storage (state.ts); checks/ holds
+ * doctor's checks; paths.ts, features.ts (what a Workbench version understands) and inputs.ts are
+ * shared by all of them.
  */
 export const WORKBENCH_PACKAGE = "rstudio-workbench";
 

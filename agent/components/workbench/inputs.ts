@@ -1,5 +1,5 @@
 import type { WorkbenchKeys } from "../../secrets/keys.js";
-import type { Manifest } from "./manifest.js";
+import type { Manifest } from "./config/manifest.js";
 
 export type { WorkbenchKeys };
 

@@ -24,7 +24,7 @@ export function configFile(site: SiteConfig, name: string): string {
   return path.posix.join(site.storage.configDir, name);
 }
 
-/** A login node's kernel and PAM limits for many concurrent sessions (login.ts). */
+/** A login node's kernel and PAM limits for many concurrent sessions (login/resources.ts). */
 export const SYSCTL_PATH = "/etc/sysctl.d/90-pwb-workbench.conf";
 export const LIMITS_PATH = "/etc/security/limits.d/90-rstudio-server.conf";
 

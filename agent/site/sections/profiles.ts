@@ -3,7 +3,7 @@ import { expected, name, singleLine } from "../fields.js";
 
 /*
  * profiles: — the resource profiles (resources.conf) offered in the launch dialog. Absent: a quarter,
- * half and whole of the smallest node each launcher cluster offers (agent/components/workbench/profiles.ts).
+ * half and whole of the smallest node each launcher cluster offers (agent/components/workbench/head/profiles.ts).
  *
  *   profiles:
  *     - id: small

@@ -1,10 +1,10 @@
-import { formatGiB } from "../../site/sections/profiles.js";
-import { schedulableMiB } from "../../site/instance-types.js";
-import type { LauncherCluster, Partition, ResourceProfile, SiteConfig } from "../../site/types.js";
-import type { Features } from "./features.js";
-import { sectionedFile, MANAGED_HEADER, type Entry, type Section } from "./ini.js";
-import { profilesConf, resourcesConf } from "./paths.js";
-import { plainFile, type SharedFile } from "./shared-file.js";
+import { formatGiB } from "../../../site/sections/profiles.js";
+import { schedulableMiB } from "../../../site/instance-types.js";
+import type { LauncherCluster, Partition, ResourceProfile, SiteConfig } from "../../../site/types.js";
+import type { Features } from "../features.js";
+import { sectionedFile, MANAGED_HEADER, type Entry, type Section } from "../config/ini-write.js";
+import { profilesConf, resourcesConf } from "../paths.js";
+import { plainFile, type SharedFile } from "../config/file.js";
 
 const MIB_STEP = 256;
 const SIZES = [

@@ -1,7 +1,7 @@
-import type { SiteConfig } from "../../site/types.js";
-import { sectionedFile, MANAGED_HEADER, type Section } from "./ini.js";
-import { clusterConf, configFile } from "./paths.js";
-import { plainFile, type SharedFile } from "./shared-file.js";
+import type { SiteConfig } from "../../../site/types.js";
+import { sectionedFile, MANAGED_HEADER, type Section } from "../config/ini-write.js";
+import { clusterConf, configFile } from "../paths.js";
+import { plainFile, type SharedFile } from "../config/file.js";
 
 /**
  * launcher.conf: the Job Launcher's own settings and one `[cluster]` per Slurm plugin instance.

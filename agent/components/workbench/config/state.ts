@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Root } from "../../nodefs/root.js";
-import { isMissing } from "../../nodefs/files.js";
-import type { Logger } from "../../log.js";
-import type { SiteConfig } from "../../site/types.js";
-import type { SharedConfigState } from "./inputs.js";
+import type { Root } from "../../../nodefs/root.js";
+import { isMissing } from "../../../nodefs/files.js";
+import type { Logger } from "../../../log.js";
+import type { SiteConfig } from "../../../site/types.js";
+import type { SharedConfigState } from "../inputs.js";
 import { parseManifest, sha256 } from "./manifest.js";
-import { configFile, manifestPath } from "./paths.js";
+import { configFile, manifestPath } from "../paths.js";
 
 /** The shared Workbench files (INI, keys, manifest) are kilobytes; anything bigger is not ours. */
 export const MAX_SHARED_FILE_BYTES = 1024 * 1024;

@@ -1,6 +1,6 @@
-import type { SiteConfig } from "../../site/types.js";
-import { keyValueFile, type Entry } from "./ini.js";
-import type { SharedFile } from "./shared-file.js";
+import type { SiteConfig } from "../../../site/types.js";
+import { keyValueFile, type Entry } from "../config/ini-write.js";
+import type { SharedFile } from "../config/file.js";
 
 /**
  * database.conf (Posit admin guide, "Database"; keys as rstudio's ServerDatabase.cpp reads them).

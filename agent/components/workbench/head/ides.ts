@@ -1,8 +1,8 @@
-import type { SiteConfig } from "../../site/types.js";
-import { jupyterExe, jupyterPython } from "../runtimes/jupyter.js";
-import type { Features } from "./features.js";
-import { keyValueFile, MANAGED_HEADER, type Entry } from "./ini.js";
-import { plainFile, type SharedFile } from "./shared-file.js";
+import type { SiteConfig } from "../../../site/types.js";
+import { jupyterExe, jupyterPython } from "../../runtimes/jupyter.js";
+import type { Features } from "../features.js";
+import { keyValueFile, MANAGED_HEADER, type Entry } from "../config/ini-write.js";
+import { plainFile, type SharedFile } from "../config/file.js";
 
 /**
  * rsession.conf, jupyter.conf, vscode.conf and (from 2024.12) positron.conf. Sessions run on compute

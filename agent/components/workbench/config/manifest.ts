@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { SiteConfig } from "../../site/types.js";
-import type { SharedFile } from "./shared-file.js";
+import type { SiteConfig } from "../../../site/types.js";
+import type { SharedFile } from "./file.js";
 
 export const MANIFEST_FORMAT = 1;
 

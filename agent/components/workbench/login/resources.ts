@@ -1,8 +1,8 @@
-import type { Resource } from "../../engine/types.js";
-import type { SiteConfig } from "../../site/types.js";
-import type { LoginInputs } from "./inputs.js";
-import type { Manifest } from "./manifest.js";
-import { dropInPath, inputsStamp, LIMITS_PATH, LOGIN_STATE_DIR, readersOf, SERVER_UNIT, SYSCTL_PATH, WORKBENCH_UNITS } from "./paths.js";
+import type { Resource } from "../../../engine/types.js";
+import type { SiteConfig } from "../../../site/types.js";
+import type { LoginInputs } from "../inputs.js";
+import type { Manifest } from "../config/manifest.js";
+import { dropInPath, inputsStamp, LIMITS_PATH, LOGIN_STATE_DIR, readersOf, SERVER_UNIT, SYSCTL_PATH, WORKBENCH_UNITS } from "../paths.js";
 
 /** Open files rserver may hold: one per proxied connection and session channel. */
 export const NOFILE_LIMIT = 32768;

@@ -1,9 +1,9 @@
 import path from "node:path";
-import type { SiteConfig } from "../../site/types.js";
-import type { Features } from "./features.js";
-import { keyValueFile, MANAGED_HEADER, type Entry } from "./ini.js";
-import { SECURE_COOKIE_KEY } from "./paths.js";
-import { plainFile, type SharedFile } from "./shared-file.js";
+import type { SiteConfig } from "../../../site/types.js";
+import type { Features } from "../features.js";
+import { keyValueFile, MANAGED_HEADER, type Entry } from "../config/ini-write.js";
+import { SECURE_COOKIE_KEY } from "../paths.js";
+import { plainFile, type SharedFile } from "../config/file.js";
 import { telemetryEntries } from "./telemetry.js";
 
 /** Data directories on shared storage (EFS) that rserver.conf points at. */

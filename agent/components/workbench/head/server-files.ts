@@ -1,8 +1,8 @@
-import type { SiteConfig } from "../../site/types.js";
-import type { Features } from "./features.js";
-import { keyValueFile, MANAGED_HEADER, type Entry } from "./ini.js";
+import type { SiteConfig } from "../../../site/types.js";
+import type { Features } from "../features.js";
+import { keyValueFile, MANAGED_HEADER, type Entry } from "../config/ini-write.js";
 import { dataPaths } from "./rserver.js";
-import { plainFile, type SharedFile } from "./shared-file.js";
+import { plainFile, type SharedFile } from "../config/file.js";
 
 /**
  * load-balancer: cluster-wide settings only. No `www-host-name`: every login node reads this same

@@ -1,10 +1,10 @@
-import { check, skipped, type Check, type CheckContext, type SectionedChecks } from "../../doctor/checks.js";
-import { checkHttp, checkServiceActive, SIMULATED } from "../../doctor/system.js";
-import type { Facts } from "../../facts/types.js";
-import type { SiteConfig } from "../../site/types.js";
-import { checkConfig, checkDropIns, checkKeys } from "./config-checks.js";
-import { databaseCheck } from "./database-check.js";
-import { WORKBENCH_UNITS } from "./paths.js";
+import { check, skipped, type Check, type CheckContext, type SectionedChecks } from "../../../doctor/checks.js";
+import { checkHttp, checkServiceActive, SIMULATED } from "../../../doctor/system.js";
+import type { Facts } from "../../../facts/types.js";
+import type { SiteConfig } from "../../../site/types.js";
+import { checkConfig, checkDropIns, checkKeys } from "./config.js";
+import { databaseCheck } from "./database.js";
+import { WORKBENCH_UNITS } from "../paths.js";
 
 /** Both services: active on login nodes, where Workbench runs, inactive on every other role. */
 function serviceChecks(ctx: CheckContext, active: boolean): Check[] {

@@ -1,17 +1,17 @@
 import path from "node:path";
-import type { Resource } from "../../engine/types.js";
-import type { SiteConfig } from "../../site/types.js";
+import type { Resource } from "../../../engine/types.js";
+import type { SiteConfig } from "../../../site/types.js";
 import { databaseConf } from "./database.js";
-import { featuresFor } from "./features.js";
+import { featuresFor } from "../features.js";
 import { ideConfs } from "./ides.js";
-import type { HeadInputs, WorkbenchKeys } from "./inputs.js";
+import type { HeadInputs, WorkbenchKeys } from "../inputs.js";
 import { launcherConf } from "./launcher.js";
-import { buildManifest, renderManifest } from "./manifest.js";
-import { LAUNCHER_PEM, LAUNCHER_PUB, manifestPath, SECURE_COOKIE_KEY } from "./paths.js";
+import { buildManifest, renderManifest } from "../config/manifest.js";
+import { LAUNCHER_PEM, LAUNCHER_PUB, manifestPath, SECURE_COOKIE_KEY } from "../paths.js";
 import { profilesConfFile, resourcesConfFile } from "./profiles.js";
 import { dataPaths, rserverConf } from "./rserver.js";
 import { crashHandlerConf, launcherEnvFile, loadBalancerFile, nginxWorkerConf, rVersionsFile } from "./server-files.js";
-import type { SharedFile } from "./shared-file.js";
+import type { SharedFile } from "../config/file.js";
 import { slurmClusterConf } from "./slurm-cluster.js";
 import { loggingConf } from "./telemetry.js";
 

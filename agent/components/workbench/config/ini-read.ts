@@ -4,7 +4,7 @@ export interface ParsedConfig {
 }
 
 /**
- * Reads what ini.ts writes, the way Workbench reads it: `key=value` lines (value verbatim up to the
+ * Reads what ini-write.ts writes, the way Workbench reads it: `key=value` lines (value verbatim up to the
  * end of the line), `[section]` headers, `#` comments, blank lines. Anything else is an error naming
  * the line, so `doctor` can say "parseable" and mean it.
  */

@@ -1,11 +1,11 @@
-import { check, fail, skipped, type Check, type CheckContext } from "../../doctor/checks.js";
-import { checkDatabase, type DbTarget } from "../../doctor/database.js";
-import { isLoopback } from "../../doctor/system.js";
-import { registerSecret } from "../../log.js";
-import type { SiteConfig } from "../../site/types.js";
-import { parseConfig, topLevel } from "./ini-read.js";
-import { configFile } from "./paths.js";
-import { MAX_SHARED_FILE_BYTES } from "./shared-state.js";
+import { check, fail, skipped, type Check, type CheckContext } from "../../../doctor/checks.js";
+import { checkDatabase, type DbTarget } from "../../../doctor/database.js";
+import { isLoopback } from "../../../doctor/system.js";
+import { registerSecret } from "../../../log.js";
+import type { SiteConfig } from "../../../site/types.js";
+import { parseConfig, topLevel } from "../config/ini-read.js";
+import { configFile } from "../paths.js";
+import { MAX_SHARED_FILE_BYTES } from "../config/state.js";
 
 /**
  * The connection Workbench itself will make, from the database.conf it reads: discrete keys or

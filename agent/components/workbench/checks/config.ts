@@ -1,12 +1,12 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import { fail, ok, type CheckOutcome } from "../../doctor/checks.js";
-import type { Root } from "../../nodefs/root.js";
-import { registerKey } from "../../secrets/keys.js";
-import type { SiteConfig } from "../../site/types.js";
-import { parseConfig, topLevel } from "./ini-read.js";
-import { dropIn } from "./login.js";
-import { configFile, dropInPath, KEY_FILES, LAUNCHER_PEM, LAUNCHER_PUB, SECURE_COOKIE_KEY, WORKBENCH_UNITS } from "./paths.js";
-import { checkSharedConfig, MAX_SHARED_FILE_BYTES } from "./shared-state.js";
+import { fail, ok, type CheckOutcome } from "../../../doctor/checks.js";
+import type { Root } from "../../../nodefs/root.js";
+import { registerKey } from "../../../secrets/keys.js";
+import type { SiteConfig } from "../../../site/types.js";
+import { parseConfig, topLevel } from "../config/ini-read.js";
+import { dropIn } from "../login/resources.js";
+import { configFile, dropInPath, KEY_FILES, LAUNCHER_PEM, LAUNCHER_PUB, SECURE_COOKIE_KEY, WORKBENCH_UNITS } from "../paths.js";
+import { checkSharedConfig, MAX_SHARED_FILE_BYTES } from "../config/state.js";
 
 const KEY_VALUE_FILES = /(\.conf|^launcher-env|^load-balancer)$/;
 

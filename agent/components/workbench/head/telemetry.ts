@@ -1,6 +1,6 @@
-import type { SiteConfig } from "../../site/types.js";
-import { MANAGED_HEADER, sectionedFile, type Entry } from "./ini.js";
-import { plainFile, type SharedFile } from "./shared-file.js";
+import type { SiteConfig } from "../../../site/types.js";
+import { MANAGED_HEADER, sectionedFile, type Entry } from "../config/ini-write.js";
+import { plainFile, type SharedFile } from "../config/file.js";
 
 /**
  * rserver.conf keys for what Workbench tells operators (site `telemetry:`): the Prometheus endpoint

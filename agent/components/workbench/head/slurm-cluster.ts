@@ -1,8 +1,8 @@
-import type { LauncherCluster, SiteConfig } from "../../site/types.js";
-import type { Features } from "./features.js";
-import { keyValueFile, MANAGED_HEADER, type Entry } from "./ini.js";
-import { clusterConf, configFile, profilesConf, resourcesConf } from "./paths.js";
-import { plainFile, type SharedFile } from "./shared-file.js";
+import type { LauncherCluster, SiteConfig } from "../../../site/types.js";
+import type { Features } from "../features.js";
+import { keyValueFile, MANAGED_HEADER, type Entry } from "../config/ini-write.js";
+import { clusterConf, configFile, profilesConf, resourcesConf } from "../paths.js";
+import { plainFile, type SharedFile } from "../config/file.js";
 
 /** launcher.<cluster>.conf: one Slurm plugin instance (Posit admin guide, "Slurm Plugin"). */
 export function slurmClusterConf(site: SiteConfig, cluster: LauncherCluster, f: Features): SharedFile {
