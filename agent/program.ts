@@ -21,6 +21,7 @@ import { VERSION } from "./version.js";
 /** Under the 600 s a login node's launch lifecycle hook waits before ParallelCluster abandons it. */
 const APPLY_DEADLINE_S = 540;
 
+// size: the command tree in the order `--help` lists it; each command's body is one call into its file.
 function build(setExit: (code: number) => void): Command {
   const program = new Command("pwb-agent")
     .description("Converge AWS ParallelCluster nodes for Posit Workbench: detect the role, plan, apply.")

@@ -37,6 +37,8 @@ export const normalizedRecordName = (name: string) => name.toLowerCase().replace
  * alias its zone and record name; opening login security groups their ids: a part the site leaves
  * out is not granted.
  */
+// size: the head's ALB grants as one list a security reviewer reads top to bottom; split, what is
+// granted would be spread over helpers.
 export function headAlbStatements(input: RenderInput, alb: AlbScope): Statement[] {
   const targetGroups = elb(input, "targetgroup/*/*");
   const loadBalancers = elb(input, "loadbalancer/app/*/*");

@@ -1,3 +1,4 @@
+// size: a data table (every key of ParallelCluster's cluster schema); no logic to split.
 import { SINCE } from "./versions.js";
 
 /**

@@ -97,6 +97,8 @@ function fingerprint(desired: string[], removals: string[]): string {
   return createHash("sha256").update(JSON.stringify([desired, removals])).digest("hex").slice(0, 32);
 }
 
+// size: the tick's whole decision, read top to bottom: each guard needs what the steps above it
+// found, and split up, the order that keeps removals safe would no longer be visible in one place.
 export function reconcile(input: ReconcileInput): ReconcileResult {
   const { port } = input;
   const none = { register: [], deregister: [], held: [], blocked: [] };

@@ -83,6 +83,8 @@ function settingsOf(ctx: RuleContext, item: YView, type: string): void {
   }
 }
 
+// size: one pass over the SharedStorage list, one branch per storage type as ParallelCluster's schema
+// has them; the counts and mount-dir checks across types need that single pass.
 /** ParallelCluster's rules for SharedStorage; returns the items it could read, for the Workbench rules. */
 export function checkSharedStorage(ctx: RuleContext): StorageItem[] {
   const list = ctx.root.get("SharedStorage");
