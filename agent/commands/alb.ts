@@ -7,29 +7,15 @@ import type { AlbSettings, AlbSettingsInput } from "../alb/types.js";
 import { BadInputError, ExitCode } from "../errors.js";
 import { loadSite } from "../site/load.js";
 import { detectFacts, openRoot } from "../node/open.js";
-import { seconds as positiveSeconds } from "./flags.js";
+import { countAtLeastOne, decimalFlag, seconds as positiveSeconds } from "./flags.js";
 import { globals, loggerFor, type CliGlobals } from "./globals.js";
 
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
 
-/** Decimal digits only: `Number("")` is 0 and `Number("0x1bb")` is 443, neither is what was meant. */
-function integer(v: string): number {
-  const n = /^\s*\d{1,9}\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n)) throw new InvalidArgumentError("expected a whole number");
-  return n;
-}
-
-function share(v: string): number {
-  const n = /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("expected a number from 0 to 1");
-  return n;
-}
-
-function atLeastOne(v: string): number {
-  const n = integer(v);
-  if (n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
-  return n;
-}
+// The settings' own rules check ranges (agent/alb/settings.ts); a flag only has to be a number.
+const integer = decimalFlag({ min: 0, max: 999_999_999, whole: true });
+const share = decimalFlag({ min: 0, max: 1 });
+const atLeastOne = countAtLeastOne;
 
 function awsRegion(v: string): string {
   if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(v)) throw new InvalidArgumentError("expected an AWS region such as eu-west-1");

@@ -57,6 +57,11 @@ describe("every numeric flag refuses a non-decimal value, naming the flag (exit 
     [["cluster-config", "validate", "x.yaml"], "--sessions"],
     [["alb-sync"], "--lock-timeout"],
     [["alb-sync"], "--deadline"],
+    [["alb-sync"], "--max-remove-share"],
+    [["alb-sync"], "--confirm-ticks"],
+    [["alb-sync"], "--target-port"],
+    [["alb", "ensure"], "--listener-port"],
+    [["alb", "ensure"], "--health-check-interval"],
   ];
   for (const [command, flag] of flags) {
     it(`${command.join(" ")} ${flag}`, async () => {
