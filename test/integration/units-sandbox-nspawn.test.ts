@@ -5,6 +5,8 @@
 // sandbox. And MemoryDenyWriteExecute=yes, left out of every unit, really kills the agent (Node's JIT).
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { osFromRelease } from "../../agent/facts/os.js";
+import { chooseTextfileDir } from "../../agent/metrics/textfile-dir.js";
 import { bundleSource } from "../aws-endpoint/bundle.mjs";
 import { requireBuilt } from "../helpers/cli.js";
 import { Container, requireNspawn, uniqueMachineName } from "../helpers/nspawn.js";
@@ -92,8 +94,11 @@ describe("sandboxed head-node units under real systemd", () => {
     expect(seen.login).toHaveLength(2);
     const state = JSON.parse(await c.readFile("/var/lib/pwb-agent/alb-sync.json")) as { lastSuccess: number | null };
     expect(state.lastSuccess).toBeGreaterThan(0);
-    expect(await c.readFile("/var/lib/node_exporter/textfile_collector/pwb_alb_sync.prom")).toMatch(/^pwb_alb_sync_/m);
-    const mode = ok(await c.exec(["stat", "-c", "%a", "/var/lib/node_exporter/textfile_collector/pwb_alb_sync.prom"]), "stat").stdout.trim();
+    // Where this container's exporter would read it (no exporter runs here: its OS's package default),
+    // inside the directories the sandbox lets the sync write.
+    const { dir } = chooseTextfileDir(osFromRelease(await c.readFile("/usr/lib/os-release")).family, { unit: null, packaged: false, flag: null }, null);
+    expect(await c.readFile(`${dir}/pwb_alb_sync.prom`)).toMatch(/^pwb_alb_sync_/m);
+    const mode = ok(await c.exec(["stat", "-c", "%a", `${dir}/pwb_alb_sync.prom`]), "stat").stdout.trim();
     expect(mode).toBe("644"); // node_exporter, another user, reads it
     // A second tick finds everything in place and still succeeds (the lock's directory survives the first).
     ok(await c.exec(["systemctl", "start", SYNC], 60_000), `start ${SYNC} again`);
