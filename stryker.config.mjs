@@ -23,7 +23,7 @@ export default {
   incremental: true,
   reporters: ["clear-text", "json"],
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
-  ignorePatterns: ["dist", "packaging/.cache", "reports", ".vitest-results.json"],
+  ignorePatterns: ["dist/*", "!dist/pwb-agent.cjs", "packaging/.cache", "reports", ".vitest-results.json"],
   cleanTempDir: "always",
   thresholds: { high: 90, low: 80, break: null },
 };

@@ -8,7 +8,7 @@ export const MODULES = {
   },
   log: {
     mutate: ["agent/log.ts"],
-    tests: ["test/unit/log.test.ts", "test/unit/workbench-keys.test.ts"],
+    tests: ["test/unit/log.test.ts", "test/unit/log-redaction.test.ts", "test/unit/workbench-keys.test.ts"],
   },
   secrets: {
     mutate: ["agent/secrets/*.ts"],
@@ -16,7 +16,7 @@ export const MODULES = {
   },
   doctor: {
     mutate: ["agent/doctor/agent-state.ts", "agent/doctor/checks.ts", "agent/doctor/report.ts"],
-    tests: ["test/unit/doctor-checks.test.ts", "test/unit/doctor-thresholds.test.ts"],
+    tests: ["test/unit/doctor-checks.test.ts", "test/unit/doctor-thresholds.test.ts", "test/unit/doctor-verdicts.test.ts"],
   },
   nodefs: { later: true, mutate: ["agent/nodefs/*.ts"], tests: ["test/unit/engine-files.test.ts", "test/integration/hostile-files.test.ts"] },
   "engine-apply-lock": { later: true, mutate: ["agent/engine/apply.ts", "agent/engine/lock.ts"], tests: ["test/unit/engine*.test.ts", "test/integration/lock.test.ts"] },
