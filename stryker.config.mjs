@@ -21,6 +21,8 @@ export default {
   timeoutMS: 30_000,
   timeoutFactor: 2,
   incremental: true,
+  // MUTATION_FORCE=1: test every mutant again, reusing nothing (after a change the diff cannot see).
+  force: process.env.MUTATION_FORCE === "1",
   reporters: ["clear-text", "json"],
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: false },
   ignorePatterns: ["dist/*", "!dist/pwb-agent.cjs", "packaging/.cache", "reports", ".vitest-results.json"],

@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { checkLastApply, driftOutcome, unitsOutcome } from "../../agent/doctor/agent-state.js";
+import { describe, expect, it, vi } from "vitest";
+import { checkAlbSyncFresh, checkLastApply, driftOutcome, noAlb, unitsOutcome } from "../../agent/doctor/agent-state.js";
 import { check, fail, ok, runChecks, skipped, warn, type CheckResult } from "../../agent/doctor/checks.js";
 import { doctorFailed, doctorJson, renderDoctorTable } from "../../agent/doctor/report.js";
 import type { Change } from "../../agent/engine/types.js";
@@ -60,7 +60,7 @@ describe("runChecks", () => {
       ["fine", "Fine", "warn", "w <redacted>", "fix <redacted>"],
       ["plain", "Plain", "ok", "o", undefined],
     ]);
-    expect(results.every((r) => Number.isInteger(r.ms) && r.ms >= 0)).toBe(true);
+    expect(results.every((r) => Number.isInteger(r.ms) && r.ms >= 0 && r.ms < 60_000)).toBe(true);
     expect(results[0]!.ms).toBeGreaterThanOrEqual(45);
     expect("fix" in results[3]!).toBe(false);
   });
@@ -70,6 +70,16 @@ describe("runChecks", () => {
     expect(r!.detail).toBe("no result within 0.03 s");
     expect(check("a", "A", async () => ok(""))).not.toHaveProperty("timeoutMs");
     expect(check("a", "A", async () => ok(""), 7).timeoutMs).toBe(7);
+  });
+
+  it("leaves no timer behind once a check has answered", async () => {
+    vi.useFakeTimers();
+    try {
+      await runChecks([check("a", "A", async () => ok("o"))], 10_000);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("outcome builders: a fix only when given", () => {
@@ -110,6 +120,17 @@ describe("agent state checks", () => {
     expect(driftOutcome(changes(5))).toMatchObject({ status: "warn", detail: "5 resource(s) differ: file:/f0, file:/f1, file:/f2, file:/f3, file:/f4" });
     expect(driftOutcome(changes(7)).detail).toBe("7 resource(s) differ: file:/f0, file:/f1, file:/f2, file:/f3, file:/f4, … (2 more)");
     expect(driftOutcome(changes(1)).fix).toContain("pwb-agent plan");
+  });
+
+  it("alb-sync state: a directory where the file should be reads as missing; a count that is not a number is not shown", async () => {
+    const dir = await tempDir();
+    await fs.mkdir(path.join(dir, "var/lib/pwb-agent/alb-sync.json"), { recursive: true });
+    expect((await checkAlbSyncFresh(new Root(dir), NOW)).detail).toBe("/var/lib/pwb-agent/alb-sync.json is missing: alb-sync never ran");
+    const dir2 = await tempDir();
+    await fs.mkdir(path.join(dir2, "var/lib/pwb-agent"), { recursive: true });
+    await fs.writeFile(path.join(dir2, "var/lib/pwb-agent/alb-sync.json"), JSON.stringify({ consecutiveFailures: "5" }));
+    expect((await checkAlbSyncFresh(new Root(dir2), NOW)).detail).toBe("alb-sync never succeeded");
+    expect(noAlb()).toEqual({ status: "skipped", detail: "the site has no alb: section" });
   });
 
   it("units: none differing is ok with the wanted text; otherwise a failure naming them", () => {
