@@ -12,7 +12,7 @@ export const MODULES = {
   },
   secrets: {
     mutate: ["agent/secrets/*.ts"],
-    tests: ["test/unit/workbench-keys.test.ts", "test/unit/secret-file-modes.test.ts", "test/integration/secrets-ssm.test.ts"],
+    tests: ["test/unit/workbench-keys.test.ts", "test/unit/secret-file-modes.test.ts", "test/unit/secrets-edges.test.ts", "test/integration/secrets-ssm.test.ts", "test/integration/secrets-ssm-edges.test.ts"],
   },
   doctor: {
     mutate: ["agent/doctor/agent-state.ts", "agent/doctor/checks.ts", "agent/doctor/report.ts"],

@@ -65,6 +65,14 @@ describe("runChecks", () => {
     expect("fix" in results[3]!).toBe(false);
   });
 
+  it("a check's ms is its own run time, no more than the whole call took", async () => {
+    const t0 = performance.now();
+    const [r] = await runChecks([check("a", "A", () => new Promise((res) => setTimeout(() => res(ok("o")), 20)))]);
+    const whole = performance.now() - t0;
+    expect(r!.ms).toBeGreaterThanOrEqual(15);
+    expect(r!.ms).toBeLessThanOrEqual(Math.ceil(whole) + 1);
+  });
+
   it("the default bound applies where a check names none; a check's own bound wins", async () => {
     const [r] = await runChecks([check("x", "X", () => new Promise(() => undefined))], 30);
     expect(r!.detail).toBe("no result within 0.03 s");
