@@ -38,6 +38,7 @@ const opts = (extra = {}) => ({ region: "eu-west-1", log: silentLogger(), field:
 const REGION = () => ep.model.region;
 
 describe("SSM edges", () => {
+
   it("reads in the node's region first, then AWS_REGION, then AWS_DEFAULT_REGION", async () => {
     const root = new Root("/nonexistent-root");
     const read = (region: string | null) => resolveSecret({ ssm: "/pwb/secure" }, { root, region, field: "database.password", log: silentLogger() });
@@ -53,6 +54,9 @@ describe("SSM edges", () => {
       expect(await read(null)).toBe("Edge-Secure-Passw0rd");
       // And the wrong region is really refused: the order above is what made them pass.
       await expect(read(wrong)).rejects.toThrow(RuntimeFailure);
+      await expect(resolveSecret({ ssm: "/pwb/absent" }, { root, region: REGION(), field: "database.password", log: silentLogger() })).rejects.toThrow(
+        `database.password.ssm: SSM parameter /pwb/absent in ${REGION()} does not exist (ParameterNotFound)`,
+      );
     } finally {
       delete process.env.AWS_REGION;
       delete process.env.AWS_DEFAULT_REGION;

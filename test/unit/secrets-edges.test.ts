@@ -56,6 +56,7 @@ describe("root-only secret files: reading", () => {
     const e = await err(readRootOnlySecret(big.root, "/etc/pw", "f"));
     expect(e).toBeInstanceOf(BadInputError);
     expect(e.message).toMatch(/^f \(\/etc\/pw\): .*65537 bytes, more than the 65536/);
+    expect(e.message).not.toContain("/etc/pw: ");
     const exact = await rootWith("p".repeat(64 * 1024));
     expect(await readRootOnlySecret(exact.root, "/etc/pw", "f")).toHaveLength(64 * 1024);
     const bin = await rootWith(Buffer.from([0x70, 0x61, 0x73, 0x73, 0xff, 0x77, 0x6f, 0x72, 0x64]));
@@ -76,11 +77,19 @@ describe("registerKey: the whole key and each body line", () => {
   it("scrubs body lines of 16 characters or more (CR dropped), not the armour lines nor short ones", () => {
     const body16 = "Q".repeat(15) + "1";
     const body15 = "W".repeat(14) + "2";
-    registerKey(`-----BEGIN TEST KEY-----\r\n${body16}\r\n${body15}\n-----END TEST KEY-----\n`);
+    const crlf = "E".repeat(19) + "3";
+    registerKey(`-----BEGIN TEST KEY-----\n${body16}\n${crlf}\r\n${body15}\n-----END TEST KEY-----\n`);
     expect(scrubSecrets(`x ${body16} y`)).toBe("x <redacted> y");
+    expect(scrubSecrets(`x ${crlf} y`)).toBe("x <redacted> y");
     expect(scrubSecrets(`x ${body15} y`)).toBe(`x ${body15} y`);
     expect(scrubSecrets("-----BEGIN TEST KEY-----")).toBe("-----BEGIN TEST KEY-----");
     expect(scrubSecrets("-----END TEST KEY-----")).toBe("-----END TEST KEY-----");
+  });
+
+  it("scrubs the whole key as stored, trailing newline or not", () => {
+    const key = "-----BEGIN K-----\nab\n-----END K-----";
+    registerKey(`${key}\n`);
+    expect(scrubSecrets(`[${key}]`)).toBe("[<redacted>]");
   });
 });
 
@@ -101,11 +110,14 @@ describe("Workbench keys: refusals", () => {
     const pair = await newLauncherKeyPair();
     const e1 = await reuseOrCreateKeys({ secureCookieKey: cookie, launcherPem: "not a key", launcherPub: null }, "/cfg").catch((e: Error) => e);
     expect(e1).toBeInstanceOf(RuntimeFailure);
-    expect((e1 as Error).message).toMatch(/^\/cfg\/launcher\.pem: not a readable private key \(.+\); refusing to replace it/);
+    expect((e1 as Error).message).toMatch(/^\/cfg\/launcher\.pem: not a readable private key \([^)]{8,}\); refusing to replace it/);
     const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     await expect(reuseOrCreateKeys({ secureCookieKey: cookie, launcherPem: ec, launcherPub: null }, "/cfg")).rejects.toThrow(
       new RuntimeFailure("/cfg/launcher.pem: expected an RSA key of at least 2048 bits; refusing to replace it"),
     );
+    // A DSA key as long as an RSA one would be: refused for its type, not its length.
+    const dsa = generateKeyPairSync("dsa", { modulusLength: 2048, divisorLength: 256 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    await expect(reuseOrCreateKeys({ secureCookieKey: cookie, launcherPem: dsa, launcherPub: null }, "/cfg")).rejects.toThrow("expected an RSA key of at least 2048 bits");
     await expect(reuseOrCreateKeys({ secureCookieKey: cookie, launcherPem: pair.privatePem, launcherPub: "garbage" }, "/cfg")).rejects.toThrow(
       "/cfg/launcher.pub does not match launcher.pem; refusing to replace either",
     );
