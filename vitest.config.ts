@@ -17,6 +17,8 @@ export default defineConfig({
   plugins: [unitText],
   test: {
     include: ["test/**/*.test.ts"],
+    // fast-check runs seeded everywhere (FC_SEED replays a failure's seed).
+    setupFiles: ["test/setup/fast-check-seed.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration tests start real daemons and containers: keep them from fighting over 2 cores.

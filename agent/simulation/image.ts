@@ -175,7 +175,7 @@ export interface Lifecycle {
   boots: BootFigures[];
 }
 
-export interface LifecycleOptions {
+export interface LifecycleOptions extends FixtureMirrorOptions {
   os?: LifecycleOs;
   /** A mirror the caller keeps (and closes); default: one for the lifecycle only. */
   mirror?: LoopbackMirror;
@@ -200,9 +200,9 @@ const HEAVY = new Set<Change["kind"]>(["package", "packages", "download", "archi
 export async function runLifecycle(base: string, log: Logger, o: LifecycleOptions = {}): Promise<Lifecycle> {
   const onStep = o.onStep ?? (() => undefined);
   const os = o.os ?? "ubuntu2204";
-  const mirror = o.mirror ?? (await startFixtureMirror(base, os));
+  const mirror = o.mirror ?? (await startFixtureMirror(base, os, { cuda: o.cuda }));
   try {
-    const siteYaml = lifecycleSite(mirror, os);
+    const siteYaml = lifecycleSite(mirror, os, { cuda: o.cuda });
     const image = path.join(base, "image");
     await writeParentImage(image, os, mirror);
     await fs.writeFile(path.join(base, "site.yaml"), siteYaml);

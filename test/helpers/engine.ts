@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { promises as fs, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -59,7 +60,7 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
       out[rel] = `link ${await fs.readlink(real)}`;
     } else {
       const data = await fs.readFile(real);
-      out[rel] = `file ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} ${data.length} ${data.toString("base64").slice(0, 64)} ${st.mtimeMs}`;
+      out[rel] = `file ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} ${data.length} sha256:${createHash("sha256").update(data).digest("hex")} ${st.mtimeMs}`;
     }
   }
   await walk("");

@@ -113,6 +113,7 @@ interface CaseResult {
   outcome: string;
   untrustedReads: number;
   wrongful: string[];
+  blockReasons: string[];
 }
 
 async function runCase(mode: Mode, warmth: Warmth, call: Call, fault: FaultName): Promise<CaseResult> {
@@ -133,7 +134,7 @@ async function runCase(mode: Mode, warmth: Warmth, call: Call, fault: FaultName)
   expect([healed.outcome, healed.failures]).toEqual([expect.stringMatching(/^(changed|in-sync)$/), []]);
   expect(h.albTargets()).toEqual([...w.serving, w.fresh].sort());
   expect(deregisteredIds(h).filter((id) => !w.mayLeave.has(id))).toEqual([]);
-  return { hits: handle.hits, outcome: r.outcome, untrustedReads: r.untrustedReads, wrongful };
+  return { hits: handle.hits, outcome: r.outcome, untrustedReads: r.untrustedReads, wrongful, blockReasons: r.blockReasons };
 }
 
 /**
@@ -144,28 +145,72 @@ async function runCase(mode: Mode, warmth: Warmth, call: Call, fault: FaultName)
 const indistinguishable = (warmth: Warmth, call: Call, fault: FaultName) =>
   warmth !== "warm" && call.name === "Workbench DescribeTargetHealth" && fault === "empty answer";
 
+/**
+ * The variants that do not make a call at all, so no fault can reach it; asserted both ways (such a
+ * case sees no call, every other case sees its fault injected), never skipped silently.
+ */
+function notMade(mode: Mode, warmth: Warmth, call: Call): string | null {
+  if (warmth === "warm" && call.name === "DescribeTargetGroups by name") return "a warm state has the target groups' ARNs cached";
+  if (mode === "explicit" && warmth !== "legacy" && (call.name === "DescribeLoadBalancers" || call.name === "DescribeTargetGroups of an NLB")) {
+    return "named pools have deterministic target group names: no load balancer scan";
+  }
+  if (mode === "explicit" && warmth === "warm" && call.name === "DescribeTags") return "named pools with cached ARNs need no tags";
+  return null;
+}
+
+const injected: Record<string, number> = {};
+const WARMTHS = ["warm", "cold", "legacy"] as const;
+
 for (const mode of ["explicit", "discovery"] as const) {
   describe(`alb-sync fault matrix, ${mode} pools`, () => {
     for (const call of CALLS) {
       const faults = FAULTS.filter((f) => applies(call, f));
-      it(`${call.name}: ${faults.join(", ")} — no wrongful deregistration, each faulted tick failed`, async () => {
-        let exercised = 0;
-        for (const warmth of ["warm", "cold", "legacy"] as const) {
+      it(`${call.name}: ${faults.join(", ")} — each fault injected (or the call not made), no wrongful deregistration, each faulted tick failed`, async () => {
+        for (const warmth of WARMTHS) {
           for (const fault of faults) {
             const c = await runCase(mode, warmth, call, fault);
-            expect([warmth, fault, c.wrongful]).toEqual([warmth, fault, []]);
-            if (c.hits === 0) continue; // this call is not made in this variant (e.g. no lookup on a warm state)
-            exercised += 1;
-            if (indistinguishable(warmth, call, fault)) continue;
-            expect([warmth, fault, c.outcome]).toEqual([warmth, fault, "failed"]);
+            const at = [mode, warmth, call.name, fault];
+            expect([...at, c.wrongful]).toEqual([...at, []]);
+            const why = notMade(mode, warmth, call);
+            // Injected exactly where the call is made: a matcher that stops matching fails here.
+            expect([...at, c.hits > 0]).toEqual([...at, why === null]);
+            if (why !== null) continue;
+            injected[mode] = (injected[mode] ?? 0) + 1;
+            if (indistinguishable(warmth, call, fault)) {
+              // Taken as the truth: the tick registers what the NLBs want, and removes nothing.
+              expect([...at, c.outcome, c.blockReasons]).toEqual([...at, "changed", []]);
+              continue;
+            }
+            expect([...at, c.outcome]).toEqual([...at, "failed"]);
             // A short answer on a warm head node is named as such (metric pwb_alb_sync_untrusted_reads_total).
             if (warmth === "warm" && (fault === "empty answer" || fault === "short pages")) {
-              expect([warmth, fault, c.untrustedReads > 0]).toEqual([warmth, fault, true]);
+              expect([...at, c.untrustedReads > 0]).toEqual([...at, true]);
+            }
+            // An NLB group that lists no targets blocks removal by absence, and says so per pool.
+            if (call.name === "NLB DescribeTargetHealth" && fault === "empty answer") {
+              expect([...at, [...c.blockReasons].sort()]).toEqual([...at, ["pool gpu: its NLB target group listed no targets", "pool login: its NLB target group listed no targets"]]);
             }
           }
         }
-        expect(exercised).toBeGreaterThan(0);
       }, 60_000);
     }
   });
 }
+
+describe("alb-sync fault matrix: the count", () => {
+  // Runs after the matrix (file order): 270 cases, 39 of them variants that do not make the call.
+  it("270 cases: 231 with their fault injected, 39 whose call the variant does not make", () => {
+    let cases = 0;
+    let notMadeCases = 0;
+    for (const mode of ["explicit", "discovery"] as const) {
+      for (const call of CALLS) {
+        for (const warmth of WARMTHS) {
+          const n = FAULTS.filter((f) => applies(call, f)).length;
+          cases += n;
+          if (notMade(mode, warmth, call) !== null) notMadeCases += n;
+        }
+      }
+    }
+    expect({ cases, notMadeCases, injected: (injected["explicit"] ?? 0) + (injected["discovery"] ?? 0) }).toEqual({ cases: 270, notMadeCases: 39, injected: 231 });
+  });
+});

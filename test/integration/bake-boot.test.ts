@@ -37,8 +37,9 @@ describe.each(["ubuntu2204", "rocky9"] as const)("bake once, boot every role fro
   let mirror: LoopbackMirror;
   beforeAll(async () => {
     base = await tempDir("pwb-lifecycle-");
-    mirror = await startFixtureMirror(base, os);
-    lc = await runLifecycle(base, silentLogger(), { mirror, os });
+    // cuda: on, so the GPU node's first boot is held to the same rule as the others.
+    mirror = await startFixtureMirror(base, os, { cuda: true });
+    lc = await runLifecycle(base, silentLogger(), { mirror, os, cuda: true });
   }, 120_000);
   afterAll(() => mirror.close());
 
@@ -50,12 +51,15 @@ describe.each(["ubuntu2204", "rocky9"] as const)("bake once, boot every role fro
     if (os === "rocky9") for (const pkg of ["epel-release", "cmake", "make", "gcc-c++", "libstdc++-static"]) expect(have.has(pkg), pkg).toBe(true);
     // Ubuntu: the same tools from the parent image's flat apt repository, through apt-get pointed at the root.
     if (os === "ubuntu2204") for (const pkg of ["cmake", "make", "g++"]) expect(have.get(pkg), pkg).toBe("9");
-    expect(lc.bake.report!.deferred.filter((argv) => argv[0] === "dnf" || argv[0] === "apt-get")).toEqual([]);
-    expect(lc.bake.report).toMatchObject({ downloads: 7 });
+    // The one package-manager command left for the real node: apt's list refresh after the CUDA repository is added
+    // (on a simulated root it would refresh the host's lists); every install went into the root itself.
+    expect(lc.bake.report!.deferred.filter((argv) => (argv[0] === "dnf" || argv[0] === "apt-get") && argv.join(" ") !== "apt-get update")).toEqual([]);
+    // Seven artifacts, and the CUDA repository's signing key.
+    expect(lc.bake.report).toMatchObject({ downloads: 8 });
     expect(await fs.readlink(path.join(lc.image, "usr/local/bin/quarto"))).toBe(`/opt/quarto/${LIFECYCLE.quarto}/bin/quarto`);
     expect(await fs.readdir(path.join(lc.image, "etc/systemd/system")).catch(() => [])).not.toContain("multi-user.target.wants");
     const record = JSON.parse(await fs.readFile(path.join(lc.image, "var/lib/pwb-agent/image.json"), "utf8"));
-    expect(record).toEqual({ sections: ["workbench", "runtimes", "apptainer", "spank"] });
+    expect(record).toEqual({ sections: ["workbench", "runtimes", "apptainer", "spank", "cuda"] });
   });
 
   it("a second bake of the image fetches nothing and changes nothing", async () => {
@@ -108,7 +112,12 @@ describe.each(["ubuntu2204", "rocky9"] as const)("bake once, boot every role fro
       expect(b.heavy, b.node).toBe(0);
       expect(b.mirrorRequests, b.node).toBe(0);
       expect(b.report, b.node).toMatchObject({ packagesInstalled: 0, downloads: 0, commandsRun: 0 });
+      // Commands a simulated root records instead of running count too: at boot only systemd's own verbs.
+      expect(b.report.deferred.filter((argv) => argv[0] !== "systemctl"), b.node).toEqual([]);
     }
+    // The GPU node boots exactly as the CPU one: the CUDA section adds nothing to run.
+    const [cpu, gpu] = [lc.boots.find((b) => b.node === "compute")!, lc.boots.find((b) => b.node === "gpu-compute")!];
+    expect(gpu.report.deferred).toEqual(cpu.report.deferred);
     // What first boot does is configuration: the login node enables Workbench; the GPU node's wrapper adds --nv.
     const login = lc.boots.find((b) => b.node === "login")!;
     expect(login.plan.map((c) => c.id)).toEqual(expect.arrayContaining(["service:rstudio-server.service", "service:rstudio-launcher.service"]));

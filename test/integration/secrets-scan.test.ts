@@ -90,4 +90,35 @@ describe("secrets never reach any output", () => {
     const total = outputs.reduce((n, { r }) => n + r.stdout.length + r.stderr.length, 0);
     expect(total).toBeGreaterThan(20_000); // the scan saw real output, debug lines included
   });
+
+  // A planted channel: the password also sits in a field the agent prints (an administrator pasted it
+  // into the database host). Only the scrubbing of registered values keeps it out of the doctor's
+  // table and JSON, the debug lines and what the runs leave on the node; with it off, this fails.
+  it("a planted secret in a printed field is scrubbed from every output", async () => {
+    const c = await simCluster(simSiteYaml().replace("host: 127.0.0.1", `host: ${PASSWORD}.db.internal`), PASSWORD);
+    const texts: Array<[string, string]> = [];
+    const run = (dir: string, ...args: string[]) => {
+      const r = cli(["--root", dir, "--no-imds", "--site", c.siteFile, ...args]);
+      texts.push([`stdout of ${args.join(" ")}`, r.stdout], [`stderr of ${args.join(" ")}`, r.stderr]);
+      return r;
+    };
+    expect(run(c.head, "-v", "plan").code).toBe(10);
+    expect(run(c.head, "--json", "plan").code).toBe(10);
+    expect(run(c.head, "-v", "--json", "apply").code).toBe(0);
+    expect(run(c.head, "-v", "doctor").code).toBe(1);
+    expect(run(c.head, "--json", "-v", "doctor").code).toBe(1);
+    expect(run(c.login, "-v", "apply").code).toBe(0);
+    for (const node of [c.head, c.login]) {
+      for (const dir of ["var/lib/node_exporter/textfile_collector", "var/log/pwb-agent", "var/lib/pwb-agent"]) {
+        for (const name of await fs.readdir(path.join(node, dir)).catch(() => [] as string[])) {
+          const file = path.join(node, dir, name);
+          if ((await fs.stat(file)).isFile()) texts.push([file, await fs.readFile(file, "utf8")]);
+        }
+      }
+    }
+    // The channel is real: the host is printed, redacted.
+    expect(texts.filter(([, t]) => t.includes("<redacted>.db.internal")).length).toBeGreaterThan(0);
+    expect(texts.filter(([, t]) => t.includes(PASSWORD)).map(([where]) => where)).toEqual([]);
+  });
 });
+

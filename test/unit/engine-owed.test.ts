@@ -70,3 +70,35 @@ describe("owed restarts", () => {
     await expect(fs.stat(path.join(dir, OWED_PATH))).rejects.toThrow(/ENOENT/);
   });
 });
+
+describe("doctor's agent.owed verdict", () => {
+  it("names every owed piece, the earliest time it was owed since, and whether a restart already failed", async () => {
+    const dir = await tempDir();
+    const root = new Root(dir);
+    const early = Date.UTC(2026, 11, 1, 8, 0, 0);
+    const ledger = {
+      daemonReload: true,
+      restarts: [
+        { unit: "b.service", because: ["file:/etc/b.conf"], since: early + 60_000, invocation: "", failedOnce: true },
+        { unit: "a.service", because: ["file:/etc/a.conf"], since: early, invocation: "" },
+        { unit: "c.service", because: ["file:/etc/c.conf"], since: 0, invocation: "" },
+      ],
+    };
+    await root.writeAtomic(OWED_PATH, JSON.stringify(ledger), { mode: 0o644 });
+    const verdict = await checkOwed(root, context(dir).runner);
+    expect(verdict.status).toBe("fail");
+    // A recorded time of 0 (unknown) is not the earliest; the earliest real one is.
+    expect(verdict.detail).toBe(
+      `owed since ${new Date(early).toISOString()}: a systemctl daemon-reload and restart of b.service (its restart failed), a.service, c.service: the services may still run the old configuration`,
+    );
+    expect(verdict.fix).toBe("`pwb-agent apply` does it (journalctl -u pwb-agent says why the last one did not)");
+
+    await root.writeAtomic(OWED_PATH, JSON.stringify({ daemonReload: false, restarts: [{ unit: "a.service", because: [], since: 0, invocation: "" }] }), { mode: 0o644 });
+    expect((await checkOwed(root, context(dir).runner)).detail).toBe("owed since an earlier apply: restart of a.service: the service may still run the old configuration");
+
+    await root.writeAtomic(OWED_PATH, JSON.stringify({ daemonReload: true, restarts: [] }), { mode: 0o644 });
+    expect((await checkOwed(root, context(dir).runner)).detail).toBe("owed since an earlier apply: a systemctl daemon-reload: the services may still run the old configuration");
+    await root.writeAtomic(OWED_PATH, JSON.stringify({ daemonReload: false, restarts: [] }), { mode: 0o644 });
+    expect(await checkOwed(root, context(dir).runner)).toMatchObject({ status: "ok", detail: "no restart or reload owed" });
+  });
+});

@@ -8,8 +8,9 @@ import type { CommandRunner } from "../../engine/runner.js";
 
 /** pwb-alb-sync.timer's period: OnUnitActiveSec=25s (units/pwb-alb-sync.timer). */
 export const ALB_SYNC_PERIOD_S = 25;
-/** Fresh: a success within three ticks (plus the timer's 2 s randomized delay each). */
-export const ALB_SYNC_FRESH_S = 3 * (ALB_SYNC_PERIOD_S + 2);
+/** Fresh: a success within this many ticks (plus the timer's 2 s randomized delay each). */
+export const ALB_SYNC_FRESH_TICKS = 3;
+export const ALB_SYNC_FRESH_S = ALB_SYNC_FRESH_TICKS * (ALB_SYNC_PERIOD_S + 2);
 
 const ago = (ms: number) => {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -72,7 +73,7 @@ export async function checkAlbSyncFresh(root: Root, now: number): Promise<CheckO
   const failures = typeof state.consecutiveFailures === "number" ? state.consecutiveFailures : 0;
   if (last === null) return fail(`alb-sync never succeeded${failures ? ` (${failures} failed tick(s))` : ""}`, fix);
   const age = now - last;
-  if (age > ALB_SYNC_FRESH_S * 1000) return fail(`last success ${ago(age)} (more than 3 ticks)${failures ? `, ${failures} failed tick(s) since` : ""}`, fix);
+  if (age > ALB_SYNC_FRESH_S * 1000) return fail(`last success ${ago(age)} (more than ${ALB_SYNC_FRESH_TICKS} ticks)${failures ? `, ${failures} failed tick(s) since` : ""}`, fix);
   return ok(`last success ${ago(age)}`);
 }
 
