@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readRegular } from "../../agent/nodefs/files.js";
+import { readRegular as readAsync } from "../../agent/nodefs/files.js";
+import { readRegularSync } from "../../agent/nodefs/read-sync.js";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "read-regular-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,7 +13,9 @@ const file = (name: string, data: Buffer | string) => {
   return p;
 };
 
-describe("reading a regular file", () => {
+const readers = { "through the thread pool": readAsync, "at once (the node's own disks)": async (p: string, o?: { maxBytes?: number; shown?: string }) => readRegularSync(p, o) };
+
+describe.each(Object.entries(readers))("reading a regular file %s", (_, readRegular) => {
   it("returns every byte, whether the file is empty, small or spans several reads", async () => {
     const big = Buffer.alloc(2.5 * 1024 * 1024 + 7, 1).fill(7, 1024 * 1024);
     expect(await readRegular(file("empty", ""))).toEqual(Buffer.alloc(0));
