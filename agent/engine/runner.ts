@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import type { Logger } from "../log.js";
 import { RuntimeFailure } from "../errors.js";
+import { cappedTimeout, currentDeadline } from "./deadline.js";
 
 export interface RunOptions {
   /** True for commands that change the system (install, enable, restart): not run on a simulated root. */
@@ -46,7 +47,10 @@ export class SpawnRunner implements CommandRunner {
       return { argv, code: 0, stdout: "", stderr: "", durationMs: 0, deferred: true };
     }
     const started = performance.now();
-    const result = await spawnCollect(argv, opts);
+    // Under a deadline (a doctor check's), a command gets no longer than is left of it and dies with it.
+    const deadline = currentDeadline();
+    if (deadline?.signal.aborted) return { argv, code: 124, stdout: "", stderr: `not started: ${deadline.label} had passed`, durationMs: 0, deferred: false };
+    const result = await spawnCollect(argv, { ...opts, timeoutMs: cappedTimeout(opts.timeoutMs, deadline) }, deadline?.signal);
     const durationMs = Math.round(performance.now() - started);
     this.log.debug({ argv, code: result.code, durationMs }, "command finished");
     if (opts.mutates) this.log.info({ argv, code: result.code, durationMs }, "ran command");
@@ -54,7 +58,7 @@ export class SpawnRunner implements CommandRunner {
   }
 }
 
-function spawnCollect(argv: string[], opts: RunOptions): Promise<{ code: number; stdout: string; stderr: string }> {
+function spawnCollect(argv: string[], opts: RunOptions, signal?: AbortSignal): Promise<{ code: number; stdout: string; stderr: string }> {
   const [cmd, ...args] = argv as [string, ...string[]];
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
@@ -63,13 +67,15 @@ function spawnCollect(argv: string[], opts: RunOptions): Promise<{ code: number;
       stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       timeout: opts.timeoutMs,
       killSignal: "SIGKILL",
+      ...(signal ? { signal } : {}),
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on("data", (b: Buffer) => out.push(b));
     child.stderr?.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") resolve({ code: 127, stdout: "", stderr: `${cmd}: command not found` });
+      if (e.name === "AbortError") resolve({ code: 124, stdout: Buffer.concat(out).toString("utf8"), stderr: "killed: deadline passed" });
+      else if (e.code === "ENOENT") resolve({ code: 127, stdout: "", stderr: `${cmd}: command not found` });
       else reject(new RuntimeFailure(`could not start ${cmd}: ${e.message}`));
     });
     child.on("close", (code, signal) => {

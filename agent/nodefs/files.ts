@@ -20,7 +20,7 @@ export class UnexpectedFileError extends RuntimeFailure {
   override name = "UnexpectedFileError";
 }
 
-function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+export function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
   if (st.isDirectory()) return "a directory";
   if (st.isFIFO()) return "a FIFO";
   if (st.isSocket()) return "a socket";
@@ -52,15 +52,19 @@ export async function readRegular(realPath: string, o: { maxBytes?: number; show
     throw e;
   }
   try {
-    check(await h.stat());
+    const { size } = await h.stat().then((st) => (check(st), st));
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const { bytesRead, buffer } = await h.read(Buffer.alloc(Math.min(max + 1 - total, 1 << 20) || 1), 0, undefined, null);
+      // Sized to the file (one byte more, to see it grew), never past the cap: most reads are one call.
+      const want = Math.min(max + 1 - total, Math.max(size + 1 - total, 4096), 1 << 20) || 1;
+      const { bytesRead, buffer } = await h.read(Buffer.alloc(want), 0, want, null);
       if (bytesRead === 0) break;
       chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
       if (total > max) throw new UnexpectedFileError(`${shown}: more than the ${max} bytes this file may hold`, { path: shown });
+      // A regular file's short read is its end.
+      if (bytesRead < want) break;
     }
     return Buffer.concat(chunks, total);
   } finally {

@@ -17,6 +17,7 @@ import {
   type WriteCounters,
   writeNew,
 } from "./files.js";
+import { readRegularSync } from "./read-sync.js";
 import { resolveReal } from "./resolve.js";
 
 /** What a confined path is for, in the refusal's words ("refusing to read …"). */
@@ -49,6 +50,9 @@ export interface NodeWriteOptions {
  * a link there, which must stay inside too; lstat, readlink and whatever replaces or removes the
  * last component never follow it.
  */
+/** Node directories that are the node's own disks (never a site's shared storage), read without the thread pool. */
+const LOCAL_DIRS = ["/etc/", "/usr/", "/var/lib/", "/run/", "/proc/", "/sys/"];
+
 export class Root {
   readonly dir: string;
   readonly live: boolean;
@@ -81,14 +85,14 @@ export class Root {
   /** A regular file's bytes (at most `maxBytes`), or null when missing; anything else is an UnexpectedFileError. */
   async readBytes(nodePath: string, o: ReadOptions = {}): Promise<Buffer | null> {
     const real = await this.#confine(nodePath, "read");
-    return readRegular(real, { maxBytes: o.maxBytes, shown: o.shown ?? real });
+    return this.#read(nodePath, real, { maxBytes: o.maxBytes, shown: o.shown ?? real });
   }
 
   /** readBytes as text; `strict`: bytes that are not UTF-8 are an error instead of replaced. */
   async readText(nodePath: string, o: ReadOptions & { strict?: boolean } = {}): Promise<string | null> {
     const real = await this.#confine(nodePath, "read");
     const shown = o.shown ?? real;
-    const buf = await readRegular(real, { maxBytes: o.maxBytes, shown });
+    const buf = await this.#read(nodePath, real, { maxBytes: o.maxBytes, shown });
     if (buf === null) return null;
     return o.strict ? decodeUtf8(buf, shown) : buf.toString("utf8");
   }
@@ -221,6 +225,12 @@ export class Root {
   }
 
   // ---- confinement ----
+
+  /** Reads a file: at once where it lies on the node's own disks, through the thread pool elsewhere (shared storage may hang). */
+  #read(nodePath: string, real: string, o: { maxBytes?: number; shown: string }): Promise<Buffer | null> | Buffer | null {
+    const local = LOCAL_DIRS.some((d) => nodePath.startsWith(d)) && !this.mountPoints.some((m) => nodePath === m || nodePath.startsWith(m.endsWith("/") ? m : m + "/"));
+    return local ? readRegularSync(real, o) : readRegular(real, o);
+  }
 
 
   #real(nodePath: string): string {

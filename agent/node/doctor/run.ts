@@ -1,4 +1,5 @@
 import { readOwed, stillOwed } from "../../engine/owed.js";
+import { withDeadline } from "../../engine/deadline.js";
 import { SpawnRunner } from "../../engine/runner.js";
 import type { Change } from "../../engine/types.js";
 import { runChecks, type CheckResult } from "../../doctor/checks.js";
@@ -44,6 +45,22 @@ export async function runDoctor(n: OpenedNode, o: DoctorOptions): Promise<CheckR
   if (o.e2e && site) checks.push(...e2eChecks(root, env.runner, site, { timeoutS: o.e2eTimeoutS }));
   const started = performance.now();
   const results = await runChecks(checks);
+  // Recording the verdicts runs commands too (owed restarts, Slurm states): bounded, so the run stays in seconds.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), RECORD_MS);
+  try {
+    await withDeadline({ at: performance.now() + RECORD_MS, signal: abort.signal, label: "doctor's recording deadline" }, () => record(n, env, results, plans, started));
+  } finally {
+    clearTimeout(timer);
+  }
+  return results;
+}
+
+/** How long recording the verdicts may take (its commands are killed then). */
+const RECORD_MS = 3_000;
+
+async function record(n: OpenedNode, env: DoctorEnv, results: CheckResult[], plans: Map<string, Promise<Change[]>>, started: number): Promise<void> {
+  const { log, root, facts, site } = n;
   const drift = plans.has("*") ? await plans.get("*")!.then((c) => c.length, () => null) : null;
   try {
     const owed = (await stillOwed(root, env.runner, await readOwed(root, log))).length;
@@ -59,5 +76,4 @@ export async function runDoctor(n: OpenedNode, o: DoctorOptions): Promise<CheckR
       .then((m) => writeTextfile(root, SLURM_TEXTFILE, m, site.telemetry.textfileDirectory))
       .catch((e: Error) => log.warn({ err: e.message }, "could not write the Slurm metrics textfile"));
   }
-  return results;
 }
