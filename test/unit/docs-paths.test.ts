@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseSiteText } from "../../agent/site/load.js";
@@ -97,10 +98,10 @@ function layoutFolders(readme: string): string[] {
     .map((l) => l.split(/\s/)[0]!.replace(/\/$/, ""));
 }
 
+/** The top-level folders git tracks (what a build or a tool run leaves, git ignores: not the repository's). */
 const trackedTopFolders = () =>
-  readdirSync(".", { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith(".") && !["node_modules", "dist"].includes(e.name))
-    .map((e) => e.name)
+  [...new Set(execFileSync("git", ["ls-files"], { encoding: "utf8" }).split("\n").filter((f) => f.includes("/")).map((f) => f.split("/")[0]!))]
+    .filter((name) => !name.startsWith("."))
     .sort();
 
 const agentFolders = () => readdirSync("agent", { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();

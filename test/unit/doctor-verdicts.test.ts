@@ -55,7 +55,7 @@ describe("runChecks", () => {
       5_000,
     );
     expect(results.map((r) => [r.id, r.name, r.status, r.detail, r.fix])).toEqual([
-      ["slow", "Slow", "fail", "no result within 0.05 s", undefined],
+      ["slow", "Slow", "fail", "no result within its 0.05 s deadline (abandoned)", undefined],
       ["throws", "Throws", "fail", "boom <redacted>", undefined],
       ["fine", "Fine", "warn", "w <redacted>", "fix <redacted>"],
       ["plain", "Plain", "ok", "o", undefined],
@@ -75,7 +75,7 @@ describe("runChecks", () => {
 
   it("the default bound applies where a check names none; a check's own bound wins", async () => {
     const [r] = await runChecks([check("x", "X", () => new Promise(() => undefined))], 30);
-    expect(r!.detail).toBe("no result within 0.03 s");
+    expect(r!.detail).toBe("no result within its 0.03 s deadline (abandoned)");
     expect(check("a", "A", async () => ok(""))).not.toHaveProperty("timeoutMs");
     expect(check("a", "A", async () => ok(""), 7).timeoutMs).toBe(7);
   });
