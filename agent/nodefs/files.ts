@@ -37,12 +37,7 @@ export function kindOf(st: { isDirectory(): boolean; isFIFO(): boolean; isSocket
  * cannot block the open); the read stops one byte past the cap, so a file that grows is caught too.
  */
 export async function readRegular(realPath: string, o: { maxBytes?: number; shown?: string } = {}): Promise<Buffer | null> {
-  const max = o.maxBytes ?? DEFAULT_READ_CAP;
-  const shown = o.shown ?? realPath;
-  const check = (st: Stats) => {
-    if (!st.isFile()) throw new UnexpectedFileError(`${shown}: ${kindOf(st)}, expected a regular file`, { path: shown });
-    if (st.size > max) throw new UnexpectedFileError(`${shown}: ${st.size} bytes, more than the ${max} this file may hold`, { path: shown });
-  };
+  const { max, check, nextReadSize, grewPastCap } = regularRead(realPath, o);
   let h;
   try {
     check(await fs.stat(realPath));
@@ -52,17 +47,16 @@ export async function readRegular(realPath: string, o: { maxBytes?: number; show
     throw e;
   }
   try {
-    const { size } = await h.stat().then((st) => (check(st), st));
+    const { size } = check(await h.stat());
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      // Sized to the file (one byte more, to see it grew), never past the cap: most reads are one call.
-      const want = Math.min(max + 1 - total, Math.max(size + 1 - total, 4096), 1 << 20) || 1;
+      const want = nextReadSize(size, total);
       const { bytesRead, buffer } = await h.read(Buffer.alloc(want), 0, want, null);
       if (bytesRead === 0) break;
       chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
-      if (total > max) throw new UnexpectedFileError(`${shown}: more than the ${max} bytes this file may hold`, { path: shown });
+      if (total > max) throw grewPastCap();
       // A regular file's short read is its end.
       if (bytesRead < want) break;
     }
@@ -70,6 +64,27 @@ export async function readRegular(realPath: string, o: { maxBytes?: number; show
   } finally {
     await h.close();
   }
+}
+
+/**
+ * What both readers (this one and read-sync.ts) share: the type and size guard, applied before the
+ * open and on the descriptor, and the size of each read: the file's size plus one byte (to see it
+ * grew), never past the cap, so most reads are one call.
+ */
+export function regularRead(realPath: string, o: { maxBytes?: number; shown?: string }) {
+  const max = o.maxBytes ?? DEFAULT_READ_CAP;
+  const shown = o.shown ?? realPath;
+  return {
+    max,
+    shown,
+    check<S extends Stats>(st: S): S {
+      if (!st.isFile()) throw new UnexpectedFileError(`${shown}: ${kindOf(st)}, expected a regular file`, { path: shown });
+      if (st.size > max) throw new UnexpectedFileError(`${shown}: ${st.size} bytes, more than the ${max} this file may hold`, { path: shown });
+      return st;
+    },
+    nextReadSize: (size: number, total: number) => Math.min(max + 1 - total, Math.max(size + 1 - total, 4096), 1 << 20) || 1,
+    grewPastCap: () => new UnexpectedFileError(`${shown}: more than the ${max} bytes this file may hold`, { path: shown }),
+  };
 }
 
 /** The first `n` bytes of a regular file (fewer when it is shorter), or null when it is missing or not a regular file. */

@@ -1,5 +1,5 @@
-import { closeSync, constants as fsc, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
-import { DEFAULT_READ_CAP, isMissing, kindOf, UnexpectedFileError } from "./files.js";
+import { closeSync, constants as fsc, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { isMissing, regularRead } from "./files.js";
 
 /**
  * readRegular without the thread pool, for files on the node's own disks (a run reads a hundred or
@@ -8,13 +8,7 @@ import { DEFAULT_READ_CAP, isMissing, kindOf, UnexpectedFileError } from "./file
  * shared storage, where a hung server would stall the whole process, deadlines included.
  */
 export function readRegularSync(realPath: string, o: { maxBytes?: number; shown?: string } = {}): Buffer | null {
-  const max = o.maxBytes ?? DEFAULT_READ_CAP;
-  const shown = o.shown ?? realPath;
-  const check = (st: Stats) => {
-    if (!st.isFile()) throw new UnexpectedFileError(`${shown}: ${kindOf(st)}, expected a regular file`, { path: shown });
-    if (st.size > max) throw new UnexpectedFileError(`${shown}: ${st.size} bytes, more than the ${max} this file may hold`, { path: shown });
-    return st;
-  };
+  const { max, check, nextReadSize, grewPastCap } = regularRead(realPath, o);
   let fd: number;
   try {
     check(statSync(realPath));
@@ -28,13 +22,13 @@ export function readRegularSync(realPath: string, o: { maxBytes?: number; shown?
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const want = Math.min(max + 1 - total, Math.max(size + 1 - total, 4096), 1 << 20) || 1;
+      const want = nextReadSize(size, total);
       const buffer = Buffer.alloc(want);
       const bytesRead = readSync(fd, buffer, 0, want, null);
       if (bytesRead === 0) break;
       chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
-      if (total > max) throw new UnexpectedFileError(`${shown}: more than the ${max} bytes this file may hold`, { path: shown });
+      if (total > max) throw grewPastCap();
       if (bytesRead < want) break;
     }
     return Buffer.concat(chunks, total);
