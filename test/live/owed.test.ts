@@ -10,47 +10,9 @@ import { LiveCluster, type LiveNode } from "../helpers/live-node.js";
 import type { Run } from "../helpers/systemd.js";
 // @ts-expect-error: a plain .mjs script (also a CLI) without type declarations
 import { ensureImage } from "./image.mjs";
+import { SERVER, LAUNCHER, SITE, FAIL_ONCE, HOLD, standIn, site } from "../helpers/owed-stand-ins.js";
 
-const SERVER = "rstudio-server.service";
-const LAUNCHER = "rstudio-launcher.service";
-const SITE = "/etc/pwb-agent/site.yaml";
 const OWED = "/var/lib/pwb-agent/owed.json";
-/** The stand-in's start fails once while this exists (ExecStartPre removes it and exits 1): a real transient failure. */
-const FAIL_ONCE = "/run/standin-fail-once";
-/** While this exists the stand-in's start waits (ExecStartPre loops): the agent is held inside its `try-restart`. */
-const HOLD = "/run/standin-hold";
-
-/** A stand-in for a Workbench service: sleeps; its start can be made to fail once or to wait. */
-function standIn(name: string): string {
-  return [
-    "[Unit]",
-    `Description=Stand-in for ${name} (test: sleeps)`,
-    "[Service]",
-    `ExecStartPre=/bin/sh -c 'if [ -e ${FAIL_ONCE}.${name} ]; then rm -f ${FAIL_ONCE}.${name}; echo "stand-in ${name}: failing this start once"; exit 1; fi; while [ -e ${HOLD}.${name} ]; do sleep 0.1; done'`,
-    "ExecStart=/bin/sleep infinity",
-    "[Install]",
-    "WantedBy=multi-user.target",
-    "",
-  ].join("\n");
-}
-
-/** A login node's site; `gen` changes the shared configuration's directory, so both services' drop-ins change. */
-function site(gen: number): string {
-  return [
-    "workbench:",
-    "  version: 2024.12.1+563.pro5",
-    "  url: https://workbench.example.com",
-    "  sharedConfigWaitSeconds: 0",
-    "database:",
-    "  host: 127.0.0.1",
-    "  password: { file: /etc/pwb-agent/database-password }",
-    "slurm:",
-    "  partitions: [{ name: interactive, instanceType: t3.xlarge }]",
-    "storage:",
-    `  workbench: /opt/rstudio${gen ? String(gen) : ""}`,
-    "",
-  ].join("\n");
-}
 
 const dna = (name: string) => simulatedDnaJson({ role: "login", clusterName: "pwb-live", pool: name, os: "ubuntu2404", headNodeIp: "10.89.0.10" });
 
