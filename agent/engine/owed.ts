@@ -55,9 +55,7 @@ export async function readOwed(root: Root, log?: Logger): Promise<Owed> {
 
 /** A unit's current InvocationID ("" when not running or unknown; always "" on a simulated root). */
 export async function invocationOf(root: Root, runner: CommandRunner, unit: string): Promise<string> {
-  if (!root.live) return "";
-  const res = await runner.run(["systemctl", "show", "--value", "-p", "InvocationID", unit]);
-  return res.code === 0 ? res.stdout.trim() : "";
+  return (await unitState(root, runner, unit))?.invocation ?? "";
 }
 
 /**
